@@ -1,0 +1,30 @@
+#!/usr/bin/env python3
+"""Example app: one WorkSpaces image from a prepared WorkSpace.
+
+    cdk deploy -c workspace_id=ws-0123456789 [-c image_name=golden-2026-11]
+"""
+
+import sys
+
+import aws_cdk as cdk
+
+from cdk_workspace_image import WorkspaceImage
+
+app = cdk.App()
+workspace_id = app.node.try_get_context("workspace_id")
+if not workspace_id:
+    sys.exit(
+        "error: no source WorkSpace given. Pass its id as CDK context, for example\n"
+        "  cdk deploy -c workspace_id=ws-0123456789\n"
+        "(find it with: aws workspaces describe-workspaces --query 'Workspaces[].WorkspaceId')"
+    )
+
+stack = cdk.Stack(app, "WorkspaceImageExample")
+image = WorkspaceImage(
+    stack,
+    "Golden",
+    workspace_id=workspace_id,
+    image_name=app.node.try_get_context("image_name") or "golden-example",
+)
+cdk.CfnOutput(stack, "ImageId", value=image.image_id, description="The WorkSpaces image id")
+app.synth()

@@ -1,0 +1,189 @@
+"""WorkspaceImage: an Amazon WorkSpaces image as a CloudFormation resource."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import jsii
+from aws_cdk import (
+    Aspects,
+    AspectPriority,
+    CfnResource,
+    CustomResource,
+    Duration,
+    IAspect,
+    ITaggable,
+    RemovalPolicy,
+    TagManager,
+    TagType,
+    Token,
+)
+from constructs import Construct, IConstruct
+
+from cdk_workspace_image.provider import WorkspaceImageProvider
+from cdk_workspace_image.runtime import contract
+
+DEFAULT_TIMEOUT = Duration.minutes(55)
+DEFAULT_POLL_INTERVAL = Duration.minutes(1)
+
+
+@jsii.implements(ITaggable)
+class WorkspaceImage(Construct):
+    """An Amazon WorkSpaces image created from a prepared WorkSpace.
+
+    On deploy it calls CreateWorkspaceImage, waits until the image is
+    AVAILABLE, and exposes its id as ``image_id``. If the image goes to ERROR
+    the deployment fails with the service's ErrorCode and ErrorMessage.
+
+    ``Tags.of(scope).add(key, value)`` reaches the image as it reaches native
+    resources.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        workspace_id: str,
+        image_name: str,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        timeout: Duration | None = None,
+        poll_interval: Duration | None = None,
+        removal_policy: RemovalPolicy | None = None,
+    ) -> None:
+        """Declare an image.
+
+        :param workspace_id: The source WorkSpace, ``ws-...``.
+            It must be AVAILABLE, not encrypted, and is unavailable to its user
+            while it is imaged. A token (for example a reference) is checked at
+            deploy time instead.
+        :param image_name: The image's name, unique in the Region.
+            1-64 letters, digits, ``_ . / ( ) -``. Changing the source WorkSpace
+            or the description makes a new image, which needs a new name.
+        :param description: The image's description.
+            1-256 letters, digits, spaces, ``_ . / ( ) -``.
+            Default: derived from ``image_name``.
+        :param tags: Tags for the image, on top of those from ``Tags.of(...)``.
+            Changing tags updates the image in place.
+            Default: no tags.
+        :param timeout: How long to wait for the image to become AVAILABLE.
+            At most 60 minutes: CloudFormation waits at most one hour for a
+            custom resource. Also the resource's ServiceTimeout.
+            Default: 55 minutes.
+        :param poll_interval: How often to check the image's state.
+            Whole minutes, at least 1 (EventBridge's finest schedule).
+            Default: 1 minute.
+        :param removal_policy: What happens to the image when the resource
+            leaves the stack or is replaced.
+            Default: ``RemovalPolicy.RETAIN``; an image is slow to rebuild.
+        """
+        timeout = timeout or DEFAULT_TIMEOUT
+        poll_interval = poll_interval or DEFAULT_POLL_INTERVAL
+        description = description if description is not None else f"Image {image_name}"
+        tags = dict(tags or {})
+        _validate(
+            workspace_id=workspace_id,
+            image_name=image_name,
+            description=description,
+            tags=tags,
+            timeout=timeout,
+            poll_interval=poll_interval,
+        )
+        super().__init__(scope, construct_id)
+
+        self._tags = TagManager(TagType.KEY_VALUE, contract.RESOURCE_TYPE, tags)
+        provider = WorkspaceImageProvider.of(self)
+        provider.allow_imaging(workspace_id)
+        self._resource = CustomResource(
+            self,
+            "Resource",
+            service_token=provider.service_token,
+            resource_type=contract.RESOURCE_TYPE,
+            properties={
+                contract.PROP_WORKSPACE_ID: workspace_id,
+                contract.PROP_NAME: image_name,
+                contract.PROP_DESCRIPTION: description,
+                contract.PROP_POLL_INTERVAL_MINUTES: int(poll_interval.to_minutes()),
+                contract.PROP_TIMEOUT_SECONDS: int(timeout.to_seconds()),
+            },
+            removal_policy=removal_policy or RemovalPolicy.RETAIN,
+            service_timeout=timeout,
+        )
+        # The function must be allowed to schedule its polls before it runs.
+        self._resource.node.add_dependency(provider.self_policy)
+        cfn = self._resource.node.default_child
+        assert isinstance(cfn, CfnResource)
+        # Tags.of() sets tags in a mutating aspect; this one runs after it and
+        # writes the result into the Tags property.
+        Aspects.of(cfn).add(_RenderTags(self._tags, cfn), priority=AspectPriority.DEFAULT)
+
+    @property
+    def tags(self) -> TagManager:
+        """The image's tags, as ``Tags.of(...)`` sees them."""
+        return self._tags
+
+    @property
+    def image_id(self) -> str:
+        """The image's id, ``wsi-...``, once it is AVAILABLE (``Fn::GetAtt ImageId``)."""
+        return self._resource.get_att_string(contract.ATTR_IMAGE_ID)
+
+    @property
+    def image_name(self) -> str:
+        """The image's name (``Fn::GetAtt Name``)."""
+        return self._resource.get_att_string(contract.ATTR_NAME)
+
+    @property
+    def resource(self) -> CustomResource:
+        """The underlying Custom::WorkspaceImage resource."""
+        return self._resource
+
+
+@jsii.implements(IAspect)
+class _RenderTags:
+    def __init__(self, tags: TagManager, cfn: CfnResource) -> None:
+        self._tags = tags
+        self._cfn = cfn
+
+    def visit(self, node: IConstruct) -> None:
+        if node.node.path != self._cfn.node.path:
+            return
+        values = dict(self._tags.tag_values())
+        errors = contract.tags_errors(values, "tags")
+        if errors:
+            raise ValueError(f"{node.node.path}: " + "; ".join(errors))
+        self._cfn.add_property_override(
+            contract.PROP_TAGS, [{"Key": key, "Value": values[key]} for key in sorted(values)]
+        )
+
+
+def _validate(
+    *,
+    workspace_id: str,
+    image_name: str,
+    description: str,
+    tags: Mapping[str, str],
+    timeout: Duration,
+    poll_interval: Duration,
+) -> None:
+    """Check concrete values at synth time; tokens are checked by the handler."""
+    poll_minutes = poll_interval.to_seconds() / 60
+    errors = [
+        _concrete(workspace_id, contract.workspace_id_error, "workspace_id"),
+        _concrete(image_name, contract.name_error, "image_name"),
+        _concrete(description, contract.description_error, "description"),
+        contract.poll_interval_error(poll_minutes, "poll_interval"),
+        contract.timeout_error(timeout.to_seconds(), poll_interval.to_seconds(), "timeout"),
+    ]
+    concrete_tags = {
+        key: value
+        for key, value in tags.items()
+        if not Token.is_unresolved(key) and not Token.is_unresolved(value)
+    }
+    found = [error for error in errors if error] + contract.tags_errors(concrete_tags, "tags")
+    if found:
+        raise ValueError("; ".join(found))
+
+
+def _concrete(value: str, check: Callable[[str, str], str | None], label: str) -> str | None:
+    return None if Token.is_unresolved(value) else check(value, label)

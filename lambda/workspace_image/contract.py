@@ -1,0 +1,156 @@
+"""Names and rules shared by the construct and the Lambda handler.
+
+The construct imports this module as ``cdk_workspace_image.runtime.contract``
+to validate concrete values at synth time; the handler imports it as
+``contract`` to validate the same properties at deploy time, when tokens have
+been resolved. Keep it free of imports from this project so both can load it.
+
+Limits come from botocore's WorkSpaces service model (CreateWorkspaceImage,
+CreateTags) and from CloudFormation's custom resource limits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+RESOURCE_TYPE = "Custom::WorkspaceImage"
+HANDLER = "index.handler"
+
+# Resource properties, PascalCase like the API they mirror.
+PROP_WORKSPACE_ID = "WorkspaceId"
+PROP_NAME = "Name"
+PROP_DESCRIPTION = "Description"
+PROP_TAGS = "Tags"
+PROP_POLL_INTERVAL_MINUTES = "PollIntervalMinutes"
+PROP_TIMEOUT_SECONDS = "TimeoutSeconds"
+
+# Attributes the handler returns in Data (Fn::GetAtt names).
+ATTR_IMAGE_ID = "ImageId"
+ATTR_NAME = "Name"
+
+# Tags the handler adds to every image it creates, so that a repeated Create
+# can recognise its own image (CreateWorkspaceImage has no client token).
+OWNER_STACK_TAG = "cdk-workspace-image:stack-id"
+OWNER_LOGICAL_ID_TAG = "cdk-workspace-image:logical-id"
+RESERVED_TAG_KEYS = frozenset({OWNER_STACK_TAG, OWNER_LOGICAL_ID_TAG})
+
+# EventBridge rules that schedule polls are named with this prefix; the
+# function's IAM policy is scoped to it.
+RULE_NAME_PREFIX = "cdk-wsi-"
+
+NAME_CHAR = re.compile(r"[a-zA-Z0-9_./()\-]")
+NAME_CHARS = "letters, digits, _ . / ( ) -"
+DESCRIPTION_CHAR = re.compile(r"[a-zA-Z0-9_./() \-]")
+DESCRIPTION_CHARS = "letters, digits, spaces, _ . / ( ) -"
+WORKSPACE_ID_PATTERN = re.compile(r"^ws-[0-9a-z]{8,63}$")
+IMAGE_ID_PATTERN = re.compile(r"^wsi-[0-9a-z]{9,63}$")
+# WorkSpaces tags: \p{L}\p{Z}\p{N} plus _ . : / = + - @ ; Python's \w covers
+# letters, digits and underscore in every script.
+TAG_PATTERN = re.compile(r"^[\w\s.:/=+\-@]*$")
+TAG_CHARS = "letters, digits, spaces, _ . : / = + - @"
+
+MAX_TAGS_PER_RESOURCE = 50
+MAX_USER_TAGS = MAX_TAGS_PER_RESOURCE - len(RESERVED_TAG_KEYS)
+MAX_TAG_KEY_LENGTH = 127
+MAX_TAG_VALUE_LENGTH = 255
+
+MIN_POLL_INTERVAL_MINUTES = 1
+# CloudFormation waits at most one hour for a custom resource (ServiceTimeout).
+MAX_TIMEOUT_SECONDS = 3600
+
+
+def name_error(value: str, label: str) -> str | None:
+    """Return why ``value`` is not a valid image name, or None."""
+    if not 1 <= len(value) <= 64:
+        return f'"{label}" must be 1-64 characters long, got {len(value)}: {value!r}'
+    bad = _first_char_outside(value, NAME_CHAR)
+    if bad is not None:
+        return f'"{label}" {value!r} contains {bad!r}; allowed: {NAME_CHARS}'
+    return None
+
+
+def description_error(value: str, label: str) -> str | None:
+    """Return why ``value`` is not a valid image description, or None."""
+    if not 1 <= len(value) <= 256:
+        return f'"{label}" must be 1-256 characters long, got {len(value)}'
+    bad = _first_char_outside(value, DESCRIPTION_CHAR)
+    if bad is not None:
+        return f'"{label}" {value!r} contains {bad!r}; allowed: {DESCRIPTION_CHARS}'
+    return None
+
+
+def workspace_id_error(value: str, label: str) -> str | None:
+    """Return why ``value`` is not a WorkSpace id, or None."""
+    if not WORKSPACE_ID_PATTERN.match(value):
+        return (
+            f'"{label}" {value!r} is not a WorkSpace id; expected "ws-" followed by '
+            "8-63 lowercase letters or digits, as DescribeWorkspaces shows it"
+        )
+    return None
+
+
+def tags_errors(tags: Mapping[str, str], label: str) -> list[str]:
+    """Return every reason why ``tags`` cannot be put on an image."""
+    errors: list[str] = []
+    if len(tags) > MAX_USER_TAGS:
+        errors.append(
+            f'"{label}" has {len(tags)} tags; at most {MAX_USER_TAGS} are allowed '
+            f"({MAX_TAGS_PER_RESOURCE} per image, {len(RESERVED_TAG_KEYS)} of them "
+            "used by cdk-workspace-image to recognise its own images)"
+        )
+    for key, value in tags.items():
+        if key in RESERVED_TAG_KEYS:
+            errors.append(f'"{label}" key {key!r} is reserved for cdk-workspace-image')
+        elif key.lower().startswith("aws:"):
+            errors.append(f'"{label}" key {key!r} starts with "aws:", which AWS reserves')
+        if not 1 <= len(key) <= MAX_TAG_KEY_LENGTH:
+            errors.append(
+                f'"{label}" key {key[:40]!r} must be 1-{MAX_TAG_KEY_LENGTH} characters, '
+                f"got {len(key)}"
+            )
+        elif not TAG_PATTERN.match(key):
+            errors.append(f'"{label}" key {key!r} has a character outside {TAG_CHARS}')
+        if len(value) > MAX_TAG_VALUE_LENGTH:
+            errors.append(
+                f'"{label}" value of {key[:40]!r} must be at most {MAX_TAG_VALUE_LENGTH} '
+                f"characters, got {len(value)}"
+            )
+        elif not TAG_PATTERN.match(value):
+            errors.append(f'"{label}" value of {key!r} has a character outside {TAG_CHARS}')
+    return errors
+
+
+def poll_interval_error(minutes: float, label: str) -> str | None:
+    """Return why ``minutes`` is not a usable poll interval, or None."""
+    if minutes != int(minutes) or minutes < MIN_POLL_INTERVAL_MINUTES:
+        return (
+            f'"{label}" must be a whole number of minutes, at least '
+            f"{MIN_POLL_INTERVAL_MINUTES} (EventBridge schedules run at most once a minute), "
+            f"got {minutes:g} minutes"
+        )
+    return None
+
+
+def timeout_error(seconds: float, poll_interval_seconds: float, label: str) -> str | None:
+    """Return why ``seconds`` is not a usable timeout, or None."""
+    if seconds > MAX_TIMEOUT_SECONDS:
+        return (
+            f'"{label}" must be at most 60 minutes: CloudFormation waits at most one hour '
+            f"for a custom resource, got {seconds / 60:g} minutes"
+        )
+    if seconds <= poll_interval_seconds:
+        return (
+            f'"{label}" ({seconds / 60:g} minutes) must be longer than the poll interval '
+            f"({poll_interval_seconds / 60:g} minutes), or no poll fits in it"
+        )
+    return None
+
+
+def is_image_id(value: str) -> bool:
+    """Tell whether ``value`` looks like a WorkSpaces image id."""
+    return bool(IMAGE_ID_PATTERN.match(value))
+
+
+def _first_char_outside(value: str, allowed: re.Pattern[str]) -> str | None:
+    return next((char for char in value if not allowed.fullmatch(char)), None)

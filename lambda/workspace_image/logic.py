@@ -1,0 +1,331 @@
+"""Pure decisions of the custom resource: no AWS calls, no clock, no I/O.
+
+Everything here takes plain values (resource properties, the image as
+DescribeWorkspaceImages returns it, the time) and returns plain values, so it
+is unit tested without the embedded AWS.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import contract
+
+# CloudFormation shows the reason to the user; crhelper cuts longer ones from
+# the front, so keep them short and put what matters first.
+MAX_REASON_LENGTH = 256
+
+
+class InvalidProperties(ValueError):
+    """The resource properties break a rule of the API."""
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """What the template asks for, with CloudFormation's strings parsed."""
+
+    workspace_id: str
+    name: str
+    description: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+    poll_interval_minutes: float = 1
+    timeout_seconds: float = contract.MAX_TIMEOUT_SECONDS
+
+
+def read_spec(props: Mapping[str, Any]) -> ImageSpec:
+    """Parse resource properties without judging them (old properties included)."""
+    missing = [
+        key
+        for key in (contract.PROP_WORKSPACE_ID, contract.PROP_NAME, contract.PROP_DESCRIPTION)
+        if not isinstance(props.get(key), str)
+    ]
+    if missing:
+        raise InvalidProperties(f"missing required properties: {', '.join(missing)}")
+    try:
+        poll = float(props.get(contract.PROP_POLL_INTERVAL_MINUTES, 1))
+        timeout = float(props.get(contract.PROP_TIMEOUT_SECONDS, contract.MAX_TIMEOUT_SECONDS))
+    except (TypeError, ValueError) as err:
+        raise InvalidProperties(
+            f"{contract.PROP_POLL_INTERVAL_MINUTES} and {contract.PROP_TIMEOUT_SECONDS} "
+            f"must be numbers: {err}"
+        ) from err
+    return ImageSpec(
+        workspace_id=props[contract.PROP_WORKSPACE_ID],
+        name=props[contract.PROP_NAME],
+        description=props[contract.PROP_DESCRIPTION],
+        tags=read_tags(props.get(contract.PROP_TAGS)),
+        poll_interval_minutes=poll,
+        timeout_seconds=timeout,
+    )
+
+
+def read_tags(raw: Any) -> dict[str, str]:
+    """Turn the ``Tags`` property (a list of ``{Key, Value}``) into a dict."""
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, list) or not all(
+        isinstance(tag, Mapping) and isinstance(tag.get("Key"), str) for tag in raw
+    ):
+        raise InvalidProperties(f'{contract.PROP_TAGS} must be a list of {{"Key", "Value"}}')
+    return {tag["Key"]: str(tag.get("Value", "")) for tag in raw}
+
+
+def validate_spec(spec: ImageSpec) -> ImageSpec:
+    """Apply the rules the construct applies at synth time, to resolved values."""
+    errors = [
+        contract.workspace_id_error(spec.workspace_id, contract.PROP_WORKSPACE_ID),
+        contract.name_error(spec.name, contract.PROP_NAME),
+        contract.description_error(spec.description, contract.PROP_DESCRIPTION),
+        contract.poll_interval_error(
+            spec.poll_interval_minutes, contract.PROP_POLL_INTERVAL_MINUTES
+        ),
+        contract.timeout_error(
+            spec.timeout_seconds, spec.poll_interval_minutes * 60, contract.PROP_TIMEOUT_SECONDS
+        ),
+        *contract.tags_errors(spec.tags, contract.PROP_TAGS),
+    ]
+    found = [error for error in errors if error]
+    if found:
+        raise InvalidProperties("; ".join(found))
+    return spec
+
+
+def parse_properties(props: Mapping[str, Any]) -> ImageSpec:
+    """Read and validate resource properties; raise InvalidProperties on any break."""
+    return validate_spec(read_spec(props))
+
+
+class Change(enum.Enum):
+    """What an Update has to do to the image."""
+
+    NONE = "none"
+    TAGS = "tags"
+    REPLACE = "replace"
+
+
+def classify_update(old: ImageSpec, new: ImageSpec) -> Change:
+    """An image cannot be edited: only its tags change in place."""
+    if (old.workspace_id, old.name, old.description) != (
+        new.workspace_id,
+        new.name,
+        new.description,
+    ):
+        return Change.REPLACE
+    if dict(old.tags) != dict(new.tags):
+        return Change.TAGS
+    return Change.NONE
+
+
+def tag_diff(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Return the tags to set (new or changed) and the keys to remove."""
+    to_set = {key: value for key, value in new.items() if old.get(key) != value}
+    to_remove = sorted(key for key in old if key not in new)
+    return to_set, to_remove
+
+
+def owner_tags(stack_id: str, logical_id: str) -> dict[str, str]:
+    """Tags that mark an image as made by this resource of this stack."""
+    return {contract.OWNER_STACK_TAG: stack_id, contract.OWNER_LOGICAL_ID_TAG: logical_id}
+
+
+def creation_tags(spec: ImageSpec, stack_id: str, logical_id: str) -> list[dict[str, str]]:
+    """The ``Tags`` argument of CreateWorkspaceImage: the user's and the owner's."""
+    tags = {**spec.tags, **owner_tags(stack_id, logical_id)}
+    return [{"Key": key, "Value": tags[key]} for key in sorted(tags)]
+
+
+def is_owned_by(tags: Mapping[str, str], stack_id: str, logical_id: str) -> bool:
+    """Tell whether an image's tags say that this resource made it."""
+    return all(tags.get(key) == value for key, value in owner_tags(stack_id, logical_id).items())
+
+
+class Outcome(enum.Enum):
+    """What a poll concludes."""
+
+    WAIT = "wait"
+    AVAILABLE = "available"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class PollDecision:
+    outcome: Outcome
+    reason: str = ""
+
+
+def decide_poll(
+    image: Mapping[str, Any] | None,
+    *,
+    image_id: str,
+    now: float,
+    started_at: float,
+    timeout_seconds: float,
+    poll_interval_seconds: float,
+) -> PollDecision:
+    """Decide, from one DescribeWorkspaceImages answer, whether the wait is over.
+
+    The deadline is ``started_at + timeout_seconds``. A poll whose successor
+    would land after it gives up now, so that CloudFormation (whose
+    ServiceTimeout equals the timeout) still gets our reason rather than its
+    own, and the schedule is removed (crhelper never stops polling by itself).
+    """
+    if image is None:
+        return PollDecision(
+            Outcome.FAILED,
+            fit_reason(
+                f"image {image_id} no longer exists: it was deleted while "
+                "CloudFormation waited for it to become AVAILABLE"
+            ),
+        )
+    state = image.get("State", "UNKNOWN")
+    if state == "AVAILABLE":
+        return PollDecision(Outcome.AVAILABLE)
+    if state == "ERROR":
+        return PollDecision(Outcome.FAILED, image_error_reason(image))
+    elapsed = now - started_at
+    if elapsed + poll_interval_seconds > timeout_seconds:
+        return PollDecision(
+            Outcome.FAILED,
+            fit_reason(
+                f"timed out: image {image_id} is still {state} after {elapsed / 60:.0f} of "
+                f"{timeout_seconds / 60:.0f} minutes (the timeout). It is deleted on rollback; "
+                "raise timeout, or check the source WorkSpace in the console"
+            ),
+        )
+    return PollDecision(Outcome.WAIT)
+
+
+def image_error_reason(image: Mapping[str, Any]) -> str:
+    """The service's own words for an image in ERROR, within the reason limit."""
+    parts = [f"image {image.get('ImageId')} ({image.get('Name')}) failed"]
+    code, message = image.get("ErrorCode"), image.get("ErrorMessage")
+    if code or message:
+        parts.append(f"{code or 'Error'}: {message or 'no message'}")
+    details = [
+        f"{detail.get('ErrorCode', '')}: {detail.get('ErrorMessage', '')}".strip(": ")
+        for detail in image.get("ErrorDetails") or []
+    ]
+    if details:
+        parts.append("details: " + "; ".join(details))
+    return fit_reason(" - ".join(parts))
+
+
+def response_data(image: Mapping[str, Any]) -> dict[str, str]:
+    """Data for CloudFormation (Fn::GetAtt): only what is known, all strings."""
+    data = {
+        contract.ATTR_IMAGE_ID: image.get("ImageId"),
+        contract.ATTR_NAME: image.get("Name"),
+        "OperatingSystemType": (image.get("OperatingSystem") or {}).get("Type"),
+        "RequiredTenancy": image.get("RequiredTenancy"),
+    }
+    return {key: str(value) for key, value in data.items() if value}
+
+
+def fit_reason(text: str, limit: int = MAX_REASON_LENGTH) -> str:
+    """Cut ``text`` to ``limit`` characters, keeping its start."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def service_error_reason(action: str, code: str, message: str) -> str:
+    """A failed API call, in the service's words."""
+    return fit_reason(f"{action} failed: {code}: {message}")
+
+
+def name_taken_reason(name: str, image_id: str) -> str:
+    """CreateWorkspaceImage said the name exists, and the image is not ours."""
+    return fit_reason(
+        f"an image named {name!r} already exists ({image_id}) and was not made by this "
+        "resource; image names are unique per Region: choose another image_name, or "
+        "delete that image"
+    )
+
+
+def replacement_needs_new_name_reason(name: str) -> str:
+    """A replacing Update kept the name, which the old image still holds."""
+    return fit_reason(
+        f"changing the source WorkSpace or the description makes a new image, and the "
+        f"old one still holds the name {name!r} (names are unique per Region): "
+        "change image_name in the same deployment"
+    )
+
+
+def delete_refused_reason(image_id: str, code: str, message: str) -> str:
+    """DeleteWorkspaceImage refused: say why and what to do."""
+    return fit_reason(
+        f"image {image_id} was not deleted: {code}: {message}. Delete the bundles that use "
+        "it and stop sharing it (UpdateWorkspaceImagePermission), then retry"
+    )
+
+
+def schedule_name(stack_id: str, logical_id: str) -> str:
+    """The EventBridge rule (and permission statement) that polls for one resource.
+
+    crhelper names rules LogicalResourceId + 8 random characters, which breaks
+    the 64-character limit for CDK's long logical ids (crhelper issue #61) and
+    leaves no way to find the rule from a later Delete. This name is fixed per
+    stack and resource: a Delete can remove a schedule it never saw, and the
+    IAM policy can be scoped to the prefix.
+    """
+    digest = hashlib.sha256(f"{stack_id}|{logical_id}".encode()).hexdigest()[:12]
+    name = f"{contract.RULE_NAME_PREFIX}{digest}-{logical_id}"
+    return name[:64]
+
+
+def schedule_expression(poll_interval_minutes: float) -> str:
+    minutes = int(poll_interval_minutes)
+    return f"rate({minutes} minute{'' if minutes == 1 else 's'})"
+
+
+# Keys of the event that a poll needs; the rest stays out of the EventBridge
+# target Input, which is limited to 8192 characters.
+POLL_EVENT_KEYS = (
+    "RequestType",
+    "ResponseURL",
+    "StackId",
+    "RequestId",
+    "LogicalResourceId",
+    "PhysicalResourceId",
+    "ResourceType",
+    "CrHelperData",
+    "CrHelperPoll",
+    "CrHelperRule",
+    "CrHelperPermission",
+)
+POLL_PROPERTY_KEYS = (
+    contract.PROP_NAME,
+    contract.PROP_POLL_INTERVAL_MINUTES,
+    contract.PROP_TIMEOUT_SECONDS,
+)
+MAX_TARGET_INPUT_LENGTH = 8192
+
+
+def poll_event(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of the event that each scheduled poll is invoked with."""
+    trimmed = {key: event[key] for key in POLL_EVENT_KEYS if key in event}
+    props = event.get("ResourceProperties", {})
+    trimmed["ResourceProperties"] = {key: props[key] for key in POLL_PROPERTY_KEYS if key in props}
+    return trimmed
+
+
+MAX_RESPONSE_BYTES = 4096
+
+
+def fit_response(body: dict[str, Any]) -> dict[str, Any]:
+    """Keep a response to CloudFormation under its 4096-byte limit.
+
+    Data is the only part that can grow; if it does not fit, the response
+    fails with a reason instead of being rejected by CloudFormation.
+    """
+    if len(json.dumps(body).encode()) <= MAX_RESPONSE_BYTES:
+        return body
+    return {
+        **body,
+        "Status": "FAILED",
+        "Reason": "the response Data exceeded CloudFormation's 4096-byte limit",
+        "Data": {},
+    }

@@ -1,0 +1,85 @@
+"""The one thin layer that calls Amazon WorkSpaces.
+
+Each method is a single API call (or one paginated listing) with no
+decisions in it. The WorkSpaces API is throttled at about 2 calls/s: the
+client uses botocore's standard retry mode with enough attempts that a burst
+of throttling does not fail a deployment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+RETRY_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 10},
+    connect_timeout=10,
+    read_timeout=30,
+)
+
+NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "ResourceNotFound"})
+
+
+def error_code(err: ClientError) -> str:
+    return str(err.response.get("Error", {}).get("Code", "Unknown"))
+
+
+def error_message(err: ClientError) -> str:
+    return str(err.response.get("Error", {}).get("Message", str(err)))
+
+
+class WorkSpacesImages:
+    """CreateWorkspaceImage and friends, one call per method."""
+
+    def __init__(self, client: Any = None) -> None:
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        # Created on first use: a Delete of a foreign physical id needs no client.
+        if self._client is None:
+            self._client = boto3.client("workspaces", config=RETRY_CONFIG)
+        return self._client
+
+    def create(
+        self, *, workspace_id: str, name: str, description: str, tags: list[dict[str, str]]
+    ) -> str:
+        response = self.client.create_workspace_image(
+            WorkspaceId=workspace_id, Name=name, Description=description, Tags=tags
+        )
+        return str(response["ImageId"])
+
+    def describe(self, image_id: str) -> dict[str, Any] | None:
+        images = self.client.describe_workspace_images(ImageIds=[image_id]).get("Images", [])
+        return next((image for image in images if image.get("ImageId") == image_id), None)
+
+    def find_owned_by_name(self, name: str) -> dict[str, Any] | None:
+        """DescribeWorkspaceImages has no name filter: page through owned images."""
+        kwargs: dict[str, Any] = {"ImageType": "OWNED"}
+        while True:
+            page = self.client.describe_workspace_images(**kwargs)
+            for image in page.get("Images", []):
+                if image.get("Name") == name:
+                    return dict(image)
+            if not page.get("NextToken"):
+                return None
+            kwargs["NextToken"] = page["NextToken"]
+
+    def tags(self, resource_id: str) -> dict[str, str]:
+        tag_list = self.client.describe_tags(ResourceId=resource_id).get("TagList", [])
+        return {tag["Key"]: tag.get("Value", "") for tag in tag_list}
+
+    def set_tags(self, resource_id: str, tags: dict[str, str]) -> None:
+        self.client.create_tags(
+            ResourceId=resource_id,
+            Tags=[{"Key": key, "Value": value} for key, value in sorted(tags.items())],
+        )
+
+    def remove_tags(self, resource_id: str, keys: list[str]) -> None:
+        self.client.delete_tags(ResourceId=resource_id, TagKeys=keys)
+
+    def delete(self, image_id: str) -> None:
+        self.client.delete_workspace_image(ImageId=image_id)
