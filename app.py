@@ -25,6 +25,13 @@ image = WorkspaceImage(
     "Golden",
     workspace_id=workspace_id,
     image_name=app.node.try_get_context("image_name") or "golden-example",
+    # RETAIN keeps the image when the stack is destroyed; the rehearsal passes
+    # -c removal_policy=destroy to show the Delete as well.
+    removal_policy=(
+        cdk.RemovalPolicy.DESTROY
+        if app.node.try_get_context("removal_policy") == "destroy"
+        else cdk.RemovalPolicy.RETAIN
+    ),
 )
 cdk.CfnOutput(stack, "ImageId", value=image.image_id, description="The WorkSpaces image id")
 app.synth()

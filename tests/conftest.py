@@ -1,0 +1,40 @@
+"""Fixtures shared by every test folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# The handler's modules are top-level in Lambda; the unit tests import them so.
+sys.path.insert(0, str(ROOT / "lambda" / "workspace_image"))
+# jsii warns on every run that Node 20 is past its end of life.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+REHEARSAL_WORKSPACE_ID = "ws-rehearsal01"
+
+
+def synth_example_app(outdir: Path, **context: str) -> Path:
+    """Synthesize app.py the way the CDK CLI runs it, into ``outdir``."""
+    env = {
+        **os.environ,
+        "CDK_OUTDIR": str(outdir),
+        "CDK_CONTEXT_JSON": json.dumps(context),
+    }
+    subprocess.run([sys.executable, str(ROOT / "app.py")], env=env, check=True, cwd=ROOT)
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def example_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    yield synth_example_app(
+        tmp_path_factory.mktemp("cdk.out"),
+        workspace_id=REHEARSAL_WORKSPACE_ID,
+        removal_policy="destroy",
+    )

@@ -1,0 +1,158 @@
+"""The embedded AWS: moto's server (with the WorkSpaces extensions) and the
+local HTTPS endpoint for CloudFormation's responses."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import tempfile
+import urllib.request
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from tests.rehearsal import fake_workspaces
+from tests.rehearsal.lambda_process import LambdaFunction
+from tests.rehearsal.response_endpoint import ResponseEndpoint
+
+ACCOUNT_ID = fake_workspaces.ACCOUNT_ID
+REGION = fake_workspaces.REGION
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _asset_dir(cdk_out: Path, stack_name: str, s3_key: str) -> Path:
+    """Where cdk.out staged the asset that the template's S3Key names."""
+    manifest = json.loads((cdk_out / f"{stack_name}.assets.json").read_text())
+    asset_hash = s3_key.split(".")[0]
+    return cdk_out / manifest["files"][asset_hash]["source"]["path"]
+
+
+class EmbeddedAws:
+    """Start with ``start()``; every client and the Lambda process talk to it."""
+
+    def __init__(self, workdir: Path | None = None) -> None:
+        self._tmp = tempfile.TemporaryDirectory() if workdir is None else None
+        self.workdir = Path(self._tmp.name) if self._tmp else workdir  # type: ignore[assignment]
+        fake_workspaces.install()
+        self.port = _free_port()
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.endpoint = ResponseEndpoint(self.workdir)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> EmbeddedAws:
+        self._moto.start()
+        self.endpoint.start()
+        return self
+
+    def stop(self) -> None:
+        self.endpoint.stop()
+        self._moto.stop()
+        if self._tmp:
+            self._tmp.cleanup()
+
+    def reset(self) -> None:
+        """Forget every resource and fault, as a fresh account would."""
+        urllib.request.urlopen(
+            urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        ).read()
+        fake_workspaces.faults.reset()
+        fake_workspaces.images_in_use.clear()
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment for a process that should reach this AWS."""
+        return {
+            "AWS_ENDPOINT_URL": self.url,
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "SSL_CERT_FILE": str(self.endpoint.cert_path),
+        }
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def deploy_function(self, template: dict[str, Any], cdk_out: Path, stack_name: str) -> LambdaFunction:
+        """Create the provider function from the synthesized template and its asset."""
+        logical_id, resource = next(
+            (key, value)
+            for key, value in template["Resources"].items()
+            if value["Type"] == "AWS::Lambda::Function"
+        )
+        props = resource["Properties"]
+        asset_dir = _asset_dir(cdk_out, stack_name, props["Code"]["S3Key"])
+        name = f"{stack_name}-{logical_id}"[:64]
+        role = self.client("iam").create_role(
+            RoleName=f"{name}-role"[:64],
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        )
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(asset_dir.rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(asset_dir).as_posix())
+        created = self.client("lambda").create_function(
+            FunctionName=name,
+            Runtime=props["Runtime"],
+            Role=role["Role"]["Arn"],
+            Handler=props["Handler"],
+            Code={"ZipFile": buffer.getvalue()},
+            Timeout=int(props.get("Timeout", 3)),
+            MemorySize=int(props.get("MemorySize", 128)),
+            Architectures=props.get("Architectures", ["x86_64"]),
+        )
+        return LambdaFunction(
+            name=name,
+            arn=created["FunctionArn"],
+            asset_dir=asset_dir,
+            handler=props["Handler"],
+            timeout_seconds=int(props.get("Timeout", 3)),
+            memory_mb=int(props.get("MemorySize", 128)),
+            environment=dict(props.get("Environment", {}).get("Variables", {})),
+        )
+
+    def images(self) -> dict[str, dict[str, Any]]:
+        """Every image that exists, by id, as DescribeWorkspaceImages shows it."""
+        found = self.client("workspaces").describe_workspace_images().get("Images", [])
+        return {image["ImageId"]: image for image in found}
+
+    def poll_rules(self) -> list[dict[str, Any]]:
+        from cdk_workspace_image.runtime import contract
+
+        return list(
+            self.client("events").list_rules(NamePrefix=contract.RULE_NAME_PREFIX).get("Rules", [])
+        )
+
+    def function_policy_statements(self, function_name: str) -> list[dict[str, Any]]:
+        try:
+            policy = self.client("lambda").get_policy(FunctionName=function_name)["Policy"]
+        except self.client("lambda").exceptions.ResourceNotFoundException:
+            return []
+        return list(json.loads(policy).get("Statement", []))

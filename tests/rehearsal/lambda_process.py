@@ -1,0 +1,68 @@
+"""The provider function, as bundled in cdk.out, run in a process of its own."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.py")
+
+
+@dataclass
+class Invocation:
+    event: dict[str, Any]
+    exit_code: int
+    logs: str
+
+
+@dataclass
+class LambdaFunction:
+    """One function from the synthesized template, deployed to the embedded AWS."""
+
+    name: str
+    arn: str
+    asset_dir: Path
+    handler: str
+    timeout_seconds: int
+    memory_mb: int
+    environment: dict[str, str]
+
+    def invoke(self, event: dict[str, Any], *, aws_env: dict[str, str], clock_offset: float = 0) -> Invocation:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+            json.dump(
+                {
+                    "event": event,
+                    "function_name": self.name,
+                    "function_arn": self.arn,
+                    "memory_mb": self.memory_mb,
+                    "timeout_seconds": self.timeout_seconds,
+                    "aws_request_id": str(uuid.uuid4()),
+                },
+                handle,
+            )
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "AWS_LAMBDA_FUNCTION_NAME": self.name,
+            "REHEARSAL_CLOCK_OFFSET_SECONDS": str(clock_offset),
+            **self.environment,
+            **aws_env,
+        }
+        try:
+            completed = subprocess.run(
+                [sys.executable, "-I", str(BOOTSTRAP), str(self.asset_dir), self.handler, handle.name],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=self.timeout_seconds + 30,
+                check=False,
+            )
+        finally:
+            Path(handle.name).unlink()
+        return Invocation(event=event, exit_code=completed.returncode, logs=completed.stdout + completed.stderr)
