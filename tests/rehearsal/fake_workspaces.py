@@ -14,6 +14,9 @@ moto's server, meets an API that behaves like the real one:
 - CreateTags, DeleteTags and DescribeTags work on images.
 - Faults can be injected per action (ThrottlingException and the like), and
   every call is recorded.
+
+One Lambda gap is closed too: AddPermission with a statement id that is
+already there fails with ResourceConflictException, as Lambda does.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from moto.awslambda.exceptions import LambdaClientError
+from moto.awslambda.policy import Policy
 from moto.core.exceptions import JsonRESTError
 from moto.workspaces import models as ws_models
 from moto.workspaces.exceptions import ResourceNotFoundException
@@ -192,6 +197,18 @@ def _with_faults(action: str, method: Callable[[WorkSpacesResponse], str]) -> Ca
     return wrapper
 
 
+_original_add_statement = Policy.add_statement
+
+
+def _add_statement(self: Policy, raw: str, qualifier: str | None = None) -> tuple[Any, str]:
+    sid = json.loads(raw).get("StatementId")
+    if any(statement.get("Sid") == sid for statement in self.statements):
+        raise LambdaClientError(
+            "ResourceConflictException", f"The statement id ({sid}) provided already exists."
+        )
+    return _original_add_statement(self, raw, qualifier)
+
+
 ACTIONS = {
     "CreateWorkspaceImage": "create_workspace_image",
     "DescribeWorkspaceImages": "describe_workspace_images",
@@ -214,6 +231,7 @@ def install() -> None:
     WorkSpacesBackend.create_tags = _create_tags  # type: ignore[method-assign]
     WorkSpacesBackend.delete_tags = _delete_tags  # type: ignore[attr-defined]
     WorkSpacesBackend.describe_tags = _describe_tags  # type: ignore[method-assign]
+    Policy.add_statement = _add_statement  # type: ignore[method-assign]
     WorkSpacesResponse.delete_workspace_image = _delete_workspace_image_response  # type: ignore[attr-defined]
     WorkSpacesResponse.delete_tags = _delete_tags_response  # type: ignore[attr-defined]
     for action, method_name in ACTIONS.items():
