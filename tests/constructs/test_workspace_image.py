@@ -1,0 +1,240 @@
+"""The template that WorkspaceImage synthesizes, and its synth-time checks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from cdk_workspace_image import WorkspaceImage
+
+WORKSPACE_ID = "ws-abcdef123"
+
+
+def make_stack() -> cdk.Stack:
+    return cdk.Stack(cdk.App(), "TestStack")
+
+
+def image(stack: cdk.Stack, construct_id: str = "Golden", **kwargs: Any) -> WorkspaceImage:
+    kwargs.setdefault("workspace_id", WORKSPACE_ID)
+    kwargs.setdefault("image_name", "golden-2026-11")
+    return WorkspaceImage(stack, construct_id, **kwargs)
+
+
+def statements(template: Template) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for policy in template.find_resources("AWS::IAM::Policy").values():
+        found.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return found
+
+
+def test_one_custom_resource_mirrors_the_api() -> None:
+    # GIVEN a stack WHEN an image is declared
+    stack = make_stack()
+    image(stack, description="Golden image for November", tags={"team": "euc"})
+
+    # THEN one Custom::WorkspaceImage carries the API's properties
+    template = Template.from_stack(stack)
+    template.resource_count_is("Custom::WorkspaceImage", 1)
+    template.has_resource_properties(
+        "Custom::WorkspaceImage",
+        {
+            "ServiceToken": {"Fn::GetAtt": [Match.string_like_regexp("Function"), "Arn"]},
+            "WorkspaceId": WORKSPACE_ID,
+            "Name": "golden-2026-11",
+            "Description": "Golden image for November",
+            "Tags": [{"Key": "team", "Value": "euc"}],
+            "PollIntervalMinutes": 1,
+            "TimeoutSeconds": 3300,
+            "ServiceTimeout": "3300",
+        },
+    )
+
+
+def test_defaults_retain_the_image_and_derive_the_description() -> None:
+    stack = make_stack()
+    image(stack)
+
+    template = Template.from_stack(stack)
+    template.has_resource(
+        "Custom::WorkspaceImage",
+        {
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": Match.object_like({"Description": "Image golden-2026-11"}),
+        },
+    )
+
+
+def test_timeout_and_poll_interval_reach_the_resource() -> None:
+    stack = make_stack()
+    image(stack, timeout=cdk.Duration.minutes(30), poll_interval=cdk.Duration.minutes(5),
+          removal_policy=cdk.RemovalPolicy.DESTROY)
+
+    template = Template.from_stack(stack)
+    template.has_resource(
+        "Custom::WorkspaceImage",
+        {
+            "DeletionPolicy": "Delete",
+            "Properties": Match.object_like(
+                {"ServiceTimeout": "1800", "TimeoutSeconds": 1800, "PollIntervalMinutes": 5}
+            ),
+        },
+    )
+
+
+def test_every_image_in_a_stack_shares_one_provider_function() -> None:
+    stack = make_stack()
+    image(stack, "One", image_name="one")
+    image(stack, "Two", image_name="two", workspace_id="ws-other0001")
+
+    template = Template.from_stack(stack)
+    template.resource_count_is("Custom::WorkspaceImage", 2)
+    template.resource_count_is("AWS::Lambda::Function", 1)
+
+
+def test_the_function_runs_python_313_on_arm64_with_a_retained_log_group() -> None:
+    stack = make_stack()
+    image(stack)
+
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Runtime": "python3.13",
+            "Architectures": ["arm64"],
+            "Handler": "index.handler",
+            "LoggingConfig": {"LogGroup": {"Ref": Match.string_like_regexp("Logs")}},
+        },
+    )
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
+
+
+def test_the_image_waits_for_the_permissions_its_polls_need() -> None:
+    stack = make_stack()
+    image(stack)
+
+    template = Template.from_stack(stack)
+    (policy_id,) = template.find_resources(
+        "AWS::IAM::Policy", {"Properties": {"PolicyName": Match.string_like_regexp("PollSchedule")}}
+    )
+    template.has_resource("Custom::WorkspaceImage", {"DependsOn": Match.array_with([policy_id])})
+
+
+def test_iam_grants_no_action_wildcards() -> None:
+    stack = make_stack()
+    image(stack)
+
+    for statement in statements(Template.from_stack(stack)):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert all("*" not in action for action in actions), statement
+
+
+def test_create_is_scoped_to_the_source_workspace_and_images() -> None:
+    stack = make_stack()
+    image(stack)
+
+    rendered = json.dumps(statements(Template.from_stack(stack)))
+    assert f":workspace/{WORKSPACE_ID}" in rendered
+    assert ":workspaceimage/*" in rendered
+    assert ":rule/cdk-wsi-*" in rendered
+
+
+def test_only_read_calls_use_a_resource_wildcard() -> None:
+    stack = make_stack()
+    image(stack)
+
+    for statement in statements(Template.from_stack(stack)):
+        if statement["Resource"] == "*":
+            assert statement["Action"] == ["workspaces:DescribeWorkspaceImages", "workspaces:DescribeTags"]
+
+
+def test_lambda_permissions_are_on_the_function_itself() -> None:
+    stack = make_stack()
+    image(stack)
+
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Action": ["lambda:AddPermission", "lambda:RemovePermission"],
+                        "Effect": "Allow",
+                        "Resource": {"Fn::GetAtt": [Match.string_like_regexp("Function"), "Arn"]},
+                    }
+                ]
+            }
+        },
+    )
+
+
+def test_tags_from_an_enclosing_scope_reach_the_image() -> None:
+    stack = make_stack()
+    image(stack, tags={"team": "euc"})
+    cdk.Tags.of(stack).add("cost-center", "42")
+
+    Template.from_stack(stack).has_resource_properties(
+        "Custom::WorkspaceImage",
+        {"Tags": [{"Key": "cost-center", "Value": "42"}, {"Key": "team", "Value": "euc"}]},
+    )
+
+
+def test_too_many_tags_through_tags_of_fail_the_synth() -> None:
+    stack = make_stack()
+    image(stack, tags={f"k{i}": "v" for i in range(40)})
+    for i in range(10):
+        cdk.Tags.of(stack).add(f"extra{i}", "v")
+
+    with pytest.raises(Exception, match="50 tags; at most 48"):
+        Template.from_stack(stack)
+
+
+def test_image_id_is_the_resources_image_id_attribute() -> None:
+    stack = make_stack()
+    golden = image(stack)
+    cdk.CfnOutput(stack, "ImageId", value=golden.image_id)
+
+    outputs = Template.from_stack(stack).find_outputs("ImageId")
+    (logical_id,) = Template.from_stack(stack).find_resources("Custom::WorkspaceImage")
+    assert outputs["ImageId"]["Value"] == {"Fn::GetAtt": [logical_id, "ImageId"]}
+
+
+def test_tokens_are_left_for_the_handler_to_check() -> None:
+    stack = make_stack()
+    workspace = cdk.CfnParameter(stack, "WorkspaceId")
+    name = cdk.CfnParameter(stack, "ImageName")
+
+    image(stack, workspace_id=workspace.value_as_string, image_name=name.value_as_string)
+
+    Template.from_stack(stack).has_resource_properties(
+        "Custom::WorkspaceImage", {"WorkspaceId": {"Ref": "WorkspaceId"}, "Name": {"Ref": "ImageName"}}
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"workspace_id": "workspace-1"}, "\"workspace_id\" 'workspace-1' is not a WorkSpace id"),
+        ({"image_name": "golden image"}, "\"image_name\" 'golden image' contains ' '"),
+        ({"image_name": "x" * 65}, '"image_name" must be 1-64 characters long, got 65'),
+        ({"description": "a: b"}, "\"description\" 'a: b' contains ':'"),
+        ({"description": ""}, '"description" must be 1-256 characters long, got 0'),
+        ({"tags": {"aws:team": "euc"}}, '"tags" key \'aws:team\' starts with "aws:"'),
+        ({"tags": {"k": "v" * 256}}, "at most 255 characters, got 256"),
+        ({"timeout": cdk.Duration.hours(2)}, '"timeout" must be at most 60 minutes'),
+        ({"timeout": cdk.Duration.minutes(1)}, '"timeout" (1 minutes) must be longer than the poll interval'),
+        ({"poll_interval": cdk.Duration.seconds(30)}, '"poll_interval" must be a whole number of minutes'),
+        ({"poll_interval": cdk.Duration.seconds(90)}, "got 1.5 minutes"),
+    ],
+)
+def test_bad_arguments_fail_at_synth_naming_the_argument_and_rule(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError) as raised:
+        image(make_stack(), **kwargs)
+    assert message in str(raised.value)

@@ -1,0 +1,220 @@
+"""The handler's pure decisions, on plain values."""
+
+from __future__ import annotations
+
+import json
+
+import contract
+import logic
+import pytest
+
+PROPS = {
+    "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:f",
+    "WorkspaceId": "ws-abcdef123",
+    "Name": "golden-2026-11",
+    "Description": "Image golden-2026-11",
+    "PollIntervalMinutes": "1",
+    "TimeoutSeconds": "3300",
+    "Tags": [{"Key": "team", "Value": "euc"}],
+}
+STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/S/1b2c"
+
+
+def spec(**changes: object) -> logic.ImageSpec:
+    return logic.parse_properties({**PROPS, **changes})
+
+
+# --- properties ---------------------------------------------------------------
+
+
+def test_properties_arrive_as_strings_and_are_parsed() -> None:
+    parsed = spec()
+    assert parsed.poll_interval_minutes == 1
+    assert parsed.timeout_seconds == 3300
+    assert parsed.tags == {"team": "euc"}
+
+
+def test_every_broken_rule_is_reported_at_once() -> None:
+    with pytest.raises(logic.InvalidProperties) as raised:
+        spec(WorkspaceId="w-1", Name="a b", TimeoutSeconds="99999")
+    message = str(raised.value)
+    assert '"WorkspaceId"' in message
+    assert '"Name"' in message
+    assert '"TimeoutSeconds"' in message
+
+
+def test_missing_required_properties_are_named() -> None:
+    with pytest.raises(logic.InvalidProperties, match="WorkspaceId, Name"):
+        logic.parse_properties({"Description": "x"})
+
+
+def test_tags_must_be_a_list_of_key_value_pairs() -> None:
+    with pytest.raises(logic.InvalidProperties, match="list of"):
+        spec(Tags={"team": "euc"})
+
+
+def test_missing_tags_mean_no_tags() -> None:
+    assert logic.read_tags(None) == {}
+    assert logic.read_tags("") == {}
+
+
+# --- update ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, logic.Change.NONE),
+        ({"PollIntervalMinutes": "5"}, logic.Change.NONE),
+        ({"Tags": [{"Key": "team", "Value": "vdi"}]}, logic.Change.TAGS),
+        ({"Name": "golden-v2"}, logic.Change.REPLACE),
+        ({"WorkspaceId": "ws-other0001"}, logic.Change.REPLACE),
+        ({"Description": "new words"}, logic.Change.REPLACE),
+    ],
+)
+def test_only_tags_change_in_place(changes: dict[str, object], expected: logic.Change) -> None:
+    assert logic.classify_update(spec(), spec(**changes)) is expected
+
+
+def test_tag_diff_sets_new_and_changed_and_removes_dropped_keys() -> None:
+    to_set, to_remove = logic.tag_diff({"a": "1", "b": "2", "c": "3"}, {"a": "1", "b": "9", "d": "4"})
+    assert to_set == {"b": "9", "d": "4"}
+    assert to_remove == ["c"]
+
+
+def test_creation_tags_add_the_owner_tags_sorted() -> None:
+    tags = logic.creation_tags(spec(), STACK_ID, "GoldenBA401183")
+    assert tags == [
+        {"Key": contract.OWNER_LOGICAL_ID_TAG, "Value": "GoldenBA401183"},
+        {"Key": contract.OWNER_STACK_TAG, "Value": STACK_ID},
+        {"Key": "team", "Value": "euc"},
+    ]
+
+
+def test_ownership_needs_both_the_stack_and_the_logical_id() -> None:
+    owned = logic.owner_tags(STACK_ID, "Golden")
+    assert logic.is_owned_by(owned, STACK_ID, "Golden")
+    assert not logic.is_owned_by(owned, STACK_ID, "Other")
+    assert not logic.is_owned_by(owned, STACK_ID + "x", "Golden")
+    assert not logic.is_owned_by({}, STACK_ID, "Golden")
+
+
+# --- polling --------------------------------------------------------------------
+
+
+def decide(image: dict[str, object] | None, elapsed: float, timeout: float = 600, poll: float = 60):
+    return logic.decide_poll(
+        image,
+        image_id="wsi-abcdef123",
+        now=1000 + elapsed,
+        started_at=1000,
+        timeout_seconds=timeout,
+        poll_interval_seconds=poll,
+    )
+
+
+def test_pending_within_the_deadline_waits() -> None:
+    assert decide({"State": "PENDING"}, 60).outcome is logic.Outcome.WAIT
+
+
+def test_available_wins_even_at_the_deadline() -> None:
+    assert decide({"State": "AVAILABLE"}, 10_000).outcome is logic.Outcome.AVAILABLE
+
+
+def test_the_poll_whose_successor_would_miss_the_deadline_gives_up() -> None:
+    assert decide({"State": "PENDING"}, 540).outcome is logic.Outcome.WAIT
+    late = decide({"State": "PENDING"}, 541)
+    assert late.outcome is logic.Outcome.FAILED
+    assert late.reason.startswith("timed out: image wsi-abcdef123 is still PENDING")
+
+
+def test_error_state_fails_with_code_message_and_details() -> None:
+    decision = decide(
+        {
+            "ImageId": "wsi-abcdef123",
+            "Name": "golden",
+            "State": "ERROR",
+            "ErrorCode": "InternalError",
+            "ErrorMessage": "Sysprep failed",
+            "ErrorDetails": [{"ErrorCode": "AppX", "ErrorMessage": "a user app blocks sysprep"}],
+        },
+        30,
+    )
+    assert decision.outcome is logic.Outcome.FAILED
+    assert decision.reason == (
+        "image wsi-abcdef123 (golden) failed - InternalError: Sysprep failed - "
+        "details: AppX: a user app blocks sysprep"
+    )
+
+
+def test_a_vanished_image_fails() -> None:
+    decision = decide(None, 30)
+    assert decision.outcome is logic.Outcome.FAILED
+    assert "no longer exists" in decision.reason
+
+
+def test_long_error_reasons_keep_their_start_within_the_limit() -> None:
+    image = {"ImageId": "wsi-x", "Name": "n", "State": "ERROR", "ErrorCode": "Code", "ErrorMessage": "m" * 500}
+    reason = logic.image_error_reason(image)
+    assert len(reason) == logic.MAX_REASON_LENGTH
+    assert reason.startswith("image wsi-x (n) failed - Code: mmm")
+    assert reason.endswith("...")
+
+
+def test_response_data_holds_only_known_values() -> None:
+    assert logic.response_data({"ImageId": "wsi-1", "Name": "n", "OperatingSystem": {}}) == {
+        "ImageId": "wsi-1",
+        "Name": "n",
+    }
+
+
+# --- schedule and response hygiene -------------------------------------------------
+
+
+def test_schedule_names_fit_eventbridge_for_the_longest_logical_ids() -> None:
+    logical_id = "A" * 255
+    name = logic.schedule_name(STACK_ID, logical_id)
+    assert len(name) == 64
+    assert name.startswith(contract.RULE_NAME_PREFIX)
+
+
+def test_schedule_names_are_fixed_per_stack_and_resource() -> None:
+    assert logic.schedule_name(STACK_ID, "Golden") == logic.schedule_name(STACK_ID, "Golden")
+    assert logic.schedule_name(STACK_ID, "Golden") != logic.schedule_name(STACK_ID, "Silver")
+    assert logic.schedule_name(STACK_ID, "Golden") != logic.schedule_name(STACK_ID + "2", "Golden")
+
+
+@pytest.mark.parametrize(("minutes", "expected"), [(1, "rate(1 minute)"), (5, "rate(5 minutes)")])
+def test_schedule_expression(minutes: int, expected: str) -> None:
+    assert logic.schedule_expression(minutes) == expected
+
+
+def test_the_poll_input_drops_what_polls_do_not_need() -> None:
+    event = {
+        "RequestType": "Update",
+        "ResponseURL": "https://example.invalid/x",
+        "StackId": STACK_ID,
+        "RequestId": "r",
+        "LogicalResourceId": "Golden",
+        "PhysicalResourceId": "wsi-1",
+        "ServiceToken": "arn",
+        "ResourceProperties": {**PROPS, "Tags": [{"Key": f"k{i}", "Value": "v" * 255} for i in range(48)]},
+        "OldResourceProperties": PROPS,
+        "CrHelperData": {"ImageId": "wsi-2"},
+    }
+    trimmed = logic.poll_event(event)
+    assert "OldResourceProperties" not in trimmed
+    assert "ServiceToken" not in trimmed
+    assert set(trimmed["ResourceProperties"]) == {"Name", "PollIntervalMinutes", "TimeoutSeconds"}
+    assert len(json.dumps(trimmed)) < logic.MAX_TARGET_INPUT_LENGTH
+    assert trimmed["CrHelperData"] == {"ImageId": "wsi-2"}
+
+
+def test_an_oversized_response_turns_into_a_failure_that_fits() -> None:
+    body = {"Status": "SUCCESS", "Reason": "", "PhysicalResourceId": "wsi-1", "Data": {"x": "y" * 5000}}
+    fitted = logic.fit_response(body)
+    assert fitted["Status"] == "FAILED"
+    assert fitted["Data"] == {}
+    assert len(json.dumps(fitted)) <= logic.MAX_RESPONSE_BYTES
+    small = {**body, "Data": {"ImageId": "wsi-1"}}
+    assert logic.fit_response(small) is small
