@@ -1,13 +1,12 @@
 #!/usr/bin/env python3
 """Example app: one WorkSpaces image from a prepared WorkSpace.
 
-    cdk deploy -c workspace_id=ws-0123456789 [-c image_name=golden-2026-11]
+cdk deploy -c workspace_id=ws-0123456789 [-c image_name=golden-2026-11]
 """
 
 import sys
 
 import aws_cdk as cdk
-
 from cdk_workspace_image import WorkspaceImage
 
 app = cdk.App()

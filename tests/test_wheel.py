@@ -37,7 +37,16 @@ print(cdk_workspace_image.__file__)
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dist = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(dist),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
     )
@@ -52,7 +61,9 @@ def test_the_wheel_carries_the_lambda_source(wheel: Path) -> None:
     assert not any(name.startswith(("tests/", "constructs/", "lambda/")) for name in names)
 
 
-def test_an_app_outside_the_repo_synthesizes_with_only_the_wheel(wheel: Path, tmp_path: Path) -> None:
+def test_an_app_outside_the_repo_synthesizes_with_only_the_wheel(
+    wheel: Path, tmp_path: Path
+) -> None:
     # GIVEN a fresh environment with the dependencies and the wheel, not the repo
     env_dir = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True)
@@ -60,14 +71,26 @@ def test_an_app_outside_the_repo_synthesizes_with_only_the_wheel(wheel: Path, tm
     site = Path(
         subprocess.run(
             [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
     )
     # Dependencies come from this environment's site-packages, whose .pth
     # files (this repo's editable install among them) are not processed.
     (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
         check=True,
     )
     app_dir = tmp_path / "consumer"
@@ -80,7 +103,9 @@ def test_an_app_outside_the_repo_synthesizes_with_only_the_wheel(wheel: Path, tm
         [str(python), "app.py"],
         cwd=app_dir,
         env={**os.environ, "CDK_OUTDIR": str(out), "PYTHONPATH": ""},
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
 
     # THEN the library came from the wheel, and the asset holds the handler and crhelper

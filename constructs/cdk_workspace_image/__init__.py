@@ -1,9 +1,9 @@
 """cdk-workspace-image: Amazon WorkSpaces images as a CDK construct.
 
-    from cdk_workspace_image import WorkspaceImage
+from cdk_workspace_image import WorkspaceImage
 
-    image = WorkspaceImage(stack, "Golden", workspace_id="ws-...", image_name="golden-2026-11")
-    CfnOutput(stack, "ImageId", value=image.image_id)
+image = WorkspaceImage(stack, "Golden", workspace_id="ws-...", image_name="golden-2026-11")
+CfnOutput(stack, "ImageId", value=image.image_id)
 """
 
 from cdk_workspace_image.workspace_image import WorkspaceImage

@@ -26,10 +26,10 @@ from aws_cdk import (
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from constructs import Construct
 
 from cdk_workspace_image import runtime
 from cdk_workspace_image.runtime import contract
+from constructs import Construct
 
 PROVIDER_ID = "CdkWorkspaceImageProvider"
 
@@ -116,7 +116,7 @@ class WorkspaceImageProvider(Construct):
         self.function = lambda_.Function(
             self,
             "Function",
-            description="Creates Amazon WorkSpaces images for Custom::WorkspaceImage (cdk-workspace-image)",
+            description="Serves Custom::WorkspaceImage (cdk-workspace-image)",
             runtime=lambda_.Runtime.PYTHON_3_13,
             architecture=lambda_.Architecture.ARM_64,
             handler=contract.HANDLER,
@@ -125,7 +125,9 @@ class WorkspaceImageProvider(Construct):
             memory_size=256,
             log_group=self.log_group,
         )
-        image_arn = stack.format_arn(service="workspaces", resource="workspaceimage", resource_name="*")
+        image_arn = stack.format_arn(
+            service="workspaces", resource="workspaceimage", resource_name="*"
+        )
         rule_arn = stack.format_arn(
             service="events", resource="rule", resource_name=f"{contract.RULE_NAME_PREFIX}*"
         )
@@ -185,7 +187,9 @@ class WorkspaceImageProvider(Construct):
             iam.PolicyStatement(
                 actions=["workspaces:CreateWorkspaceImage"],
                 resources=[
-                    stack.format_arn(service="workspaces", resource="workspace", resource_name=workspace_id)
+                    stack.format_arn(
+                        service="workspaces", resource="workspace", resource_name=workspace_id
+                    )
                 ],
             )
         )

@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 
 import jsii
 from aws_cdk import (
-    Aspects,
     AspectPriority,
+    Aspects,
     CfnResource,
     CustomResource,
     Duration,
@@ -18,10 +18,10 @@ from aws_cdk import (
     TagType,
     Token,
 )
-from constructs import Construct, IConstruct
 
 from cdk_workspace_image.provider import WorkspaceImageProvider
 from cdk_workspace_image.runtime import contract
+from constructs import Construct, IConstruct
 
 DEFAULT_TIMEOUT = Duration.minutes(55)
 DEFAULT_POLL_INTERVAL = Duration.minutes(1)

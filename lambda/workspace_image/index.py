@@ -74,7 +74,9 @@ def update(event: dict[str, Any], context: Any) -> str:
             _call("DeleteTags", lambda: images.remove_tags(image_id, to_remove))
     image = _call("DescribeWorkspaceImages", lambda: images.describe(image_id))
     if image is None:
-        raise ResourceFailed(f"image {image_id} no longer exists; it was deleted outside CloudFormation")
+        raise ResourceFailed(
+            f"image {image_id} no longer exists; it was deleted outside CloudFormation"
+        )
     helper.Data.clear()
     helper.Data.update(logic.response_data(image))
     helper.finish_now()
@@ -168,7 +170,9 @@ def _spec(props: dict[str, Any]) -> logic.ImageSpec:
         raise ResourceFailed(logic.fit_reason(f"invalid properties: {err}")) from err
 
 
-def _start_image(event: dict[str, Any], spec: logic.ImageSpec, replacing: logic.ImageSpec | None = None) -> str:
+def _start_image(
+    event: dict[str, Any], spec: logic.ImageSpec, replacing: logic.ImageSpec | None = None
+) -> str:
     """CreateWorkspaceImage, or adopt the image a repeated Create already made."""
     stack_id, logical_id = event["StackId"], event["LogicalResourceId"]
     try:
@@ -183,7 +187,9 @@ def _start_image(event: dict[str, Any], spec: logic.ImageSpec, replacing: logic.
         if error_code(err) != "ResourceAlreadyExistsException":
             log_decision(event, "create:refused", error=error_code(err))
             raise ResourceFailed(
-                logic.service_error_reason("CreateWorkspaceImage", error_code(err), error_message(err))
+                logic.service_error_reason(
+                    "CreateWorkspaceImage", error_code(err), error_message(err)
+                )
             ) from err
         image_id = _adopt(event, spec, replacing)
     helper.Data[contract.ATTR_IMAGE_ID] = image_id
@@ -195,7 +201,9 @@ def _adopt(event: dict[str, Any], spec: logic.ImageSpec, replacing: logic.ImageS
     existing = _call("DescribeWorkspaceImages", lambda: images.find_owned_by_name(spec.name))
     if existing is None:
         raise ResourceFailed(
-            logic.fit_reason(f"an image named {spec.name!r} exists but is not owned by this account")
+            logic.fit_reason(
+                f"an image named {spec.name!r} exists but is not owned by this account"
+            )
         )
     image_id = str(existing["ImageId"])
     if replacing is not None and replacing.name == spec.name:
@@ -213,4 +221,6 @@ def _call(action: str, call: Any) -> Any:
     try:
         return call()
     except ClientError as err:
-        raise ResourceFailed(logic.service_error_reason(action, error_code(err), error_message(err))) from err
+        raise ResourceFailed(
+            logic.service_error_reason(action, error_code(err), error_message(err))
+        ) from err

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from http.client import HTTPSConnection
@@ -37,25 +38,32 @@ RESPONSE_RETRY_SECONDS = 2.0
 
 
 def send_response(
-    response_url: str, body: dict[str, Any], ssl_verify: Any = None, *, sleep: Callable[[float], None] = time.sleep
+    response_url: str,
+    body: dict[str, Any],
+    ssl_verify: Any = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> bool:
     """PUT the response to CloudFormation's pre-signed URL; True once it is accepted.
 
     The URL is a secret (whoever holds it can answer for the resource): only
     its host is ever logged.
     """
-    import ssl
-
     payload = json.dumps(logic.fit_response(body))
     split = urlsplit(response_url)
     path = urlunsplit(("", "", split.path, split.query, ""))
     context = ssl.create_default_context()
     for attempt in range(1, RESPONSE_ATTEMPTS + 1):
         try:
-            connection = HTTPSConnection(split.netloc, timeout=RESPONSE_TIMEOUT_SECONDS, context=context)
+            connection = HTTPSConnection(
+                split.netloc, timeout=RESPONSE_TIMEOUT_SECONDS, context=context
+            )
             try:
                 connection.request(
-                    "PUT", path, body=payload, headers={"content-type": "", "content-length": str(len(payload))}
+                    "PUT",
+                    path,
+                    body=payload,
+                    headers={"content-type": "", "content-length": str(len(payload))},
                 )
                 status = connection.getresponse().status
             finally:
@@ -66,7 +74,13 @@ def send_response(
             logger.warning(json.dumps({"response_rejected": status, "host": split.hostname}))
         except OSError as err:
             logger.warning(
-                json.dumps({"response_attempt": attempt, "host": split.hostname, "error": type(err).__name__})
+                json.dumps(
+                    {
+                        "response_attempt": attempt,
+                        "host": split.hostname,
+                        "error": type(err).__name__,
+                    }
+                )
             )
         if attempt < RESPONSE_ATTEMPTS:
             sleep(RESPONSE_RETRY_SECONDS)
@@ -135,7 +149,11 @@ class ImageResourceHelper(CfnResource):  # type: ignore[misc]
 
     def _put_targets(self, func_name: str) -> None:
         rule_arn = self._event["CrHelperRule"]
-        partition, region, account = rule_arn.split(":")[1], rule_arn.split(":")[3], rule_arn.split(":")[4]
+        partition, region, account = (
+            rule_arn.split(":")[1],
+            rule_arn.split(":")[3],
+            rule_arn.split(":")[4],
+        )
         target_input = json.dumps(logic.poll_event(self._event))
         if len(target_input) > logic.MAX_TARGET_INPUT_LENGTH:
             raise ValueError(

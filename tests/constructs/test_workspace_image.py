@@ -8,7 +8,6 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
-
 from cdk_workspace_image import WorkspaceImage
 
 WORKSPACE_ID = "ws-abcdef123"
@@ -71,8 +70,12 @@ def test_defaults_retain_the_image_and_derive_the_description() -> None:
 
 def test_timeout_and_poll_interval_reach_the_resource() -> None:
     stack = make_stack()
-    image(stack, timeout=cdk.Duration.minutes(30), poll_interval=cdk.Duration.minutes(5),
-          removal_policy=cdk.RemovalPolicy.DESTROY)
+    image(
+        stack,
+        timeout=cdk.Duration.minutes(30),
+        poll_interval=cdk.Duration.minutes(5),
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+    )
 
     template = Template.from_stack(stack)
     template.has_resource(
@@ -129,7 +132,9 @@ def test_iam_grants_no_action_wildcards() -> None:
     image(stack)
 
     for statement in statements(Template.from_stack(stack)):
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
         assert all("*" not in action for action in actions), statement
 
 
@@ -149,7 +154,10 @@ def test_only_read_calls_use_a_resource_wildcard() -> None:
 
     for statement in statements(Template.from_stack(stack)):
         if statement["Resource"] == "*":
-            assert statement["Action"] == ["workspaces:DescribeWorkspaceImages", "workspaces:DescribeTags"]
+            assert statement["Action"] == [
+                "workspaces:DescribeWorkspaceImages",
+                "workspaces:DescribeTags",
+            ]
 
 
 def test_lambda_permissions_are_on_the_function_itself() -> None:
@@ -212,7 +220,8 @@ def test_tokens_are_left_for_the_handler_to_check() -> None:
     image(stack, workspace_id=workspace.value_as_string, image_name=name.value_as_string)
 
     Template.from_stack(stack).has_resource_properties(
-        "Custom::WorkspaceImage", {"WorkspaceId": {"Ref": "WorkspaceId"}, "Name": {"Ref": "ImageName"}}
+        "Custom::WorkspaceImage",
+        {"WorkspaceId": {"Ref": "WorkspaceId"}, "Name": {"Ref": "ImageName"}},
     )
 
 
@@ -227,8 +236,14 @@ def test_tokens_are_left_for_the_handler_to_check() -> None:
         ({"tags": {"aws:team": "euc"}}, '"tags" key \'aws:team\' starts with "aws:"'),
         ({"tags": {"k": "v" * 256}}, "at most 255 characters, got 256"),
         ({"timeout": cdk.Duration.hours(2)}, '"timeout" must be at most 60 minutes'),
-        ({"timeout": cdk.Duration.minutes(1)}, '"timeout" (1 minutes) must be longer than the poll interval'),
-        ({"poll_interval": cdk.Duration.seconds(30)}, '"poll_interval" must be a whole number of minutes'),
+        (
+            {"timeout": cdk.Duration.minutes(1)},
+            '"timeout" (1 minutes) must be longer than the poll interval',
+        ),
+        (
+            {"poll_interval": cdk.Duration.seconds(30)},
+            '"poll_interval" must be a whole number of minutes',
+        ),
         ({"poll_interval": cdk.Duration.seconds(90)}, "got 1.5 minutes"),
     ],
 )

@@ -39,7 +39,9 @@ def test_valid_workspace_ids(workspace_id: str) -> None:
 
 @pytest.mark.parametrize("workspace_id", ["ws-ABCDEFGH", "ws-abc", "wsi-abcdefgh", " ws-abcdefgh"])
 def test_invalid_workspace_ids(workspace_id: str) -> None:
-    assert "is not a WorkSpace id" in (contract.workspace_id_error(workspace_id, "workspace_id") or "")
+    assert "is not a WorkSpace id" in (
+        contract.workspace_id_error(workspace_id, "workspace_id") or ""
+    )
 
 
 def test_tags_leave_room_for_the_owner_tags() -> None:

@@ -77,7 +77,9 @@ def test_only_tags_change_in_place(changes: dict[str, object], expected: logic.C
 
 
 def test_tag_diff_sets_new_and_changed_and_removes_dropped_keys() -> None:
-    to_set, to_remove = logic.tag_diff({"a": "1", "b": "2", "c": "3"}, {"a": "1", "b": "9", "d": "4"})
+    to_set, to_remove = logic.tag_diff(
+        {"a": "1", "b": "2", "c": "3"}, {"a": "1", "b": "9", "d": "4"}
+    )
     assert to_set == {"b": "9", "d": "4"}
     assert to_remove == ["c"]
 
@@ -154,7 +156,13 @@ def test_a_vanished_image_fails() -> None:
 
 
 def test_long_error_reasons_keep_their_start_within_the_limit() -> None:
-    image = {"ImageId": "wsi-x", "Name": "n", "State": "ERROR", "ErrorCode": "Code", "ErrorMessage": "m" * 500}
+    image = {
+        "ImageId": "wsi-x",
+        "Name": "n",
+        "State": "ERROR",
+        "ErrorCode": "Code",
+        "ErrorMessage": "m" * 500,
+    }
     reason = logic.image_error_reason(image)
     assert len(reason) == logic.MAX_REASON_LENGTH
     assert reason.startswith("image wsi-x (n) failed - Code: mmm")
@@ -198,7 +206,10 @@ def test_the_poll_input_drops_what_polls_do_not_need() -> None:
         "LogicalResourceId": "Golden",
         "PhysicalResourceId": "wsi-1",
         "ServiceToken": "arn",
-        "ResourceProperties": {**PROPS, "Tags": [{"Key": f"k{i}", "Value": "v" * 255} for i in range(48)]},
+        "ResourceProperties": {
+            **PROPS,
+            "Tags": [{"Key": f"k{i}", "Value": "v" * 255} for i in range(48)],
+        },
         "OldResourceProperties": PROPS,
         "CrHelperData": {"ImageId": "wsi-2"},
     }
@@ -211,7 +222,12 @@ def test_the_poll_input_drops_what_polls_do_not_need() -> None:
 
 
 def test_an_oversized_response_turns_into_a_failure_that_fits() -> None:
-    body = {"Status": "SUCCESS", "Reason": "", "PhysicalResourceId": "wsi-1", "Data": {"x": "y" * 5000}}
+    body = {
+        "Status": "SUCCESS",
+        "Reason": "",
+        "PhysicalResourceId": "wsi-1",
+        "Data": {"x": "y" * 5000},
+    }
     fitted = logic.fit_response(body)
     assert fitted["Status"] == "FAILED"
     assert fitted["Data"] == {}

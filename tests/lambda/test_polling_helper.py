@@ -20,4 +20,6 @@ def test_an_unreachable_response_url_is_given_up_after_bounded_attempts() -> Non
     )
 
     assert delivered is False
-    assert sleeps == [polling_helper.RESPONSE_RETRY_SECONDS] * (polling_helper.RESPONSE_ATTEMPTS - 1)
+    assert sleeps == [polling_helper.RESPONSE_RETRY_SECONDS] * (
+        polling_helper.RESPONSE_ATTEMPTS - 1
+    )

@@ -85,9 +85,8 @@ class CloudFormation:
 
     def __post_init__(self) -> None:
         if not self.stack_id:
-            self.stack_id = (
-                f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{self.stack_name}/{uuid.uuid4()}"
-            )
+            stack = f"stack/{self.stack_name}/{uuid.uuid4()}"
+            self.stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:{stack}"
 
     def event(
         self,
@@ -118,7 +117,9 @@ class CloudFormation:
         return request_id, event
 
     def invoke(self, event: dict[str, Any]) -> Invocation:
-        invocation = self.function.invoke(event, aws_env=self.aws.env, clock_offset=self.clock_offset)
+        invocation = self.function.invoke(
+            event, aws_env=self.aws.env, clock_offset=self.clock_offset
+        )
         self.invocations.append(invocation)
         if invocation.exit_code != 0:
             raise AssertionError(f"the function crashed:\n{invocation.logs}")
@@ -137,7 +138,11 @@ class CloudFormation:
     ) -> Response:
         """Send one request and play the schedule until CloudFormation has its answer."""
         request_id, event = self.event(
-            request_type, logical_id, properties, physical_id=physical_id, old_properties=old_properties
+            request_type,
+            logical_id,
+            properties,
+            physical_id=physical_id,
+            old_properties=old_properties,
         )
         self.invoke(event)
         polls = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import socket
 import tempfile
 import urllib.request
@@ -43,6 +44,7 @@ class EmbeddedAws:
         self._tmp = tempfile.TemporaryDirectory() if workdir is None else None
         self.workdir = Path(self._tmp.name) if self._tmp else workdir  # type: ignore[assignment]
         fake_workspaces.install()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.port = _free_port()
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self.endpoint = ResponseEndpoint(self.workdir)
@@ -88,7 +90,9 @@ class EmbeddedAws:
             aws_secret_access_key="testing",
         )
 
-    def deploy_function(self, template: dict[str, Any], cdk_out: Path, stack_name: str) -> LambdaFunction:
+    def deploy_function(
+        self, template: dict[str, Any], cdk_out: Path, stack_name: str
+    ) -> LambdaFunction:
         """Create the provider function from the synthesized template and its asset."""
         logical_id, resource = next(
             (key, value)

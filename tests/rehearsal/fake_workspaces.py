@@ -33,7 +33,7 @@ from moto.awslambda.policy import Policy
 from moto.core.exceptions import JsonRESTError
 from moto.workspaces import models as ws_models
 from moto.workspaces.exceptions import ResourceNotFoundException
-from moto.workspaces.models import WorkSpacesBackend, Workspace
+from moto.workspaces.models import Workspace, WorkSpacesBackend
 from moto.workspaces.responses import WorkSpacesResponse
 
 ACCOUNT_ID = "123456789012"
@@ -83,7 +83,11 @@ def backend() -> WorkSpacesBackend:
 def seed_workspace(workspace_id: str | None = None, state: str = "AVAILABLE") -> str:
     """Put a source WorkSpace in the fake, as an administrator would have prepared it."""
     workspace = Workspace(
-        workspace={"DirectoryId": "d-0123456789", "BundleId": "wsb-0123456789", "UserName": "golden"},
+        workspace={
+            "DirectoryId": "d-0123456789",
+            "BundleId": "wsb-0123456789",
+            "UserName": "golden",
+        },
         running_mode="AUTO_STOP",
         error_code="",
         error_msg="",
@@ -120,13 +124,18 @@ _original_create_image = WorkSpacesBackend.create_workspace_image
 
 
 def _create_workspace_image(
-    self: WorkSpacesBackend, name: str, description: str, workspace_id: str, tags: list[dict[str, str]]
+    self: WorkSpacesBackend,
+    name: str,
+    description: str,
+    workspace_id: str,
+    tags: list[dict[str, str]],
 ) -> dict[str, Any]:
     workspace = self.workspaces.get(workspace_id)
     if workspace is not None and workspace.state != "AVAILABLE":
         raise ServiceError(
             "InvalidResourceStateException",
-            f"The WorkSpace {workspace_id} must be AVAILABLE to create an image; it is {workspace.state}.",
+            f"The WorkSpace {workspace_id} must be AVAILABLE to create an image; "
+            f"it is {workspace.state}.",
         )
     result = _original_create_image(self, name, description, workspace_id, list(tags or []))
     image = self.workspace_images[result["ImageId"]]
@@ -186,7 +195,9 @@ def _delete_tags_response(self: WorkSpacesResponse) -> str:
     return "{}"
 
 
-def _with_faults(action: str, method: Callable[[WorkSpacesResponse], str]) -> Callable[[WorkSpacesResponse], str]:
+def _with_faults(
+    action: str, method: Callable[[WorkSpacesResponse], str]
+) -> Callable[[WorkSpacesResponse], str]:
     @functools.wraps(method)
     def wrapper(self: WorkSpacesResponse) -> str:
         fault = faults.take(action)
@@ -235,5 +246,9 @@ def install() -> None:
     WorkSpacesResponse.delete_workspace_image = _delete_workspace_image_response  # type: ignore[attr-defined]
     WorkSpacesResponse.delete_tags = _delete_tags_response  # type: ignore[attr-defined]
     for action, method_name in ACTIONS.items():
-        setattr(WorkSpacesResponse, method_name, _with_faults(action, getattr(WorkSpacesResponse, method_name)))
+        setattr(
+            WorkSpacesResponse,
+            method_name,
+            _with_faults(action, getattr(WorkSpacesResponse, method_name)),
+        )
     _installed = True

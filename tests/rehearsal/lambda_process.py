@@ -34,7 +34,9 @@ class LambdaFunction:
     memory_mb: int
     environment: dict[str, str]
 
-    def invoke(self, event: dict[str, Any], *, aws_env: dict[str, str], clock_offset: float = 0) -> Invocation:
+    def invoke(
+        self, event: dict[str, Any], *, aws_env: dict[str, str], clock_offset: float = 0
+    ) -> Invocation:
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
             json.dump(
                 {
@@ -56,7 +58,14 @@ class LambdaFunction:
         }
         try:
             completed = subprocess.run(
-                [sys.executable, "-I", str(BOOTSTRAP), str(self.asset_dir), self.handler, handle.name],
+                [
+                    sys.executable,
+                    "-I",
+                    str(BOOTSTRAP),
+                    str(self.asset_dir),
+                    self.handler,
+                    handle.name,
+                ],
                 env=env,
                 capture_output=True,
                 text=True,
@@ -65,4 +74,6 @@ class LambdaFunction:
             )
         finally:
             Path(handle.name).unlink()
-        return Invocation(event=event, exit_code=completed.returncode, logs=completed.stdout + completed.stderr)
+        return Invocation(
+            event=event, exit_code=completed.returncode, logs=completed.stdout + completed.stderr
+        )

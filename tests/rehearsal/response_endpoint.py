@@ -93,7 +93,7 @@ class ResponseEndpoint:
                     return
                 super().handle()
 
-            def do_PUT(self) -> None:  # noqa: N802 - http.server's naming
+            def do_PUT(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("content-length", 0)))
                 body = json.loads(raw)
                 request_key = self.path.split("?")[0].rsplit("/", 1)[-1]
@@ -110,7 +110,7 @@ class ResponseEndpoint:
                 self.send_header("content-length", "0")
                 self.end_headers()
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -86,7 +86,7 @@ def test_create_tags_the_image_with_its_owner_and_the_users_tags(rehearsal: Rehe
 
 
 def test_poll_schedule_uses_the_poll_interval(rehearsal: Rehearsal) -> None:
-    request_id, event = rehearsal.cfn.event(
+    _request_id, event = rehearsal.cfn.event(
         "Create", rehearsal.logical_id, rehearsal.properties(PollIntervalMinutes="5")
     )
     rehearsal.cfn.invoke(event)
@@ -204,7 +204,7 @@ def test_a_name_held_by_someone_elses_image_fails_clearly_and_leaves_it_alone(
     ("overrides", "expected"),
     [
         ({"WorkspaceId": "ws-unknown123"}, "ResourceNotFoundException"),
-        ({"WorkspaceId": "workspace-1"}, '"WorkspaceId" \'workspace-1\' is not a WorkSpace id'),
+        ({"WorkspaceId": "workspace-1"}, "\"WorkspaceId\" 'workspace-1' is not a WorkSpace id"),
         ({"Name": "golden image"}, "contains ' '"),
         ({"Name": "x" * 65}, "1-64 characters"),
         ({"Description": "tabs\tare not allowed"}, '"Description"'),
@@ -217,7 +217,9 @@ def test_a_name_held_by_someone_elses_image_fails_clearly_and_leaves_it_alone(
 def test_bad_input_fails_at_once_and_leaves_nothing_behind(
     rehearsal: Rehearsal, overrides: dict[str, object], expected: str
 ) -> None:
-    response = rehearsal.cfn.request("Create", rehearsal.logical_id, rehearsal.properties(**overrides))
+    response = rehearsal.cfn.request(
+        "Create", rehearsal.logical_id, rehearsal.properties(**overrides)
+    )
 
     assert response.status == "FAILED"
     assert expected in response.reason
@@ -251,7 +253,9 @@ def test_a_source_workspace_that_is_not_available_fails_with_the_services_reason
 
 def test_throttled_calls_are_retried_and_the_deploy_succeeds(rehearsal: Rehearsal) -> None:
     fake_workspaces.faults.inject("CreateWorkspaceImage", "ThrottlingException", "Rate exceeded", 2)
-    fake_workspaces.faults.inject("DescribeWorkspaceImages", "ThrottlingException", "Rate exceeded", 2)
+    fake_workspaces.faults.inject(
+        "DescribeWorkspaceImages", "ThrottlingException", "Rate exceeded", 2
+    )
 
     response = create_available(rehearsal)
 
@@ -263,7 +267,9 @@ def test_throttled_calls_are_retried_and_the_deploy_succeeds(rehearsal: Rehearsa
 def test_a_dropped_response_connection_is_retried(rehearsal: Rehearsal) -> None:
     rehearsal.aws.endpoint.drop_next_connections(1)
 
-    response = rehearsal.cfn.request("Create", rehearsal.logical_id, rehearsal.properties(Name="bad name"))
+    response = rehearsal.cfn.request(
+        "Create", rehearsal.logical_id, rehearsal.properties(Name="bad name")
+    )
 
     assert response.status == "FAILED"
     assert rehearsal.aws.endpoint.dropped == 1
@@ -285,11 +291,15 @@ def test_no_log_line_holds_the_response_url_or_its_signature(rehearsal: Rehearsa
 
 
 def test_a_tag_change_updates_tags_in_place_without_waiting(rehearsal: Rehearsal) -> None:
-    old_props = rehearsal.properties(Tags=[{"Key": "team", "Value": "euc"}, {"Key": "old", "Value": "1"}])
+    old_props = rehearsal.properties(
+        Tags=[{"Key": "team", "Value": "euc"}, {"Key": "old", "Value": "1"}]
+    )
     created = rehearsal.cfn.request(
         "Create", rehearsal.logical_id, old_props, before_poll=make_available_at(rehearsal, 1)
     )
-    new_props = rehearsal.properties(Tags=[{"Key": "team", "Value": "vdi"}, {"Key": "new", "Value": "2"}])
+    new_props = rehearsal.properties(
+        Tags=[{"Key": "team", "Value": "vdi"}, {"Key": "new", "Value": "2"}]
+    )
     polls_before = len(rehearsal.cfn.invocations)
 
     response = rehearsal.cfn.request(
@@ -334,7 +344,9 @@ def test_a_new_name_makes_a_new_image_and_the_cleanup_delete_removes_the_old(
     assert response.data["Name"] == "golden-v2"
     assert set(rehearsal.aws.images()) == {created.physical_id, response.physical_id}
 
-    cleanup = rehearsal.cfn.request("Delete", rehearsal.logical_id, old_props, physical_id=created.physical_id)
+    cleanup = rehearsal.cfn.request(
+        "Delete", rehearsal.logical_id, old_props, physical_id=created.physical_id
+    )
     assert cleanup.status == "SUCCESS"
     assert list(rehearsal.aws.images()) == [response.physical_id]
     assert_nothing_scheduled(rehearsal)
@@ -372,7 +384,9 @@ def test_a_replacement_that_breaks_removes_the_new_image_and_the_rollback_keeps_
     def break_new(n: int) -> None:
         for image_id, image in rehearsal.aws.images().items():
             if image["State"] == "PENDING":
-                fake_workspaces.set_image_state(image_id, "ERROR", error_code="Boom", error_message="it broke")
+                fake_workspaces.set_image_state(
+                    image_id, "ERROR", error_code="Boom", error_message="it broke"
+                )
 
     failed = rehearsal.cfn.request(
         "Update",
