@@ -7,6 +7,7 @@ cdk deploy -c workspace_id=ws-0123456789 [-c image_name=golden-2026-11]
 import sys
 
 import aws_cdk as cdk
+
 from cdk_workspace_image import WorkspaceImage
 
 app = cdk.App()
@@ -24,6 +25,8 @@ image = WorkspaceImage(
     "Golden",
     workspace_id=workspace_id,
     image_name=app.node.try_get_context("image_name") or "golden-example",
+    # Over 55 minutes (up to 12 hours) a WaitCondition waits for the image.
+    timeout=cdk.Duration.minutes(int(app.node.try_get_context("timeout_minutes") or 55)),
     # RETAIN keeps the image when the stack is destroyed; the rehearsal passes
     # -c removal_policy=destroy to show the Delete as well.
     removal_policy=(

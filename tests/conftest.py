@@ -38,3 +38,14 @@ def example_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         workspace_id=REHEARSAL_WORKSPACE_ID,
         removal_policy="destroy",
     )
+
+
+@pytest.fixture(scope="session")
+def long_wait_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The example app with an 8-hour timeout: a WaitCondition waits for the image."""
+    yield synth_example_app(
+        tmp_path_factory.mktemp("cdk.out.long"),
+        workspace_id=REHEARSAL_WORKSPACE_ID,
+        removal_policy="destroy",
+        timeout_minutes="480",
+    )

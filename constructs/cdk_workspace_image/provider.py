@@ -26,10 +26,10 @@ from aws_cdk import (
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from constructs import Construct
 
 from cdk_workspace_image import runtime
 from cdk_workspace_image.runtime import contract
-from constructs import Construct
 
 PROVIDER_ID = "CdkWorkspaceImageProvider"
 

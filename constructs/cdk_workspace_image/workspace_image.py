@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 
 import jsii
@@ -9,22 +11,28 @@ from aws_cdk import (
     AspectPriority,
     Aspects,
     CfnResource,
+    CfnWaitCondition,
+    CfnWaitConditionHandle,
     CustomResource,
     Duration,
+    Fn,
     IAspect,
     ITaggable,
     RemovalPolicy,
+    Stack,
     TagManager,
     TagType,
     Token,
 )
+from constructs import Construct, IConstruct
 
 from cdk_workspace_image.provider import WorkspaceImageProvider
 from cdk_workspace_image.runtime import contract
-from constructs import Construct, IConstruct
 
 DEFAULT_TIMEOUT = Duration.minutes(55)
 DEFAULT_POLL_INTERVAL = Duration.minutes(1)
+# With a wait condition, the custom resource only starts the image.
+QUICK_ANSWER_TIMEOUT = Duration.minutes(15)
 
 
 @jsii.implements(ITaggable)
@@ -68,8 +76,10 @@ class WorkspaceImage(Construct):
             Changing tags updates the image in place.
             Default: no tags.
         :param timeout: How long to wait for the image to become AVAILABLE.
-            At most 60 minutes: CloudFormation waits at most one hour for a
-            custom resource. Also the resource's ServiceTimeout.
+            Up to 55 minutes the custom resource itself waits (its
+            ServiceTimeout). Longer, up to 12 hours, an
+            ``AWS::CloudFormation::WaitCondition`` waits instead, and
+            ``image_id`` comes from it (see ``image_id``).
             Default: 55 minutes.
         :param poll_interval: How often to check the image's state.
             Whole minutes, at least 1 (EventBridge's finest schedule).
@@ -95,25 +105,45 @@ class WorkspaceImage(Construct):
         self._tags = TagManager(TagType.KEY_VALUE, contract.RESOURCE_TYPE, tags)
         provider = WorkspaceImageProvider.of(self)
         provider.allow_imaging(workspace_id)
+        timeout_seconds = int(timeout.to_seconds())
+        properties: dict[str, object] = {
+            contract.PROP_WORKSPACE_ID: workspace_id,
+            contract.PROP_NAME: image_name,
+            contract.PROP_DESCRIPTION: description,
+            contract.PROP_POLL_INTERVAL_MINUTES: int(poll_interval.to_minutes()),
+            contract.PROP_TIMEOUT_SECONDS: timeout_seconds,
+        }
+        handle: CfnWaitConditionHandle | None = None
+        if timeout_seconds > contract.WAIT_CONDITION_ABOVE_SECONDS:
+            # A handle that was signalled cannot be signalled again, so each new
+            # image (and each timeout) gets a handle and wait condition of its own.
+            generation = _generation(self, workspace_id, image_name, description, timeout_seconds)
+            handle = CfnWaitConditionHandle(self, f"Handle{generation}")
+            properties[contract.PROP_WAIT_HANDLE] = handle.ref
         self._resource = CustomResource(
             self,
             "Resource",
             service_token=provider.service_token,
             resource_type=contract.RESOURCE_TYPE,
-            properties={
-                contract.PROP_WORKSPACE_ID: workspace_id,
-                contract.PROP_NAME: image_name,
-                contract.PROP_DESCRIPTION: description,
-                contract.PROP_POLL_INTERVAL_MINUTES: int(poll_interval.to_minutes()),
-                contract.PROP_TIMEOUT_SECONDS: int(timeout.to_seconds()),
-            },
+            properties=properties,
             removal_policy=removal_policy or RemovalPolicy.RETAIN,
-            service_timeout=timeout,
+            # With a wait condition the custom resource answers once the image is started.
+            service_timeout=timeout if handle is None else QUICK_ANSWER_TIMEOUT,
         )
         # The function must be allowed to schedule its polls before it runs.
         self._resource.node.add_dependency(provider.self_policy)
         cfn = self._resource.node.default_child
         assert isinstance(cfn, CfnResource)
+        self._wait_condition: CfnWaitCondition | None = None
+        if handle is not None:
+            self._wait_condition = CfnWaitCondition(
+                self,
+                f"Wait{generation}",
+                handle=handle.ref,
+                timeout=str(timeout_seconds),
+                count=1,
+            )
+            self._wait_condition.node.add_dependency(cfn)
         # Tags.of() sets tags in a mutating aspect; this one runs after it and
         # writes the result into the Tags property.
         Aspects.of(cfn).add(_RenderTags(self._tags, cfn), priority=AspectPriority.DEFAULT)
@@ -125,8 +155,27 @@ class WorkspaceImage(Construct):
 
     @property
     def image_id(self) -> str:
-        """The image's id, ``wsi-...``, once it is AVAILABLE (``Fn::GetAtt ImageId``)."""
+        """The image's id, ``wsi-...``, resolved only once the image is AVAILABLE.
+
+        Without a wait condition this is ``Fn::GetAtt ImageId`` of the custom
+        resource, which answers when the image is AVAILABLE. With one, the
+        custom resource answers as soon as the image is started, so the id is
+        read from the wait condition's ``Data`` instead: the watcher signals
+        ``{"UniqueId": "ImageId", "Data": "wsi-..."}`` and CloudFormation
+        renders Data as ``{"ImageId":"wsi-..."}``, whose fourth piece between
+        double quotes is the id. Whatever uses ``image_id`` therefore references
+        the wait condition, and CloudFormation creates it only after the image
+        is AVAILABLE.
+        """
+        if self._wait_condition is not None:
+            data = Token.as_string(self._wait_condition.attr_data)
+            return Fn.select(3, Fn.split('"', data))
         return self._resource.get_att_string(contract.ATTR_IMAGE_ID)
+
+    @property
+    def wait_condition(self) -> CfnWaitCondition | None:
+        """The wait condition of a timeout over 55 minutes, else None."""
+        return self._wait_condition
 
     @property
     def image_name(self) -> str:
@@ -155,6 +204,14 @@ class _RenderTags:
         self._cfn.add_property_override(
             contract.PROP_TAGS, [{"Key": key, "Value": values[key]} for key in sorted(values)]
         )
+
+
+def _generation(
+    scope: Construct, workspace_id: str, image_name: str, description: str, timeout_seconds: int
+) -> str:
+    """A short, stable hash of what makes a new image (or a new wait) on update."""
+    resolved = Stack.of(scope).resolve([workspace_id, image_name, description, timeout_seconds])
+    return hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()[:8].upper()
 
 
 def _validate(

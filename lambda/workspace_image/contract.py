@@ -24,6 +24,14 @@ PROP_DESCRIPTION = "Description"
 PROP_TAGS = "Tags"
 PROP_POLL_INTERVAL_MINUTES = "PollIntervalMinutes"
 PROP_TIMEOUT_SECONDS = "TimeoutSeconds"
+# The URL of a WaitConditionHandle, present when the wait outlasts what a
+# custom resource may wait (see WAIT_CONDITION_ABOVE_SECONDS).
+PROP_WAIT_HANDLE = "WaitHandle"
+
+# Key of the EventBridge input that invokes the watcher of a long wait.
+WATCH_EVENT_KEY = "WorkspaceImageWatch"
+# The UniqueId under which the watcher signals the image id.
+SIGNAL_UNIQUE_ID = "ImageId"
 
 # Attributes the handler returns in Data (Fn::GetAtt names).
 ATTR_IMAGE_ID = "ImageId"
@@ -57,7 +65,12 @@ MAX_TAG_VALUE_LENGTH = 255
 
 MIN_POLL_INTERVAL_MINUTES = 1
 # CloudFormation waits at most one hour for a custom resource (ServiceTimeout).
-MAX_TIMEOUT_SECONDS = 3600
+MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS = 3600
+# Up to here the custom resource itself waits (one hour, less a margin); a
+# longer timeout waits in an AWS::CloudFormation::WaitCondition instead.
+WAIT_CONDITION_ABOVE_SECONDS = 55 * 60
+# A WaitCondition waits at most 12 hours.
+MAX_TIMEOUT_SECONDS = 12 * 3600
 
 
 def name_error(value: str, label: str) -> str | None:
@@ -136,8 +149,8 @@ def timeout_error(seconds: float, poll_interval_seconds: float, label: str) -> s
     """Return why ``seconds`` is not a usable timeout, or None."""
     if seconds > MAX_TIMEOUT_SECONDS:
         return (
-            f'"{label}" must be at most 60 minutes: CloudFormation waits at most one hour '
-            f"for a custom resource, got {seconds / 60:g} minutes"
+            f'"{label}" must be at most 12 hours: a CloudFormation WaitCondition waits at '
+            f"most 12 hours, got {seconds / 3600:g} hours"
         )
     if seconds <= poll_interval_seconds:
         return (

@@ -20,7 +20,7 @@ from typing import Any
 import contract
 import logic
 from botocore.exceptions import ClientError
-from polling_helper import ImageResourceHelper
+from polling_helper import ImageResourceHelper, send_response
 from workspaces import NOT_FOUND_CODES, WorkSpacesImages, error_code, error_message
 
 logger = logging.getLogger(__name__)
@@ -48,13 +48,19 @@ def log_decision(event: dict[str, Any], decision: str, **fields: Any) -> None:
 
 
 def handler(event: dict[str, Any], context: Any) -> None:
-    helper(event, context)
+    if contract.WATCH_EVENT_KEY in event:
+        watch(event[contract.WATCH_EVENT_KEY], context)
+    else:
+        helper(event, context)
 
 
 @helper.create
 def create(event: dict[str, Any], context: Any) -> str:
     spec = _spec(event["ResourceProperties"])
-    return _start_image(event, spec)
+    image_id = _start_image(event, spec)
+    if logic.needs_watch(None, spec, logic.Change.REPLACE):
+        _start_watch(event, spec, image_id, context)
+    return image_id
 
 
 @helper.update
@@ -65,7 +71,10 @@ def update(event: dict[str, Any], context: Any) -> str:
     change = logic.classify_update(old, new)
     log_decision(event, f"update:{change.value}", image_id=image_id)
     if change is logic.Change.REPLACE:
-        return _start_image(event, new, replacing=old)
+        new_id = _start_image(event, new, replacing=old)
+        if logic.needs_watch(old, new, change):
+            _start_watch(event, new, new_id, context)
+        return new_id
     if change is logic.Change.TAGS:
         to_set, to_remove = logic.tag_diff(old.tags, new.tags)
         if to_set:
@@ -80,13 +89,15 @@ def update(event: dict[str, Any], context: Any) -> str:
     helper.Data.clear()
     helper.Data.update(logic.response_data(image))
     helper.finish_now()
+    if logic.needs_watch(old, new, change):
+        _start_watch(event, new, image_id, context)
     return image_id
 
 
 @helper.delete
 def delete(event: dict[str, Any], context: Any) -> None:
     image_id = str(event.get("PhysicalResourceId", ""))
-    helper.remove_schedule()
+    helper.remove_schedule(event["StackId"], event["LogicalResourceId"], context.function_name)
     if not contract.is_image_id(image_id):
         # crhelper invents an id when a Create fails before an image exists (its issue #7).
         log_decision(event, "delete:not-an-image", physical_id=image_id)
@@ -114,42 +125,119 @@ def poll(event: dict[str, Any], context: Any) -> str | None:
     data = event["CrHelperData"]
     image_id = str(data[contract.ATTR_IMAGE_ID])
     props = event["ResourceProperties"]
-    poll_seconds = float(props.get(contract.PROP_POLL_INTERVAL_MINUTES, 1)) * 60
-    timeout = float(props.get(contract.PROP_TIMEOUT_SECONDS, contract.MAX_TIMEOUT_SECONDS))
+    decision, image = _check(
+        event,
+        image_id,
+        started_at=float(data[STARTED_AT]),
+        timeout_seconds=float(
+            props.get(contract.PROP_TIMEOUT_SECONDS, contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS)
+        ),
+        poll_minutes=float(props.get(contract.PROP_POLL_INTERVAL_MINUTES, 1)),
+    )
+    if decision.outcome is logic.Outcome.WAIT:
+        return None
+    if decision.outcome is logic.Outcome.FAILED:
+        # The answer carries the image id: a Delete that follows finds it gone
+        # (_check deleted it), and a rollback of a replacing Update adopts the
+        # old image again.
+        helper.PhysicalResourceId = image_id
+        helper.Data.clear()
+        raise ResourceFailed(decision.reason)
+    assert image is not None
+    helper.Data.clear()
+    helper.Data.update(logic.response_data(image))
+    return image_id
+
+
+def watch(job: dict[str, Any], context: Any) -> None:
+    """A scheduled poll for a long wait: signal the WaitCondition once it is over."""
+    log_event = {"RequestType": "Watch", "LogicalResourceId": job["LogicalResourceId"]}
+    image_id = str(job[contract.ATTR_IMAGE_ID])
+    timeout = float(job[contract.PROP_TIMEOUT_SECONDS])
+    poll_minutes = float(job[contract.PROP_POLL_INTERVAL_MINUTES])
+    try:
+        decision, _ = _check(
+            log_event,
+            image_id,
+            started_at=float(job[STARTED_AT]),
+            timeout_seconds=timeout,
+            poll_minutes=poll_minutes,
+        )
+    except ResourceFailed as err:
+        elapsed = time.time() - float(job[STARTED_AT])
+        if elapsed + poll_minutes * 60 <= timeout:
+            log_decision(log_event, "watch:retry-later", image_id=image_id, error=str(err))
+            return
+        decision = logic.PollDecision(logic.Outcome.FAILED, str(err))
+    if decision.outcome is logic.Outcome.WAIT:
+        return
+    signal = logic.wait_signal(decision, image_id)
+    if send_response(job[contract.PROP_WAIT_HANDLE], signal):
+        helper.remove_schedule(job["StackId"], job["LogicalResourceId"], context.function_name)
+        log_decision(log_event, f"watch:signalled-{signal['Status'].lower()}", image_id=image_id)
+
+
+def _start_watch(event: dict[str, Any], spec: logic.ImageSpec, image_id: str, context: Any) -> None:
+    """Answer CloudFormation now; a schedule signals the WaitCondition later."""
+    job = {
+        contract.ATTR_IMAGE_ID: image_id,
+        STARTED_AT: time.time(),
+        contract.PROP_TIMEOUT_SECONDS: spec.timeout_seconds,
+        contract.PROP_POLL_INTERVAL_MINUTES: spec.poll_interval_minutes,
+        contract.PROP_WAIT_HANDLE: spec.wait_handle,
+        "StackId": event["StackId"],
+        "LogicalResourceId": event["LogicalResourceId"],
+    }
+    helper.schedule(
+        event["StackId"],
+        event["LogicalResourceId"],
+        spec.poll_interval_minutes,
+        {contract.WATCH_EVENT_KEY: job},
+        context,
+    )
+    helper.Data.clear()
+    helper.Data.update({contract.ATTR_IMAGE_ID: image_id, contract.ATTR_NAME: spec.name})
+    helper.finish_now()
+    log_decision(event, "watch:started", image_id=image_id, timeout_seconds=spec.timeout_seconds)
+
+
+def _check(
+    log_event: dict[str, Any],
+    image_id: str,
+    *,
+    started_at: float,
+    timeout_seconds: float,
+    poll_minutes: float,
+) -> tuple[logic.PollDecision, dict[str, Any] | None]:
+    """One poll: describe the image, decide, log one line, and delete it if it failed.
+
+    The broken image is deleted here: with DeletionPolicy Retain (the default)
+    CloudFormation skips the Delete of a failed resource.
+    """
     now = time.time()
     image = _call("DescribeWorkspaceImages", lambda: images.describe(image_id))
     decision = logic.decide_poll(
         image,
         image_id=image_id,
         now=now,
-        started_at=float(data[STARTED_AT]),
-        timeout_seconds=timeout,
-        poll_interval_seconds=poll_seconds,
+        started_at=started_at,
+        timeout_seconds=timeout_seconds,
+        poll_interval_seconds=poll_minutes * 60,
     )
     log_decision(
-        event,
+        log_event,
         f"poll:{decision.outcome.value}",
         image_id=image_id,
         state=(image or {}).get("State", "MISSING"),
-        elapsed_seconds=round(now - float(data[STARTED_AT])),
+        elapsed_seconds=round(now - started_at),
     )
-    if decision.outcome is logic.Outcome.WAIT:
-        return None
-    if decision.outcome is logic.Outcome.FAILED:
-        # The broken image is deleted here: with DeletionPolicy Retain (the
-        # default) CloudFormation skips the Delete of a failed resource. The
-        # answer still carries the image id, so a Delete that does come finds
-        # it gone, and a rollback of a replacing Update adopts the old image.
-        helper.PhysicalResourceId = image_id
-        helper.Data.clear()
-        left_behind = _discard(event, image_id) if image is not None else None
+    if decision.outcome is logic.Outcome.FAILED and image is not None:
+        left_behind = _discard(log_event, image_id)
         if left_behind:
-            raise ResourceFailed(logic.fit_reason(f"{left_behind}; {decision.reason}"))
-        raise ResourceFailed(decision.reason)
-    assert image is not None
-    helper.Data.clear()
-    helper.Data.update(logic.response_data(image))
-    return image_id
+            return logic.PollDecision(
+                decision.outcome, logic.fit_reason(f"{left_behind}; {decision.reason}")
+            ), image
+    return decision, image
 
 
 def _discard(event: dict[str, Any], image_id: str) -> str | None:

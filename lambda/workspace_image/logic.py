@@ -34,7 +34,9 @@ class ImageSpec:
     description: str
     tags: Mapping[str, str] = field(default_factory=dict)
     poll_interval_minutes: float = 1
-    timeout_seconds: float = contract.MAX_TIMEOUT_SECONDS
+    timeout_seconds: float = contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS
+    # Set when a WaitCondition waits instead of the custom resource.
+    wait_handle: str | None = None
 
 
 def read_spec(props: Mapping[str, Any]) -> ImageSpec:
@@ -48,7 +50,9 @@ def read_spec(props: Mapping[str, Any]) -> ImageSpec:
         raise InvalidProperties(f"missing required properties: {', '.join(missing)}")
     try:
         poll = float(props.get(contract.PROP_POLL_INTERVAL_MINUTES, 1))
-        timeout = float(props.get(contract.PROP_TIMEOUT_SECONDS, contract.MAX_TIMEOUT_SECONDS))
+        timeout = float(
+            props.get(contract.PROP_TIMEOUT_SECONDS, contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS)
+        )
     except (TypeError, ValueError) as err:
         raise InvalidProperties(
             f"{contract.PROP_POLL_INTERVAL_MINUTES} and {contract.PROP_TIMEOUT_SECONDS} "
@@ -61,6 +65,7 @@ def read_spec(props: Mapping[str, Any]) -> ImageSpec:
         tags=read_tags(props.get(contract.PROP_TAGS)),
         poll_interval_minutes=poll,
         timeout_seconds=timeout,
+        wait_handle=props.get(contract.PROP_WAIT_HANDLE) or None,
     )
 
 
@@ -88,11 +93,25 @@ def validate_spec(spec: ImageSpec) -> ImageSpec:
             spec.timeout_seconds, spec.poll_interval_minutes * 60, contract.PROP_TIMEOUT_SECONDS
         ),
         *contract.tags_errors(spec.tags, contract.PROP_TAGS),
+        _wait_error(spec),
     ]
     found = [error for error in errors if error]
     if found:
         raise InvalidProperties("; ".join(found))
     return spec
+
+
+def _wait_error(spec: ImageSpec) -> str | None:
+    if (
+        spec.wait_handle is None
+        and spec.timeout_seconds > contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS
+    ):
+        return (
+            f"{contract.PROP_TIMEOUT_SECONDS} over one hour needs {contract.PROP_WAIT_HANDLE} "
+            "(the WaitCondition that WorkspaceImage adds for long timeouts): CloudFormation "
+            "waits at most one hour for a custom resource"
+        )
+    return None
 
 
 def parse_properties(props: Mapping[str, Any]) -> ImageSpec:
@@ -119,6 +138,17 @@ def classify_update(old: ImageSpec, new: ImageSpec) -> Change:
     if dict(old.tags) != dict(new.tags):
         return Change.TAGS
     return Change.NONE
+
+
+def needs_watch(old: ImageSpec | None, new: ImageSpec, change: Change) -> bool:
+    """Whether a WaitCondition is waiting for a signal this request must arrange.
+
+    A new handle appears on Create, on a replacement, and when the timeout
+    changes; a handle that was signalled cannot be signalled again.
+    """
+    if new.wait_handle is None:
+        return False
+    return old is None or change is Change.REPLACE or old.wait_handle != new.wait_handle
 
 
 def tag_diff(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
@@ -328,4 +358,21 @@ def fit_response(body: dict[str, Any]) -> dict[str, Any]:
         "Status": "FAILED",
         "Reason": "the response Data exceeded CloudFormation's 4096-byte limit",
         "Data": {},
+    }
+
+
+def wait_signal(decision: PollDecision, image_id: str) -> dict[str, str]:
+    """The body that signals a WaitConditionHandle once the wait is over."""
+    if decision.outcome is Outcome.AVAILABLE:
+        return {
+            "Status": "SUCCESS",
+            "Reason": f"image {image_id} is AVAILABLE",
+            "UniqueId": contract.SIGNAL_UNIQUE_ID,
+            "Data": image_id,
+        }
+    return {
+        "Status": "FAILURE",
+        "Reason": decision.reason,
+        "UniqueId": contract.SIGNAL_UNIQUE_ID,
+        "Data": image_id,
     }

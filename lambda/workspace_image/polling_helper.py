@@ -12,6 +12,8 @@ known bugs (see ../shared/FACTS.md and crhelper's issue tracker) make unsafe:
 - The EventBridge target Input (8192 characters) gets only what a poll needs.
 - An Update that changes tags only answers at once instead of waiting one
   poll interval (``finish_now``).
+- ``schedule`` starts the same kind of schedule outside crhelper's flow, for
+  the watcher of a long wait (a WaitCondition), which crhelper does not have.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def send_response(
     *,
     sleep: Callable[[float], None] = time.sleep,
 ) -> bool:
-    """PUT the response to CloudFormation's pre-signed URL; True once it is accepted.
+    """PUT a response (or a wait-condition signal) to a pre-signed URL; True once accepted.
 
     The URL is a secret (whoever holds it can answer for the resource): only
     its host is ever logged.
@@ -122,69 +124,54 @@ class ImageResourceHelper(CfnResource):  # type: ignore[misc]
 
     def _put_rule(self) -> str:
         props = self._event.get("ResourceProperties", {})
-        minutes = float(props.get(contract.PROP_POLL_INTERVAL_MINUTES, 1))
-        response = self._events_client.put_rule(
-            Name=self._schedule_name(),
-            ScheduleExpression=logic.schedule_expression(minutes),
-            State="ENABLED",
-            Description=f"Polls image state for {self._event['LogicalResourceId']}"[:512],
+        return self._put_named_rule(
+            self._schedule_name(),
+            float(props.get(contract.PROP_POLL_INTERVAL_MINUTES, 1)),
+            self._event["LogicalResourceId"],
         )
-        return str(response["RuleArn"])
 
     def _add_permission(self, rule_arn: str) -> str:
-        sid = self._schedule_name()
-        try:
-            self._lambda_client.add_permission(
-                FunctionName=self._context.function_name,
-                StatementId=sid,
-                Action="lambda:InvokeFunction",
-                Principal="events.amazonaws.com",
-                SourceArn=rule_arn,
-            )
-        except ClientError as err:
-            # A repeated Create finds the statement it added the first time.
-            if err.response["Error"]["Code"] != "ResourceConflictException":
-                raise
-        return sid
+        return self._permit(self._schedule_name(), rule_arn, self._context.function_name)
 
     def _put_targets(self, func_name: str) -> None:
-        rule_arn = self._event["CrHelperRule"]
-        partition, region, account = (
-            rule_arn.split(":")[1],
-            rule_arn.split(":")[3],
-            rule_arn.split(":")[4],
-        )
-        target_input = json.dumps(logic.poll_event(self._event))
-        if len(target_input) > logic.MAX_TARGET_INPUT_LENGTH:
-            raise ValueError(
-                f"the poll schedule's input is {len(target_input)} characters; "
-                f"EventBridge allows {logic.MAX_TARGET_INPUT_LENGTH}"
-            )
-        self._events_client.put_targets(
-            Rule=rule_arn.split("/")[1],
-            Targets=[
-                {
-                    "Id": "1",
-                    "Arn": f"arn:{partition}:lambda:{region}:{account}:function:{func_name}",
-                    "Input": target_input,
-                }
-            ],
-        )
+        self._target(self._event["CrHelperRule"], logic.poll_event(self._event), func_name)
 
     def _setup_polling(self) -> None:
         try:
             super()._setup_polling()
         except Exception:
-            self.remove_schedule()
+            self.remove_schedule(
+                self._event["StackId"],
+                self._event["LogicalResourceId"],
+                self._context.function_name,
+            )
             raise
 
-    def remove_schedule(self) -> None:
-        """Remove this resource's poll rule, target and permission, if any are there."""
-        name = self._schedule_name()
+    def schedule(
+        self,
+        stack_id: str,
+        logical_id: str,
+        minutes: float,
+        target_input: dict[str, Any],
+        context: Any,
+    ) -> None:
+        """Invoke this function with ``target_input`` every ``minutes``, until removed."""
+        name = logic.schedule_name(stack_id, logical_id)
+        try:
+            rule_arn = self._put_named_rule(name, minutes, logical_id)
+            self._permit(name, rule_arn, context.function_name)
+            self._target(rule_arn, target_input, context.function_name)
+        except Exception:
+            self.remove_schedule(stack_id, logical_id, context.function_name)
+            raise
+
+    def remove_schedule(self, stack_id: str, logical_id: str, function_name: str) -> None:
+        """Remove a resource's poll rule, target and permission, if any are there."""
+        name = logic.schedule_name(stack_id, logical_id)
         calls = (
             lambda: self._events_client.remove_targets(Rule=name, Ids=["1"]),
             lambda: self._lambda_client.remove_permission(
-                FunctionName=self._context.function_name, StatementId=name
+                FunctionName=function_name, StatementId=name
             ),
             lambda: self._events_client.delete_rule(Name=name),
         )
@@ -194,3 +181,50 @@ class ImageResourceHelper(CfnResource):  # type: ignore[misc]
             except ClientError as err:
                 if err.response["Error"]["Code"] != "ResourceNotFoundException":
                     raise
+
+    def _put_named_rule(self, name: str, minutes: float, logical_id: str) -> str:
+        response = self._events_client.put_rule(
+            Name=name,
+            ScheduleExpression=logic.schedule_expression(minutes),
+            State="ENABLED",
+            Description=f"Polls image state for {logical_id}"[:512],
+        )
+        return str(response["RuleArn"])
+
+    def _permit(self, sid: str, rule_arn: str, function_name: str) -> str:
+        try:
+            self._lambda_client.add_permission(
+                FunctionName=function_name,
+                StatementId=sid,
+                Action="lambda:InvokeFunction",
+                Principal="events.amazonaws.com",
+                SourceArn=rule_arn,
+            )
+        except ClientError as err:
+            # A repeated request finds the statement it added the first time.
+            if err.response["Error"]["Code"] != "ResourceConflictException":
+                raise
+        return sid
+
+    def _target(self, rule_arn: str, target_input: dict[str, Any], function_name: str) -> None:
+        partition, region, account = (
+            rule_arn.split(":")[1],
+            rule_arn.split(":")[3],
+            rule_arn.split(":")[4],
+        )
+        rendered = json.dumps(target_input)
+        if len(rendered) > logic.MAX_TARGET_INPUT_LENGTH:
+            raise ValueError(
+                f"the poll schedule's input is {len(rendered)} characters; "
+                f"EventBridge allows {logic.MAX_TARGET_INPUT_LENGTH}"
+            )
+        self._events_client.put_targets(
+            Rule=rule_arn.split("/")[1],
+            Targets=[
+                {
+                    "Id": "1",
+                    "Arn": f"arn:{partition}:lambda:{region}:{account}:function:{function_name}",
+                    "Input": rendered,
+                }
+            ],
+        )

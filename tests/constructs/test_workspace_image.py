@@ -8,6 +8,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
+
 from cdk_workspace_image import WorkspaceImage
 
 WORKSPACE_ID = "ws-abcdef123"
@@ -235,7 +236,7 @@ def test_tokens_are_left_for_the_handler_to_check() -> None:
         ({"description": ""}, '"description" must be 1-256 characters long, got 0'),
         ({"tags": {"aws:team": "euc"}}, '"tags" key \'aws:team\' starts with "aws:"'),
         ({"tags": {"k": "v" * 256}}, "at most 255 characters, got 256"),
-        ({"timeout": cdk.Duration.hours(2)}, '"timeout" must be at most 60 minutes'),
+        ({"timeout": cdk.Duration.hours(13)}, '"timeout" must be at most 12 hours'),
         (
             {"timeout": cdk.Duration.minutes(1)},
             '"timeout" (1 minutes) must be longer than the poll interval',
@@ -253,3 +254,63 @@ def test_bad_arguments_fail_at_synth_naming_the_argument_and_rule(
     with pytest.raises(ValueError) as raised:
         image(make_stack(), **kwargs)
     assert message in str(raised.value)
+
+
+# --- timeouts over 55 minutes: a wait condition --------------------------------------
+
+
+def test_up_to_55_minutes_there_is_no_wait_condition() -> None:
+    stack = make_stack()
+    image(stack, timeout=cdk.Duration.minutes(55))
+
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::CloudFormation::WaitCondition", 0)
+    template.resource_count_is("AWS::CloudFormation::WaitConditionHandle", 0)
+
+
+def test_a_long_timeout_waits_in_a_wait_condition_of_that_timeout() -> None:
+    # GIVEN an 8-hour timeout
+    stack = make_stack()
+    golden = image(stack, timeout=cdk.Duration.hours(8))
+    cdk.CfnOutput(stack, "ImageId", value=golden.image_id)
+
+    template = Template.from_stack(stack)
+    (handle_id,) = template.find_resources("AWS::CloudFormation::WaitConditionHandle")
+    (image_res,) = template.find_resources("Custom::WorkspaceImage")
+    (wait_id,) = template.find_resources("AWS::CloudFormation::WaitCondition")
+
+    # THEN the wait condition waits 8 hours on the handle, after the image resource
+    template.has_resource(
+        "AWS::CloudFormation::WaitCondition",
+        {
+            "Properties": {"Handle": {"Ref": handle_id}, "Timeout": "28800", "Count": 1},
+            "DependsOn": [image_res],
+        },
+    )
+    # AND the custom resource gets the handle and answers quickly
+    template.has_resource_properties(
+        "Custom::WorkspaceImage",
+        {"WaitHandle": {"Ref": handle_id}, "TimeoutSeconds": 28800, "ServiceTimeout": "900"},
+    )
+    # AND image_id is read from the wait condition's Data, so users wait for it
+    assert template.find_outputs("ImageId")["ImageId"]["Value"] == {
+        "Fn::Select": [3, {"Fn::Split": ['"', {"Fn::GetAtt": [wait_id, "Data"]}]}]
+    }
+
+
+def logical_ids(stack: cdk.Stack, resource_type: str) -> set[str]:
+    return set(Template.from_stack(stack).find_resources(resource_type))
+
+
+def test_a_replacement_gets_a_fresh_handle_and_wait_condition() -> None:
+    before, renamed, retagged = make_stack(), make_stack(), make_stack()
+    image(before, timeout=cdk.Duration.hours(8))
+    image(renamed, timeout=cdk.Duration.hours(8), image_name="golden-v2")
+    image(retagged, timeout=cdk.Duration.hours(8), tags={"team": "euc"})
+
+    for resource_type in (
+        "AWS::CloudFormation::WaitConditionHandle",
+        "AWS::CloudFormation::WaitCondition",
+    ):
+        assert logical_ids(before, resource_type) != logical_ids(renamed, resource_type)
+        assert logical_ids(before, resource_type) == logical_ids(retagged, resource_type)

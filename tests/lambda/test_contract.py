@@ -72,9 +72,9 @@ def test_poll_interval_is_whole_minutes_of_at_least_one() -> None:
     assert "whole number of minutes" in (contract.poll_interval_error(0, "poll_interval") or "")
 
 
-def test_timeout_is_at_most_an_hour_and_longer_than_the_poll_interval() -> None:
-    assert contract.timeout_error(3600, 60, "timeout") is None
-    assert "at most 60 minutes" in (contract.timeout_error(3601, 60, "timeout") or "")
+def test_timeout_is_at_most_12_hours_and_longer_than_the_poll_interval() -> None:
+    assert contract.timeout_error(43200, 60, "timeout") is None
+    assert "at most 12 hours" in (contract.timeout_error(43201, 60, "timeout") or "")
     assert "longer than the poll interval" in (contract.timeout_error(300, 300, "timeout") or "")
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from cdk_workspace_image.runtime import contract
-
 from tests.rehearsal.embedded_aws import ACCOUNT_ID, REGION, EmbeddedAws
 from tests.rehearsal.lambda_process import Invocation, LambdaFunction
 from tests.rehearsal.response_endpoint import Response
@@ -55,12 +54,27 @@ class SynthesizedStack:
             if value["Type"] == contract.RESOURCE_TYPE
         }
 
-    def properties(self, logical_id: str, function_arn: str) -> dict[str, Any]:
-        """The resource's properties as CloudFormation would resolve and send them."""
+    def logical_ids(self, resource_type: str) -> list[str]:
+        return [
+            key
+            for key, value in self.template["Resources"].items()
+            if value["Type"] == resource_type
+        ]
+
+    def properties(
+        self, logical_id: str, function_arn: str, refs: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The resource's properties as CloudFormation would resolve and send them.
+
+        ``refs`` gives the value of ``Ref`` for the resources that are referenced
+        (a WaitConditionHandle's Ref is its pre-signed URL).
+        """
 
         def resolve(value: Any) -> Any:
             if isinstance(value, dict) and set(value) == {"Fn::GetAtt"}:
                 return function_arn
+            if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in (refs or {}):
+                return (refs or {})[value["Ref"]]
             if isinstance(value, dict):
                 if any(key.startswith(("Fn::", "Ref")) for key in value):
                     raise NotImplementedError(f"the rehearsal cannot resolve {value}")
@@ -145,8 +159,20 @@ class CloudFormation:
             old_properties=old_properties,
         )
         self.invoke(event)
+        self.play_schedules(
+            lambda: bool(self.aws.endpoint.received(request_id)), before_poll, max_polls
+        )
+        return self.response(request_id)
+
+    def play_schedules(
+        self,
+        done: Callable[[], bool],
+        before_poll: Callable[[int], None] | None = None,
+        max_polls: int = 60,
+    ) -> int:
+        """Fire the poll rules as they come due until ``done()``; return how many fired."""
         polls = 0
-        while not self.aws.endpoint.received(request_id):
+        while not done():
             rules = self.aws.poll_rules()
             if not rules or polls >= max_polls:
                 break
@@ -155,7 +181,18 @@ class CloudFormation:
             if before_poll:
                 before_poll(polls)
             self.fire(rules)
-        return self.response(request_id)
+        return polls
+
+    def new_wait_handle(self) -> tuple[str, str]:
+        """A WaitConditionHandle: its key on the endpoint and its pre-signed URL."""
+        key = f"wait-handle-{uuid.uuid4()}"
+        url, signature = self.aws.endpoint.new_url(key)
+        self.signatures.append(signature)
+        return key, url
+
+    def signals(self, handle_key: str) -> list[dict[str, Any]]:
+        """The signals a WaitConditionHandle received, as their JSON bodies."""
+        return [json.loads(response.raw) for response in self.aws.endpoint.received(handle_key)]
 
     def response(self, request_id: str) -> Response:
         received = self.aws.endpoint.received(request_id)

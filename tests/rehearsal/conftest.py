@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,21 +30,44 @@ class Rehearsal:
     cfn: CloudFormation
     stack: SynthesizedStack
     logical_id: str
+    refs: dict[str, str] = field(default_factory=dict)
 
     def properties(self, **overrides: Any) -> dict[str, Any]:
         """The image's properties from the template, with some changed."""
-        props = self.stack.properties(self.logical_id, self.cfn.function.arn)
+        props = self.stack.properties(self.logical_id, self.cfn.function.arn, self.refs)
         props.pop("ServiceToken")
         props.update(overrides)
         return props
 
 
+def _rehearsal(aws: EmbeddedAws, cdk_out: Path) -> Rehearsal:
+    aws.reset()
+    fake_workspaces.seed_workspace(REHEARSAL_WORKSPACE_ID)
+    stack = SynthesizedStack.load(cdk_out, STACK_NAME)
+    function = aws.deploy_function(stack.template, cdk_out, STACK_NAME)
+    cfn = CloudFormation(aws, function, stack_name=STACK_NAME)
+    (logical_id,) = stack.image_resources()
+    return Rehearsal(aws, cfn, stack, logical_id)
+
+
 @pytest.fixture
 def rehearsal(embedded_aws: EmbeddedAws, example_cdk_out: Path) -> Rehearsal:
-    embedded_aws.reset()
-    fake_workspaces.seed_workspace(REHEARSAL_WORKSPACE_ID)
-    stack = SynthesizedStack.load(example_cdk_out, STACK_NAME)
-    function = embedded_aws.deploy_function(stack.template, example_cdk_out, STACK_NAME)
-    cfn = CloudFormation(embedded_aws, function, stack_name=STACK_NAME)
-    (logical_id,) = stack.image_resources()
-    return Rehearsal(embedded_aws, cfn, stack, logical_id)
+    return _rehearsal(embedded_aws, example_cdk_out)
+
+
+@dataclass
+class LongWait:
+    """A rehearsal whose image is waited for by a WaitCondition."""
+
+    rehearsal: Rehearsal
+    handle_key: str
+    handle_url: str
+
+
+@pytest.fixture
+def long_wait(embedded_aws: EmbeddedAws, long_wait_cdk_out: Path) -> LongWait:
+    rehearsal = _rehearsal(embedded_aws, long_wait_cdk_out)
+    (handle_id,) = rehearsal.stack.logical_ids("AWS::CloudFormation::WaitConditionHandle")
+    handle_key, handle_url = rehearsal.cfn.new_wait_handle()
+    rehearsal.refs[handle_id] = handle_url
+    return LongWait(rehearsal, handle_key, handle_url)

@@ -211,7 +211,8 @@ def test_a_name_held_by_someone_elses_image_fails_clearly_and_leaves_it_alone(
         ({"Tags": [{"Key": f"k{i}", "Value": "v"} for i in range(49)]}, "at most 48 are allowed"),
         ({"Tags": [{"Key": "aws:owner", "Value": "v"}]}, 'starts with "aws:"'),
         ({"PollIntervalMinutes": "0.5"}, "whole number of minutes"),
-        ({"TimeoutSeconds": "7200"}, "at most 60 minutes"),
+        ({"TimeoutSeconds": "7200"}, "TimeoutSeconds over one hour needs WaitHandle"),
+        ({"TimeoutSeconds": "50000"}, "at most 12 hours"),
     ],
 )
 def test_bad_input_fails_at_once_and_leaves_nothing_behind(
