@@ -121,7 +121,9 @@ class WorkspaceImageProvider(Construct):
             architecture=lambda_.Architecture.ARM_64,
             handler=contract.HANDLER,
             code=_code(),
-            timeout=Duration.minutes(5),
+            # Each invocation makes a few API calls; their retries (workspaces.py)
+            # fit well inside this.
+            timeout=Duration.minutes(10),
             memory_size=256,
             log_group=self.log_group,
         )

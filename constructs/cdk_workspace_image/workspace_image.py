@@ -10,6 +10,7 @@ import jsii
 from aws_cdk import (
     AspectPriority,
     Aspects,
+    CfnDeletionPolicy,
     CfnResource,
     CfnWaitCondition,
     CfnWaitConditionHandle,
@@ -85,7 +86,8 @@ class WorkspaceImage(Construct):
             Whole minutes, at least 1 (EventBridge's finest schedule).
             Default: 1 minute.
         :param removal_policy: What happens to the image when the resource
-            leaves the stack or is replaced.
+            leaves the stack (DeletionPolicy). A replaced image is always
+            deleted once its successor is AVAILABLE (UpdateReplacePolicy Delete).
             Default: ``RemovalPolicy.RETAIN``; an image is slow to rebuild.
         """
         timeout = timeout or DEFAULT_TIMEOUT
@@ -134,6 +136,11 @@ class WorkspaceImage(Construct):
         self._resource.node.add_dependency(provider.self_policy)
         cfn = self._resource.node.default_child
         assert isinstance(cfn, CfnResource)
+        # removal_policy decides what happens when the image leaves the stack.
+        # A replaced image is superseded by its successor, which is AVAILABLE by
+        # then: CloudFormation's cleanup deletes it, so replacements do not pile
+        # up against the 40-image quota.
+        cfn.cfn_options.update_replace_policy = CfnDeletionPolicy.DELETE
         self._wait_condition: CfnWaitCondition | None = None
         if handle is not None:
             self._wait_condition = CfnWaitCondition(
@@ -198,7 +205,12 @@ class _RenderTags:
         if node.node.path != self._cfn.node.path:
             return
         values = dict(self._tags.tag_values())
-        errors = contract.tags_errors(values, "tags")
+        concrete = {
+            key: value
+            for key, value in values.items()
+            if not Token.is_unresolved(key) and not Token.is_unresolved(value)
+        }
+        errors = contract.tags_errors(concrete, "tags")
         if errors:
             raise ValueError(f"{node.node.path}: " + "; ".join(errors))
         self._cfn.add_property_override(

@@ -25,8 +25,11 @@ from workspaces import NOT_FOUND_CODES, WorkSpacesImages, error_code, error_mess
 
 logger = logging.getLogger(__name__)
 
-helper = ImageResourceHelper()
 images = WorkSpacesImages()
+# If crhelper cannot schedule the polls, the image it just started is deleted.
+helper = ImageResourceHelper(
+    abandon=lambda image_id: _discard({"RequestType": "Abandon"}, image_id)
+)
 
 # Keys kept in helper.Data between the first call and the polls.
 STARTED_AT = "StartedAt"
@@ -96,12 +99,17 @@ def update(event: dict[str, Any], context: Any) -> str:
 
 @helper.delete
 def delete(event: dict[str, Any], context: Any) -> None:
-    image_id = str(event.get("PhysicalResourceId", ""))
     helper.remove_schedule(event["StackId"], event["LogicalResourceId"], context.function_name)
+    image_id = str(event.get("PhysicalResourceId", ""))
     if not contract.is_image_id(image_id):
-        # crhelper invents an id when a Create fails before an image exists (its issue #7).
-        log_decision(event, "delete:not-an-image", physical_id=image_id)
-        return
+        # A Create that failed before an image existed has a made-up id
+        # (crhelper issue #7); one that CloudFormation gave up on may still
+        # have made an image, found by its name and owner tags.
+        found = _find_own_image(event)
+        if found is None:
+            log_decision(event, "delete:not-an-image", physical_id=image_id)
+            return
+        image_id = found
     image = _call("DescribeWorkspaceImages", lambda: images.describe(image_id))
     if image is None:
         log_decision(event, "delete:already-gone", image_id=image_id)
@@ -124,27 +132,32 @@ def delete(event: dict[str, Any], context: Any) -> None:
 def poll(event: dict[str, Any], context: Any) -> str | None:
     data = event["CrHelperData"]
     image_id = str(data[contract.ATTR_IMAGE_ID])
+    started_at = float(data[STARTED_AT])
     props = event["ResourceProperties"]
-    decision, image = _check(
-        event,
-        image_id,
-        started_at=float(data[STARTED_AT]),
-        timeout_seconds=float(
-            props.get(contract.PROP_TIMEOUT_SECONDS, contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS)
-        ),
-        poll_minutes=float(props.get(contract.PROP_POLL_INTERVAL_MINUTES, 1)),
-    )
+    # Every failure from here on answers with the image id (crhelper keeps it
+    # when the function raises), so that nothing refers to a made-up id. Data
+    # is this event's CrHelperData: only what the answer needs stays in it.
+    helper.PhysicalResourceId = image_id
+    helper.Data.clear()
+    try:
+        decision, image = _check(
+            event,
+            image_id,
+            started_at=started_at,
+            timeout_seconds=float(
+                props.get(
+                    contract.PROP_TIMEOUT_SECONDS, contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS
+                )
+            ),
+            poll_minutes=float(props.get(contract.PROP_POLL_INTERVAL_MINUTES, 1)),
+        )
+    except ResourceFailed as err:
+        raise ResourceFailed(_give_up(event, image_id, str(err))) from err
     if decision.outcome is logic.Outcome.WAIT:
         return None
     if decision.outcome is logic.Outcome.FAILED:
-        # The answer carries the image id: a Delete that follows finds it gone
-        # (_check deleted it), and a rollback of a replacing Update adopts the
-        # old image again.
-        helper.PhysicalResourceId = image_id
-        helper.Data.clear()
         raise ResourceFailed(decision.reason)
     assert image is not None
-    helper.Data.clear()
     helper.Data.update(logic.response_data(image))
     return image_id
 
@@ -155,20 +168,21 @@ def watch(job: dict[str, Any], context: Any) -> None:
     image_id = str(job[contract.ATTR_IMAGE_ID])
     timeout = float(job[contract.PROP_TIMEOUT_SECONDS])
     poll_minutes = float(job[contract.PROP_POLL_INTERVAL_MINUTES])
+    started_at = float(job[STARTED_AT])
     try:
         decision, _ = _check(
             log_event,
             image_id,
-            started_at=float(job[STARTED_AT]),
+            started_at=started_at,
             timeout_seconds=timeout,
             poll_minutes=poll_minutes,
         )
     except ResourceFailed as err:
-        elapsed = time.time() - float(job[STARTED_AT])
-        if elapsed + poll_minutes * 60 <= timeout:
+        # A failed look-up is retried at the next poll while the deadline allows.
+        if not logic.past_deadline(time.time(), started_at, timeout, poll_minutes * 60):
             log_decision(log_event, "watch:retry-later", image_id=image_id, error=str(err))
             return
-        decision = logic.PollDecision(logic.Outcome.FAILED, str(err))
+        decision = logic.PollDecision(logic.Outcome.FAILED, _give_up(log_event, image_id, str(err)))
     if decision.outcome is logic.Outcome.WAIT:
         return
     signal = logic.wait_signal(decision, image_id)
@@ -181,20 +195,25 @@ def _start_watch(event: dict[str, Any], spec: logic.ImageSpec, image_id: str, co
     """Answer CloudFormation now; a schedule signals the WaitCondition later."""
     job = {
         contract.ATTR_IMAGE_ID: image_id,
-        STARTED_AT: time.time(),
+        STARTED_AT: helper.Data.get(STARTED_AT, time.time()),
         contract.PROP_TIMEOUT_SECONDS: spec.timeout_seconds,
         contract.PROP_POLL_INTERVAL_MINUTES: spec.poll_interval_minutes,
         contract.PROP_WAIT_HANDLE: spec.wait_handle,
         "StackId": event["StackId"],
         "LogicalResourceId": event["LogicalResourceId"],
     }
-    helper.schedule(
-        event["StackId"],
-        event["LogicalResourceId"],
-        spec.poll_interval_minutes,
-        {contract.WATCH_EVENT_KEY: job},
-        context,
-    )
+    try:
+        helper.schedule(
+            event["StackId"],
+            event["LogicalResourceId"],
+            spec.poll_interval_minutes,
+            {contract.WATCH_EVENT_KEY: job},
+            context,
+        )
+    except ClientError as err:
+        reason = logic.service_error_reason("PutRule", error_code(err), error_message(err))
+        helper.PhysicalResourceId = image_id
+        raise ResourceFailed(_give_up(event, image_id, reason)) from err
     helper.Data.clear()
     helper.Data.update({contract.ATTR_IMAGE_ID: image_id, contract.ATTR_NAME: spec.name})
     helper.finish_now()
@@ -209,11 +228,7 @@ def _check(
     timeout_seconds: float,
     poll_minutes: float,
 ) -> tuple[logic.PollDecision, dict[str, Any] | None]:
-    """One poll: describe the image, decide, log one line, and delete it if it failed.
-
-    The broken image is deleted here: with DeletionPolicy Retain (the default)
-    CloudFormation skips the Delete of a failed resource.
-    """
+    """One poll: describe the image, decide, log one line; a failed image is deleted."""
     now = time.time()
     image = _call("DescribeWorkspaceImages", lambda: images.describe(image_id))
     decision = logic.decide_poll(
@@ -232,22 +247,31 @@ def _check(
         elapsed_seconds=round(now - started_at),
     )
     if decision.outcome is logic.Outcome.FAILED and image is not None:
-        left_behind = _discard(log_event, image_id)
-        if left_behind:
-            return logic.PollDecision(
-                decision.outcome, logic.fit_reason(f"{left_behind}; {decision.reason}")
-            ), image
+        return logic.PollDecision(
+            decision.outcome, _give_up(log_event, image_id, decision.reason)
+        ), image
     return decision, image
 
 
-def _discard(event: dict[str, Any], image_id: str) -> str | None:
+def _give_up(log_event: dict[str, Any], image_id: str, reason: str) -> str:
+    """Delete an image whose wait failed, and return the reason to report.
+
+    With DeletionPolicy Retain (the default) CloudFormation skips the Delete of
+    a failed resource, so the image is deleted here, or the reason says that
+    it is left behind.
+    """
+    left_behind = _discard(log_event, image_id)
+    return logic.fit_reason(f"{left_behind}; {reason}") if left_behind else reason
+
+
+def _discard(log_event: dict[str, Any], image_id: str) -> str | None:
     """Delete an image that failed; return what to tell the user if it stays."""
     try:
         images.delete(image_id)
     except ClientError as err:
-        log_decision(event, "poll:discard-refused", image_id=image_id, error=error_code(err))
-        return f"{image_id} could not be deleted ({error_code(err)}): delete it by hand"
-    log_decision(event, "poll:discarded", image_id=image_id)
+        log_decision(log_event, "discard:refused", image_id=image_id, error=error_code(err))
+        return f"{image_id} is left behind ({error_code(err)}): delete it by hand"
+    log_decision(log_event, "discard:deleted", image_id=image_id)
     return None
 
 
@@ -261,38 +285,44 @@ def _spec(props: dict[str, Any]) -> logic.ImageSpec:
 def _start_image(
     event: dict[str, Any], spec: logic.ImageSpec, replacing: logic.ImageSpec | None = None
 ) -> str:
-    """CreateWorkspaceImage, or adopt the image a repeated Create already made."""
+    """Adopt the image a repeated request already made, or CreateWorkspaceImage.
+
+    The look-up comes first: CreateWorkspaceImage has no client token, and
+    while an image is made its source WorkSpace is unavailable, so a second
+    Create would fail rather than report the name as taken.
+    """
     stack_id, logical_id = event["StackId"], event["LogicalResourceId"]
-    try:
-        image_id = images.create(
-            workspace_id=spec.workspace_id,
-            name=spec.name,
-            description=spec.description,
-            tags=logic.creation_tags(spec, stack_id, logical_id),
-        )
-        log_decision(event, "create:started", image_id=image_id, name=spec.name)
-    except ClientError as err:
-        if error_code(err) != "ResourceAlreadyExistsException":
+    started_at = time.time()
+    existing = _call("DescribeWorkspaceImages", lambda: images.find_owned_by_name(spec.name))
+    if existing is not None:
+        image_id = _adopt(event, spec, replacing, existing)
+    else:
+        try:
+            image_id = images.create(
+                workspace_id=spec.workspace_id,
+                name=spec.name,
+                description=spec.description,
+                tags=logic.creation_tags(spec, stack_id, logical_id),
+            )
+        except ClientError as err:
             log_decision(event, "create:refused", error=error_code(err))
             raise ResourceFailed(
                 logic.service_error_reason(
                     "CreateWorkspaceImage", error_code(err), error_message(err)
                 )
             ) from err
-        image_id = _adopt(event, spec, replacing)
+        log_decision(event, "create:started", image_id=image_id, name=spec.name)
     helper.Data[contract.ATTR_IMAGE_ID] = image_id
-    helper.Data[STARTED_AT] = time.time()
+    helper.Data[STARTED_AT] = started_at
     return image_id
 
 
-def _adopt(event: dict[str, Any], spec: logic.ImageSpec, replacing: logic.ImageSpec | None) -> str:
-    existing = _call("DescribeWorkspaceImages", lambda: images.find_owned_by_name(spec.name))
-    if existing is None:
-        raise ResourceFailed(
-            logic.fit_reason(
-                f"an image named {spec.name!r} exists but is not owned by this account"
-            )
-        )
+def _adopt(
+    event: dict[str, Any],
+    spec: logic.ImageSpec,
+    replacing: logic.ImageSpec | None,
+    existing: dict[str, Any],
+) -> str:
     image_id = str(existing["ImageId"])
     if replacing is not None and replacing.name == spec.name:
         raise ResourceFailed(logic.replacement_needs_new_name_reason(spec.name))
@@ -301,6 +331,21 @@ def _adopt(event: dict[str, Any], spec: logic.ImageSpec, replacing: logic.ImageS
         log_decision(event, "create:name-taken", image_id=image_id)
         raise ResourceFailed(logic.name_taken_reason(spec.name, image_id))
     log_decision(event, "create:adopted", image_id=image_id, state=existing.get("State"))
+    return image_id
+
+
+def _find_own_image(event: dict[str, Any]) -> str | None:
+    """The image this resource made under its Name, if any (by its owner tags)."""
+    name = event.get("ResourceProperties", {}).get(contract.PROP_NAME)
+    if not isinstance(name, str) or contract.name_error(name, contract.PROP_NAME):
+        return None
+    existing = _call("DescribeWorkspaceImages", lambda: images.find_owned_by_name(name))
+    if existing is None:
+        return None
+    image_id = str(existing["ImageId"])
+    tags = _call("DescribeTags", lambda: images.tags(image_id))
+    if not logic.is_owned_by(tags, event["StackId"], event["LogicalResourceId"]):
+        return None
     return image_id
 
 

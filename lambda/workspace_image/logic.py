@@ -199,10 +199,12 @@ def decide_poll(
 ) -> PollDecision:
     """Decide, from one DescribeWorkspaceImages answer, whether the wait is over.
 
-    The deadline is ``started_at + timeout_seconds``. A poll whose successor
-    would land after it gives up now, so that CloudFormation (whose
-    ServiceTimeout equals the timeout) still gets our reason rather than its
-    own, and the schedule is removed (crhelper never stops polling by itself).
+    The deadline is ``started_at + timeout_seconds``, with ``started_at`` taken
+    before CreateWorkspaceImage. A poll whose successor (plus a margin for a
+    late schedule) would land after it gives up now, so that CloudFormation,
+    whose ServiceTimeout equals the timeout, still gets this reason rather
+    than its own, and the schedule is removed (crhelper never stops polling
+    by itself).
     """
     if image is None:
         return PollDecision(
@@ -217,17 +219,29 @@ def decide_poll(
         return PollDecision(Outcome.AVAILABLE)
     if state == "ERROR":
         return PollDecision(Outcome.FAILED, image_error_reason(image))
-    elapsed = now - started_at
-    if elapsed + poll_interval_seconds > timeout_seconds:
+    if past_deadline(now, started_at, timeout_seconds, poll_interval_seconds):
         return PollDecision(
             Outcome.FAILED,
             fit_reason(
-                f"timed out: image {image_id} is still {state} after {elapsed / 60:.0f} of "
-                f"{timeout_seconds / 60:.0f} minutes (the timeout). It is deleted on rollback; "
-                "raise timeout, or check the source WorkSpace in the console"
+                f"timed out: image {image_id} is still {state} after "
+                f"{(now - started_at) / 60:.0f} of {timeout_seconds / 60:.0f} minutes "
+                "(the timeout); raise timeout (up to 12 hours), or check the source WorkSpace"
             ),
         )
     return PollDecision(Outcome.WAIT)
+
+
+# EventBridge may deliver a scheduled invocation late; the last poll keeps
+# this much in hand before the deadline.
+DEADLINE_MARGIN_SECONDS = 60
+
+
+def past_deadline(
+    now: float, started_at: float, timeout_seconds: float, poll_interval_seconds: float
+) -> bool:
+    """Whether the next poll would come too late to answer within the timeout."""
+    next_poll = now - started_at + poll_interval_seconds + DEADLINE_MARGIN_SECONDS
+    return next_poll > timeout_seconds
 
 
 def image_error_reason(image: Mapping[str, Any]) -> str:
@@ -284,12 +298,19 @@ def replacement_needs_new_name_reason(name: str) -> str:
     )
 
 
+DELETE_REMEDIES = {
+    "ResourceAssociatedException": "delete the bundles that use it, then retry",
+    "InvalidResourceStateException": (
+        "stop sharing it (UpdateWorkspaceImagePermission) or wait until it is no longer "
+        "PENDING, then retry"
+    ),
+}
+
+
 def delete_refused_reason(image_id: str, code: str, message: str) -> str:
     """DeleteWorkspaceImage refused: say why and what to do."""
-    return fit_reason(
-        f"image {image_id} was not deleted: {code}: {message}. Delete the bundles that use "
-        "it and stop sharing it (UpdateWorkspaceImagePermission), then retry"
-    )
+    remedy = DELETE_REMEDIES.get(code, "fix the cause, then retry")
+    return fit_reason(f"image {image_id} was not deleted: {code}: {message}; {remedy}")
 
 
 def schedule_name(stack_id: str, logical_id: str) -> str:

@@ -97,10 +97,12 @@ def _sender(response_url: str, body: dict[str, Any], ssl_verify: Any = None) -> 
 class ImageResourceHelper(CfnResource):  # type: ignore[misc]
     """CfnResource with bounded responses and named, removable poll schedules."""
 
-    def __init__(self) -> None:
+    def __init__(self, abandon: Callable[[str], object] | None = None) -> None:
+        """``abandon(image_id)`` is called when the polls for a started image cannot be set up."""
         # INFO, not crhelper's DEBUG, which logs whole events with the ResponseURL.
         super().__init__(log_level="INFO", boto_level="WARNING", sleep_on_delete=0)
         self._finish_now = False
+        self._abandon = abandon
 
     def finish_now(self) -> None:
         """Answer CloudFormation at the end of this invocation, without polling."""
@@ -145,7 +147,18 @@ class ImageResourceHelper(CfnResource):  # type: ignore[misc]
                 self._event["LogicalResourceId"],
                 self._context.function_name,
             )
+            image_id = self.Data.get("PhysicalResourceId")
+            if image_id and self._abandon:
+                self._abandon(str(image_id))
             raise
+
+    def _timeout(self) -> None:
+        # crhelper answers with an empty id when the function is about to time
+        # out; answer with the image once there is one.
+        image_id = self.Data.get(contract.ATTR_IMAGE_ID)
+        if image_id and not self.PhysicalResourceId:
+            self.PhysicalResourceId = str(image_id)
+        super()._timeout()
 
     def schedule(
         self,

@@ -14,10 +14,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+# 8 attempts of at most 15 s each, with standard backoff (at most 20 s), stay
+# well inside the function's timeout, so that crhelper's own timer never has
+# to answer for us.
 RETRY_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 10},
-    connect_timeout=10,
-    read_timeout=30,
+    retries={"mode": "standard", "max_attempts": 8},
+    connect_timeout=5,
+    read_timeout=10,
 )
 
 NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "ResourceNotFound"})

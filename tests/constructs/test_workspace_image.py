@@ -54,7 +54,7 @@ def test_one_custom_resource_mirrors_the_api() -> None:
     )
 
 
-def test_defaults_retain_the_image_and_derive_the_description() -> None:
+def test_defaults_retain_the_image_but_delete_a_replaced_one() -> None:
     stack = make_stack()
     image(stack)
 
@@ -63,7 +63,7 @@ def test_defaults_retain_the_image_and_derive_the_description() -> None:
         "Custom::WorkspaceImage",
         {
             "DeletionPolicy": "Retain",
-            "UpdateReplacePolicy": "Retain",
+            "UpdateReplacePolicy": "Delete",
             "Properties": Match.object_like({"Description": "Image golden-2026-11"}),
         },
     )
@@ -190,6 +190,17 @@ def test_tags_from_an_enclosing_scope_reach_the_image() -> None:
     Template.from_stack(stack).has_resource_properties(
         "Custom::WorkspaceImage",
         {"Tags": [{"Key": "cost-center", "Value": "42"}, {"Key": "team", "Value": "euc"}]},
+    )
+
+
+def test_tag_values_may_be_tokens() -> None:
+    stack = make_stack()
+    image(stack)
+    owner = cdk.CfnParameter(stack, "Owner")
+    cdk.Tags.of(stack).add("owner", owner.value_as_string)
+
+    Template.from_stack(stack).has_resource_properties(
+        "Custom::WorkspaceImage", {"Tags": [{"Key": "owner", "Value": {"Ref": "Owner"}}]}
     )
 
 

@@ -124,8 +124,9 @@ def test_available_wins_even_at_the_deadline() -> None:
 
 
 def test_the_poll_whose_successor_would_miss_the_deadline_gives_up() -> None:
-    assert decide({"State": "PENDING"}, 540).outcome is logic.Outcome.WAIT
-    late = decide({"State": "PENDING"}, 541)
+    # 600 s timeout, 60 s interval, 60 s margin for a late schedule
+    assert decide({"State": "PENDING"}, 480).outcome is logic.Outcome.WAIT
+    late = decide({"State": "PENDING"}, 481)
     assert late.outcome is logic.Outcome.FAILED
     assert late.reason.startswith("timed out: image wsi-abcdef123 is still PENDING")
 

@@ -195,10 +195,13 @@ class CloudFormation:
         return [json.loads(response.raw) for response in self.aws.endpoint.received(handle_key)]
 
     def response(self, request_id: str) -> Response:
+        """The one response CloudFormation got; a second one would be a bug."""
         received = self.aws.endpoint.received(request_id)
         if not received:
             raise NoResponse(f"no response for request {request_id}")
-        return received[-1]
+        if len(received) > 1:
+            raise AssertionError(f"{len(received)} responses for one request: {received}")
+        return received[0]
 
     def fire(self, rules: list[dict[str, Any]] | None = None) -> None:
         """What EventBridge does when the rules come due: invoke each target."""

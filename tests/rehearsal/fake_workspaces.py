@@ -109,6 +109,8 @@ def set_image_state(
 ) -> None:
     image = backend().workspace_images[image_id]
     image.state = state
+    if state != "PENDING":
+        _release_source(backend(), image)
     image.error_code = error_code
     image.error_message = error_message
     image.error_details = error_details or []
@@ -141,6 +143,10 @@ def _create_workspace_image(
     image = self.workspace_images[result["ImageId"]]
     image.state = "PENDING"
     image.operating_system = {"Type": "WINDOWS"}
+    # The source WorkSpace is unavailable while it is imaged (modelled as UPDATING).
+    image.source_workspace_id = workspace_id
+    if workspace is not None:
+        workspace.state = "UPDATING"
     return {**result, "State": "PENDING", "OperatingSystem": image.operating_system}
 
 
@@ -157,6 +163,14 @@ def _delete_workspace_image(self: WorkSpacesBackend, image_id: str) -> None:
             "InvalidResourceStateException", f"The image {image_id} is shared with other accounts."
         )
     del self.workspace_images[image_id]
+    _release_source(self, image)
+
+
+def _release_source(self: WorkSpacesBackend, image: Any) -> None:
+    """An image that is done (or deleted) gives its source WorkSpace back."""
+    workspace = self.workspaces.get(getattr(image, "source_workspace_id", ""))
+    if workspace is not None and workspace.state == "UPDATING":
+        workspace.state = "AVAILABLE"
 
 
 def _tag_list(self: WorkSpacesBackend, resource_id: str) -> list[dict[str, str]]:

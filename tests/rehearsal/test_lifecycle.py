@@ -136,18 +136,20 @@ def test_error_state_fails_with_the_services_words_and_removes_the_image(
 
 
 def test_a_poll_after_the_deadline_fails_and_removes_its_schedule(rehearsal: Rehearsal) -> None:
-    # GIVEN a 5-minute timeout and an image that never leaves PENDING
+    # GIVEN a 5-minute timeout polled every minute, and an image that never leaves PENDING
     props = rehearsal.properties(TimeoutSeconds="300", PollIntervalMinutes="1")
 
     # WHEN CloudFormation creates the resource (the clock moves a minute a poll)
     response = rehearsal.cfn.request("Create", rehearsal.logical_id, props, max_polls=20)
 
-    # THEN the last poll that still fits in the timeout answers FAILED
+    # THEN the last poll whose successor (plus a minute's margin) would miss
+    # the timeout answers FAILED, with the image id
     assert response.status == "FAILED"
     assert response.reason.startswith("timed out")
     assert "PENDING" in response.reason
+    assert response.physical_id.startswith("wsi-")
     polls = [i for i in rehearsal.cfn.invocations if "CrHelperPoll" in i.event]
-    assert len(polls) == 4
+    assert len(polls) == 3
     assert rehearsal.cfn.clock_offset <= 300
     # AND nothing is left running or half made
     assert_nothing_scheduled(rehearsal)
@@ -167,9 +169,10 @@ def test_a_repeated_create_adopts_its_own_image_instead_of_making_another(
     fake_workspaces.set_image_state(image_id, "AVAILABLE")
     rehearsal.cfn.fire()
 
-    # THEN there is still exactly one image, and CloudFormation gets it
+    # THEN the second delivery adopted the image instead of calling Create
+    # (which would fail: the source WorkSpace is busy while it is imaged)
     assert list(rehearsal.aws.images()) == [image_id]
-    assert fake_workspaces.faults.calls["CreateWorkspaceImage"] == 2
+    assert fake_workspaces.faults.calls["CreateWorkspaceImage"] == 1
     response = rehearsal.cfn.response(request_id)
     assert response.status == "SUCCESS"
     assert response.physical_id == image_id
@@ -262,6 +265,7 @@ def test_throttled_calls_are_retried_and_the_deploy_succeeds(rehearsal: Rehearsa
 
     assert response.status == "SUCCESS"
     assert fake_workspaces.faults.calls["CreateWorkspaceImage"] == 3
+    assert fake_workspaces.faults.calls["DescribeWorkspaceImages"] >= 4
     assert len(rehearsal.aws.images()) == 1
 
 
@@ -380,7 +384,8 @@ def test_a_replacement_that_breaks_removes_the_new_image_and_the_rollback_keeps_
 ) -> None:
     old_props = rehearsal.properties()
     created = create_available(rehearsal)
-    new_props = rehearsal.properties(Name="golden-v2")
+    new_source = fake_workspaces.seed_workspace("ws-newsource1")
+    new_props = rehearsal.properties(Name="golden-v2", WorkspaceId=new_source)
 
     def break_new(n: int) -> None:
         for image_id, image in rehearsal.aws.images().items():
@@ -401,7 +406,10 @@ def test_a_replacement_that_breaks_removes_the_new_image_and_the_rollback_keeps_
     assert "Boom: it broke" in failed.reason
     assert list(rehearsal.aws.images()) == [created.physical_id]
 
-    # CloudFormation's rollback sends the old properties back.
+    # CloudFormation's rollback sends the old properties back. The role may
+    # no longer allow imaging the old source: the old image must be adopted
+    # without calling CreateWorkspaceImage.
+    creates = fake_workspaces.faults.calls["CreateWorkspaceImage"]
     rollback = rehearsal.cfn.request(
         "Update",
         rehearsal.logical_id,
@@ -411,6 +419,7 @@ def test_a_replacement_that_breaks_removes_the_new_image_and_the_rollback_keeps_
     )
     assert rollback.status == "SUCCESS"
     assert rollback.physical_id == created.physical_id
+    assert fake_workspaces.faults.calls["CreateWorkspaceImage"] == creates
     assert list(rehearsal.aws.images()) == [created.physical_id]
     assert_nothing_scheduled(rehearsal)
 
@@ -444,7 +453,7 @@ def test_delete_of_an_image_a_bundle_uses_fails_with_the_cause_and_the_remedy(
 
     assert response.status == "FAILED"
     assert "ResourceAssociatedException" in response.reason
-    assert "Delete the bundles that use it" in response.reason
+    assert "delete the bundles that use it" in response.reason
     assert list(rehearsal.aws.images()) == [created.physical_id]
 
 
@@ -465,18 +474,112 @@ def test_delete_of_a_shared_image_fails_and_keeps_it(rehearsal: Rehearsal) -> No
 
 
 def test_delete_during_a_wait_removes_the_schedule_and_the_image(rehearsal: Rehearsal) -> None:
-    # GIVEN a Create still waiting (CloudFormation gave up on it)
+    # GIVEN a Create still waiting, which CloudFormation gave up on before it
+    # ever learned the image id
     _, event = rehearsal.cfn.event("Create", rehearsal.logical_id, rehearsal.properties())
     rehearsal.cfn.invoke(event)
-    (image_id,) = rehearsal.aws.images()
+    assert len(rehearsal.aws.images()) == 1
     assert len(rehearsal.aws.poll_rules()) == 1
 
-    # WHEN CloudFormation deletes the resource
+    # WHEN CloudFormation deletes the resource, with an id that is not an image's
     response = rehearsal.cfn.request(
-        "Delete", rehearsal.logical_id, rehearsal.properties(), physical_id=image_id
+        "Delete",
+        rehearsal.logical_id,
+        rehearsal.properties(),
+        physical_id=f"{rehearsal.cfn.stack_name}-{rehearsal.logical_id}-1A2B3C",
     )
 
     # THEN nothing is left running and the image is gone
     assert response.status == "SUCCESS"
     assert_nothing_scheduled(rehearsal)
     assert rehearsal.aws.images() == {}
+
+
+def test_delete_with_a_foreign_id_leaves_someone_elses_image_of_that_name(
+    rehearsal: Rehearsal,
+) -> None:
+    other = rehearsal.aws.client("workspaces").create_workspace_image(
+        Name="golden-example",
+        Description="made by hand",
+        WorkspaceId=fake_workspaces.seed_workspace(),
+    )["ImageId"]
+
+    response = rehearsal.cfn.request(
+        "Delete", rehearsal.logical_id, rehearsal.properties(), physical_id="not-an-image"
+    )
+
+    assert response.status == "SUCCESS"
+    assert list(rehearsal.aws.images()) == [other]
+
+
+# --- more failure paths -------------------------------------------------------------
+
+
+def test_a_missing_workspace_id_fails_and_names_it(rehearsal: Rehearsal) -> None:
+    props = rehearsal.properties()
+    del props["WorkspaceId"]
+
+    response = rehearsal.cfn.request("Create", rehearsal.logical_id, props)
+
+    assert response.status == "FAILED"
+    assert "missing required properties: WorkspaceId" in response.reason
+    assert rehearsal.aws.images() == {}
+
+
+def test_a_poll_whose_look_up_fails_answers_with_the_image_id_and_removes_it(
+    rehearsal: Rehearsal,
+) -> None:
+    def deny(n: int) -> None:
+        fake_workspaces.faults.inject(
+            "DescribeWorkspaceImages", "AccessDeniedException", "not allowed"
+        )
+
+    response = rehearsal.cfn.request(
+        "Create", rehearsal.logical_id, rehearsal.properties(), before_poll=deny
+    )
+
+    assert response.status == "FAILED"
+    assert "AccessDeniedException: not allowed" in response.reason
+    assert response.physical_id.startswith("wsi-")
+    assert rehearsal.aws.images() == {}
+    assert_nothing_scheduled(rehearsal)
+
+
+def test_an_image_that_cannot_be_deleted_after_a_timeout_is_reported(
+    rehearsal: Rehearsal,
+) -> None:
+    def refuse_delete(n: int) -> None:
+        fake_workspaces.faults.inject(
+            "DeleteWorkspaceImage", "InvalidResourceStateException", "still PENDING"
+        )
+
+    response = rehearsal.cfn.request(
+        "Create",
+        rehearsal.logical_id,
+        rehearsal.properties(TimeoutSeconds="300"),
+        before_poll=refuse_delete,
+    )
+
+    assert response.status == "FAILED"
+    (image_id,) = rehearsal.aws.images()
+    assert response.reason.startswith(f"{image_id} is left behind (InvalidResourceStateException)")
+    assert "timed out" in response.reason
+    assert_within_limits(response)
+
+
+def test_an_update_of_timeout_or_poll_interval_only_keeps_the_image(rehearsal: Rehearsal) -> None:
+    old_props = rehearsal.properties()
+    created = create_available(rehearsal)
+
+    response = rehearsal.cfn.request(
+        "Update",
+        rehearsal.logical_id,
+        rehearsal.properties(TimeoutSeconds="1800", PollIntervalMinutes="5"),
+        physical_id=created.physical_id,
+        old_properties=old_props,
+    )
+
+    assert response.status == "SUCCESS"
+    assert response.physical_id == created.physical_id
+    assert fake_workspaces.faults.calls["CreateWorkspaceImage"] == 1
+    assert_nothing_scheduled(rehearsal)
