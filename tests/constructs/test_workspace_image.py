@@ -100,7 +100,7 @@ def test_every_image_in_a_stack_shares_one_provider_function() -> None:
     template.resource_count_is("AWS::Lambda::Function", 1)
 
 
-def test_the_function_runs_python_313_on_arm64_with_a_retained_log_group() -> None:
+def test_the_function_runs_the_latest_python_on_arm64_with_a_retained_log_group() -> None:
     stack = make_stack()
     image(stack)
 
@@ -108,7 +108,7 @@ def test_the_function_runs_python_313_on_arm64_with_a_retained_log_group() -> No
     template.has_resource_properties(
         "AWS::Lambda::Function",
         {
-            "Runtime": "python3.13",
+            "Runtime": "python3.14",
             "Architectures": ["arm64"],
             "Handler": "index.handler",
             "LoggingConfig": {"LogGroup": {"Ref": Match.string_like_regexp("Logs")}},
@@ -325,3 +325,21 @@ def test_a_replacement_gets_a_fresh_handle_and_wait_condition() -> None:
     ):
         assert logical_ids(before, resource_type) != logical_ids(renamed, resource_type)
         assert logical_ids(before, resource_type) == logical_ids(retagged, resource_type)
+
+
+def test_the_role_uses_no_managed_policy_and_writes_only_its_log_group() -> None:
+    stack = make_stack()
+    image(stack)
+
+    template = Template.from_stack(stack)
+    (role,) = template.find_resources("AWS::IAM::Role").values()
+    assert "ManagedPolicyArns" not in role["Properties"]
+    (log_group_id,) = template.find_resources("AWS::Logs::LogGroup")
+    logs_statements = [s for s in statements(template) if str(s["Action"]).startswith("['logs:")]
+    assert logs_statements == [
+        {
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]},
+        }
+    ]
