@@ -6,6 +6,8 @@ Only ASSET_DIR (the bundled asset from cdk.out) and the interpreter's
 site-packages (standing in for the runtime's boto3) are importable: none of
 the repo's own code is. REHEARSAL_CLOCK_OFFSET_SECONDS moves time.time()
 forward, so tests can pass hours of polling without sleeping.
+REHEARSAL_API_LOG names a file where every AWS call the handler makes is
+written as an IAM action (``service:Operation``), through botocore's events.
 """
 
 import importlib
@@ -23,6 +25,18 @@ offset = float(os.environ.get("REHEARSAL_CLOCK_OFFSET_SECONDS", "0"))
 if offset:
     _real_time = time.time
     time.time = lambda: _real_time() + offset
+
+api_log = os.environ.get("REHEARSAL_API_LOG")
+if api_log:
+    import boto3
+
+    def record_call(model, **_):
+        with open(api_log, "a") as log:
+            log.write(f"{model.service_model.signing_name}:{model.name}\n")
+
+    # crhelper and the handler make their clients from boto3's default session.
+    boto3.setup_default_session()
+    boto3.DEFAULT_SESSION.events.register("before-call", record_call)
 
 invocation = json.loads(Path(invocation_path).read_text())
 deadline = time.monotonic() + invocation["timeout_seconds"]

@@ -20,6 +20,8 @@ class Invocation:
     event: dict[str, Any]
     exit_code: int
     logs: str
+    # Every AWS call the handler made, as IAM actions ("workspaces:DescribeTags").
+    api_calls: list[str]
 
 
 @dataclass
@@ -49,10 +51,12 @@ class LambdaFunction:
                 },
                 handle,
             )
+        api_log = Path(handle.name).with_suffix(".calls")
         env = {
             "PATH": os.environ.get("PATH", ""),
             "AWS_LAMBDA_FUNCTION_NAME": self.name,
             "REHEARSAL_CLOCK_OFFSET_SECONDS": str(clock_offset),
+            "REHEARSAL_API_LOG": str(api_log),
             **self.environment,
             **aws_env,
         }
@@ -72,8 +76,13 @@ class LambdaFunction:
                 timeout=self.timeout_seconds + 30,
                 check=False,
             )
+            api_calls = api_log.read_text().split() if api_log.exists() else []
         finally:
             Path(handle.name).unlink()
+            api_log.unlink(missing_ok=True)
         return Invocation(
-            event=event, exit_code=completed.returncode, logs=completed.stdout + completed.stderr
+            event=event,
+            exit_code=completed.returncode,
+            logs=completed.stdout + completed.stderr,
+            api_calls=api_calls,
         )

@@ -1,0 +1,76 @@
+"""The provider's IAM grants exactly what the handler calls.
+
+Every lifecycle path runs against the bundled asset while botocore's events
+record each AWS call the handler makes; the synthesized role must grant each
+of them and nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.rehearsal import fake_workspaces
+from tests.rehearsal.conftest import LongWait, Rehearsal
+
+# The Lambda service writes the function's logs with these, not the handler.
+RUNTIME_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+
+def granted_actions(template: dict[str, Any]) -> set[str]:
+    actions: set[str] = set()
+    for resource in template["Resources"].values():
+        if resource["Type"] != "AWS::IAM::Policy":
+            continue
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+            listed = statement["Action"]
+            actions.update(listed if isinstance(listed, list) else [listed])
+    return actions
+
+
+def available_at_next_poll(n: int) -> None:
+    for image_id, image in fake_workspaces.backend().workspace_images.items():
+        if image.state == "PENDING":
+            fake_workspaces.set_image_state(image_id, "AVAILABLE")
+
+
+def every_path(rehearsal: Rehearsal) -> set[str]:
+    cfn, logical_id = rehearsal.cfn, rehearsal.logical_id
+    old = rehearsal.properties(Tags=[{"Key": "a", "Value": "1"}])
+    created = cfn.request("Create", logical_id, old, before_poll=available_at_next_poll)
+    retagged = rehearsal.properties(Tags=[{"Key": "b", "Value": "2"}])
+    cfn.request("Update", logical_id, retagged, physical_id=created.physical_id, old_properties=old)
+    renamed = rehearsal.properties(Name="golden-v2", Tags=[{"Key": "b", "Value": "2"}])
+    replaced = cfn.request(
+        "Update",
+        logical_id,
+        renamed,
+        physical_id=created.physical_id,
+        old_properties=retagged,
+        before_poll=available_at_next_poll,
+    )
+    cfn.request("Delete", logical_id, retagged, physical_id=created.physical_id)
+    # A Delete that never learned the image id finds it by name and owner tags.
+    cfn.request("Delete", logical_id, renamed, physical_id="not-an-image")
+    assert replaced.physical_id not in rehearsal.aws.images()
+    return {call for invocation in cfn.invocations for call in invocation.api_calls}
+
+
+def test_the_role_grants_exactly_what_the_handler_calls(rehearsal: Rehearsal) -> None:
+    called = every_path(rehearsal)
+
+    assert "workspaces:CreateWorkspaceImage" in called
+    assert granted_actions(rehearsal.stack.template) - RUNTIME_ACTIONS == called
+
+
+def test_the_long_wait_needs_nothing_more(long_wait: LongWait) -> None:
+    rehearsal = long_wait.rehearsal
+    created = rehearsal.cfn.request("Create", rehearsal.logical_id, rehearsal.properties())
+    available_at_next_poll(1)
+    rehearsal.cfn.play_schedules(lambda: bool(rehearsal.cfn.signals(long_wait.handle_key)))
+    rehearsal.cfn.request(
+        "Delete", rehearsal.logical_id, rehearsal.properties(), physical_id=created.physical_id
+    )
+
+    called = {call for invocation in rehearsal.cfn.invocations for call in invocation.api_calls}
+    assert "events:PutRule" in called
+    assert called <= granted_actions(rehearsal.stack.template)
