@@ -12,15 +12,18 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # The CDK CLI runs `python3 app.py` (cdk.json): make it the project's Python.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install demo test lint unit synth upgrade clean
+.PHONY: install demo test lint unit synth bench upgrade clean
 
 install: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml requirements-nag2.txt requirements-nag3.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check pip==26.3
 	PIP_CONSTRAINT=constraints.txt $(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	# Both cdk-nag majors, side by side: each test imports one of them.
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(VENV)/cdk-nag-2 -r requirements-nag2.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(VENV)/cdk-nag-3 -r requirements-nag3.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -38,6 +41,10 @@ test: install lint
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+## bench: measure synth time, poll cost, API calls and asset size into bench/RESULTS.md
+bench: install
+	$(PY) -m bench.run
 
 ## synth: the example app's template, for a given source WorkSpace
 synth: install

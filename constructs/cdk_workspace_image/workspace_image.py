@@ -16,7 +16,6 @@ from aws_cdk import (
     CfnWaitConditionHandle,
     CustomResource,
     Duration,
-    Fn,
     IAspect,
     ITaggable,
     RemovalPolicy,
@@ -142,6 +141,7 @@ class WorkspaceImage(Construct):
         # up against the 40-image quota.
         cfn.cfn_options.update_replace_policy = CfnDeletionPolicy.DELETE
         self._wait_condition: CfnWaitCondition | None = None
+        self._ready: CustomResource | None = None
         if handle is not None:
             self._wait_condition = CfnWaitCondition(
                 self,
@@ -151,6 +151,18 @@ class WorkspaceImage(Construct):
                 count=1,
             )
             self._wait_condition.node.add_dependency(cfn)
+            # The id that users get comes from a resource created after the wait.
+            self._ready = CustomResource(
+                self,
+                "Ready",
+                service_token=provider.service_token,
+                resource_type=contract.READY_RESOURCE_TYPE,
+                properties={
+                    contract.PROP_IMAGE_ID: self._resource.get_att_string(contract.ATTR_IMAGE_ID)
+                },
+                service_timeout=QUICK_ANSWER_TIMEOUT,
+            )
+            self._ready.node.add_dependency(self._wait_condition)
         # Tags.of() sets tags in a mutating aspect; this one runs after it and
         # writes the result into the Tags property.
         Aspects.of(cfn).add(_RenderTags(self._tags, cfn), priority=AspectPriority.DEFAULT)
@@ -166,17 +178,16 @@ class WorkspaceImage(Construct):
 
         Without a wait condition this is ``Fn::GetAtt ImageId`` of the custom
         resource, which answers when the image is AVAILABLE. With one, the
-        custom resource answers as soon as the image is started, so the id is
-        read from the wait condition's ``Data`` instead: the watcher signals
-        ``{"UniqueId": "ImageId", "Data": "wsi-..."}`` and CloudFormation
-        renders Data as ``{"ImageId":"wsi-..."}``, whose fourth piece between
-        double quotes is the id. Whatever uses ``image_id`` therefore references
-        the wait condition, and CloudFormation creates it only after the image
-        is AVAILABLE.
+        custom resource answers as soon as the image is started, so the id
+        comes from a second, small resource (``Custom::WorkspaceImageReady``)
+        that depends on the wait condition and answers with the id once
+        CloudFormation creates it. Whatever uses ``image_id`` references that
+        resource, so CloudFormation creates it only after the image is AVAILABLE.
+        (The wait condition's ``Data`` attribute is a JSON object, not a
+        string, so it cannot be taken apart in the template.)
         """
-        if self._wait_condition is not None:
-            data = Token.as_string(self._wait_condition.attr_data)
-            return Fn.select(3, Fn.split('"', data))
+        if self._ready is not None:
+            return self._ready.get_att_string(contract.ATTR_IMAGE_ID)
         return self._resource.get_att_string(contract.ATTR_IMAGE_ID)
 
     @property

@@ -15,6 +15,10 @@ import re
 from collections.abc import Mapping
 
 RESOURCE_TYPE = "Custom::WorkspaceImage"
+# Created after a long wait's WaitCondition: answers with the image id, so that
+# whatever uses the id waits for the image.
+READY_RESOURCE_TYPE = "Custom::WorkspaceImageReady"
+PROP_IMAGE_ID = "ImageId"
 HANDLER = "index.handler"
 
 # Resource properties, PascalCase like the API they mirror.

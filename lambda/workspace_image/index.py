@@ -59,6 +59,8 @@ def handler(event: dict[str, Any], context: Any) -> None:
 
 @helper.create
 def create(event: dict[str, Any], context: Any) -> str:
+    if event["ResourceType"] == contract.READY_RESOURCE_TYPE:
+        return _confirm_ready(event)
     spec = _spec(event["ResourceProperties"])
     image_id = _start_image(event, spec)
     if logic.needs_watch(None, spec, logic.Change.REPLACE):
@@ -68,6 +70,8 @@ def create(event: dict[str, Any], context: Any) -> str:
 
 @helper.update
 def update(event: dict[str, Any], context: Any) -> str:
+    if event["ResourceType"] == contract.READY_RESOURCE_TYPE:
+        return _confirm_ready(event)
     new = _spec(event["ResourceProperties"])
     old = logic.read_spec(event["OldResourceProperties"])
     image_id = str(event["PhysicalResourceId"])
@@ -99,6 +103,8 @@ def update(event: dict[str, Any], context: Any) -> str:
 
 @helper.delete
 def delete(event: dict[str, Any], context: Any) -> None:
+    if event["ResourceType"] == contract.READY_RESOURCE_TYPE:
+        return  # it only reports the id; the image belongs to Custom::WorkspaceImage
     helper.remove_schedule(event["StackId"], event["LogicalResourceId"], context.function_name)
     image_id = str(event.get("PhysicalResourceId", ""))
     if not contract.is_image_id(image_id):
@@ -189,6 +195,21 @@ def watch(job: dict[str, Any], context: Any) -> None:
     if send_response(job[contract.PROP_WAIT_HANDLE], signal):
         helper.remove_schedule(job["StackId"], job["LogicalResourceId"], context.function_name)
         log_decision(log_event, f"watch:signalled-{signal['Status'].lower()}", image_id=image_id)
+
+
+def _confirm_ready(event: dict[str, Any]) -> str:
+    """Custom::WorkspaceImageReady: the wait is over; answer with the image id."""
+    image_id = str(event["ResourceProperties"].get(contract.PROP_IMAGE_ID, ""))
+    image = _call("DescribeWorkspaceImages", lambda: images.describe(image_id))
+    if image is None or image.get("State") != "AVAILABLE":
+        state = (image or {}).get("State", "missing")
+        raise ResourceFailed(logic.fit_reason(f"image {image_id} is {state}, not AVAILABLE"))
+    helper.Data.clear()
+    helper.Data.update(logic.response_data(image))
+    helper.finish_now()
+    log_decision(event, "ready", image_id=image_id)
+    # Not the image id itself: a Delete of this resource must never look like the image's.
+    return f"ready-{image_id}"
 
 
 def _start_watch(event: dict[str, Any], spec: logic.ImageSpec, image_id: str, context: Any) -> None:

@@ -303,9 +303,16 @@ def test_a_long_timeout_waits_in_a_wait_condition_of_that_timeout() -> None:
         "Custom::WorkspaceImage",
         {"WaitHandle": {"Ref": handle_id}, "TimeoutSeconds": 28800, "ServiceTimeout": "900"},
     )
-    # AND image_id is read from the wait condition's Data, so users wait for it
+    # AND image_id comes from a resource created after the wait, so users wait for it
+    (ready_id,) = template.find_resources(
+        "Custom::WorkspaceImageReady",
+        {
+            "DependsOn": [wait_id],
+            "Properties": {"ImageId": {"Fn::GetAtt": [image_res, "ImageId"]}},
+        },
+    )
     assert template.find_outputs("ImageId")["ImageId"]["Value"] == {
-        "Fn::Select": [3, {"Fn::Split": ['"', {"Fn::GetAtt": [wait_id, "Data"]}]}]
+        "Fn::GetAtt": [ready_id, "ImageId"]
     }
 
 

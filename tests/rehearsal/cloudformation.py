@@ -110,6 +110,7 @@ class CloudFormation:
         *,
         physical_id: str | None = None,
         old_properties: dict[str, Any] | None = None,
+        resource_type: str = contract.RESOURCE_TYPE,
     ) -> tuple[str, dict[str, Any]]:
         request_id = str(uuid.uuid4())
         url, signature = self.aws.endpoint.new_url(request_id)
@@ -121,7 +122,7 @@ class CloudFormation:
             "StackId": self.stack_id,
             "RequestId": request_id,
             "LogicalResourceId": logical_id,
-            "ResourceType": contract.RESOURCE_TYPE,
+            "ResourceType": resource_type,
             "ResourceProperties": {"ServiceToken": self.function.arn, **properties},
         }
         if physical_id is not None:
@@ -149,6 +150,7 @@ class CloudFormation:
         old_properties: dict[str, Any] | None = None,
         before_poll: Callable[[int], None] | None = None,
         max_polls: int = 60,
+        resource_type: str = contract.RESOURCE_TYPE,
     ) -> Response:
         """Send one request and play the schedule until CloudFormation has its answer."""
         request_id, event = self.event(
@@ -157,6 +159,7 @@ class CloudFormation:
             properties,
             physical_id=physical_id,
             old_properties=old_properties,
+            resource_type=resource_type,
         )
         self.invoke(event)
         self.play_schedules(

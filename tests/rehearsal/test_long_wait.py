@@ -12,6 +12,8 @@ import json
 from tests.rehearsal import fake_workspaces
 from tests.rehearsal.conftest import LongWait, Rehearsal
 
+READY = "Custom::WorkspaceImageReady"
+
 
 def polls(rehearsal: Rehearsal) -> int:
     return sum(
@@ -63,19 +65,42 @@ def test_the_watcher_signals_success_with_the_image_id_once_available(long_wait:
     assert rehearsal.aws.function_policy_statements(rehearsal.cfn.function.name) == []
 
 
-def test_image_id_resolves_from_the_wait_conditions_data(long_wait: LongWait) -> None:
+def test_image_id_comes_from_the_ready_resource_after_the_wait(long_wait: LongWait) -> None:
+    # GIVEN the wait is over and signalled
     rehearsal, image_id = start(long_wait)
     fake_workspaces.set_image_state(image_id, "AVAILABLE")
     rehearsal.cfn.play_schedules(lambda: bool(rehearsal.cfn.signals(long_wait.handle_key)))
-    (signal,) = rehearsal.cfn.signals(long_wait.handle_key)
 
-    # CloudFormation renders a wait condition's Data as {"UniqueId":"Data"}.
-    data = json.dumps({signal["UniqueId"]: signal["Data"]}, separators=(",", ":"))
+    # WHEN CloudFormation creates the resource that depends on the wait condition
+    (ready_id,) = rehearsal.stack.logical_ids(READY)
+    ready = rehearsal.cfn.request("Create", ready_id, {"ImageId": image_id}, resource_type=READY)
+
+    # THEN it answers with the image id, under a physical id that is not the image's
+    assert ready.status == "SUCCESS"
+    assert ready.data["ImageId"] == image_id
+    assert ready.physical_id != image_id
     output = rehearsal.stack.template["Outputs"]["ImageId"]["Value"]
-    index, split = output["Fn::Select"]
-    delimiter, source = split["Fn::Split"]
-    assert source["Fn::GetAtt"][1] == "Data"
-    assert data.split(delimiter)[index] == image_id
+    assert output == {"Fn::GetAtt": [ready_id, "ImageId"]}
+
+    # AND deleting it leaves the image alone
+    rehearsal.cfn.request(
+        "Delete",
+        ready_id,
+        {"ImageId": image_id},
+        physical_id=ready.physical_id,
+        resource_type=READY,
+    )
+    assert image_id in rehearsal.aws.images()
+
+
+def test_the_ready_resource_refuses_an_image_that_is_not_available(long_wait: LongWait) -> None:
+    rehearsal, image_id = start(long_wait)
+    (ready_id,) = rehearsal.stack.logical_ids(READY)
+
+    ready = rehearsal.cfn.request("Create", ready_id, {"ImageId": image_id}, resource_type=READY)
+
+    assert ready.status == "FAILED"
+    assert ready.reason == f"image {image_id} is PENDING, not AVAILABLE"
 
 
 def test_each_poll_logs_elapsed_time_state_and_image_id(long_wait: LongWait) -> None:

@@ -1,0 +1,51 @@
+"""cfn-lint finds no error, and no warning but CDK's own W3005, in our templates."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+
+from cdk_workspace_image import WorkspaceImage
+
+# W3005 (DependsOn already enforced by a GetAtt) comes from CDK's function role.
+ALLOWED = {"W3005"}
+
+
+def lint(template: Path) -> list[dict[str, object]]:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), "--format", "json", str(template)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return list(json.loads(result.stdout or "[]"))
+
+
+def test_the_example_app_template_is_clean(example_cdk_out: Path, long_wait_cdk_out: Path) -> None:
+    for out in (example_cdk_out, long_wait_cdk_out):
+        findings = lint(out / "WorkspaceImageExample.template.json")
+        assert [f for f in findings if f["Rule"]["Id"] not in ALLOWED] == []
+
+
+@pytest.mark.parametrize("timeout", [cdk.Duration.minutes(30), cdk.Duration.hours(12)])
+def test_a_stack_of_several_images_is_clean(tmp_path: Path, timeout: cdk.Duration) -> None:
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Lint")
+    for n in range(3):
+        WorkspaceImage(
+            stack,
+            f"Image{n}",
+            workspace_id=f"ws-abcdef12{n}",
+            image_name=f"image-{n}",
+            tags={"team": "euc"},
+            timeout=timeout,
+        )
+    app.synth()
+
+    findings = lint(tmp_path / "Lint.template.json")
+    assert [f for f in findings if f["Rule"]["Id"] not in ALLOWED] == []
