@@ -24,7 +24,7 @@ import ssl
 import time
 from collections.abc import Callable
 from http.client import HTTPSConnection
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import contract
@@ -94,8 +94,33 @@ def _sender(response_url: str, body: dict[str, Any], ssl_verify: Any = None) -> 
     send_response(response_url, body, ssl_verify)
 
 
-class ImageResourceHelper(CfnResource):  # type: ignore[misc]
+# crhelper's type stubs cover its public API only; this subclass builds on its
+# internals (_event, _polling_init, ...), so it sees the class as untyped.
+_UntypedCfnResource: Any = CfnResource
+HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
+
+
+class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
     """CfnResource with bounded responses and named, removable poll schedules."""
+
+    PhysicalResourceId: str | None
+    Data: dict[str, Any]
+
+    # Typed views of crhelper's decorators, which return the function unchanged.
+    def create(self, func: HandlerT) -> HandlerT:
+        return cast(HandlerT, super().create(func))
+
+    def update(self, func: HandlerT) -> HandlerT:
+        return cast(HandlerT, super().update(func))
+
+    def delete(self, func: HandlerT) -> HandlerT:
+        return cast(HandlerT, super().delete(func))
+
+    def poll_create(self, func: HandlerT) -> HandlerT:
+        return cast(HandlerT, super().poll_create(func))
+
+    def poll_update(self, func: HandlerT) -> HandlerT:
+        return cast(HandlerT, super().poll_update(func))
 
     def __init__(self, abandon: Callable[[str], object] | None = None) -> None:
         """``abandon(image_id)`` is called when the polls for a started image cannot be set up."""
@@ -181,7 +206,7 @@ class ImageResourceHelper(CfnResource):  # type: ignore[misc]
     def remove_schedule(self, stack_id: str, logical_id: str, function_name: str) -> None:
         """Remove a resource's poll rule, target and permission, if any are there."""
         name = logic.schedule_name(stack_id, logical_id)
-        calls = (
+        calls: tuple[Callable[[], object], ...] = (
             lambda: self._events_client.remove_targets(Rule=name, Ids=["1"]),
             lambda: self._lambda_client.remove_permission(
                 FunctionName=function_name, StatementId=name
