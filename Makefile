@@ -9,21 +9,24 @@ CDK := node_modules/.bin/cdk
 # jsii warns on every run that Node 20 is past its end of life.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
+PIP_QUIET := --quiet --disable-pip-version-check
 # The CDK CLI runs `python3 app.py` (cdk.json): make it the project's Python.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install demo test lint unit synth bench upgrade clean
+.PHONY: install demo test lint synth bench upgrade clean
 
 install: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml requirements-nag2.txt requirements-nag3.txt
+$(VENV)/.installed: requirements-dev.lock requirements-nag2.txt requirements-nag3.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check pip==26.3
-	PIP_CONSTRAINT=constraints.txt $(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	# Both cdk-nag majors, side by side: each test imports one of them.
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(VENV)/cdk-nag-2 -r requirements-nag2.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(VENV)/cdk-nag-3 -r requirements-nag3.txt
+	$(PY) -m pip install $(PIP_QUIET) pip==26.3
+	# Every package pinned and checked against its hash; then this library, from here.
+	$(PY) -m pip install $(PIP_QUIET) --require-hashes --no-deps -r requirements-dev.lock
+	$(PY) -m pip install $(PIP_QUIET) --no-deps --no-build-isolation -e .
+	# Both cdk-nag majors, side by side: each nag test imports one of them.
+	$(PY) -m pip install $(PIP_QUIET) --require-hashes --no-deps --target $(VENV)/cdk-nag-2 -r requirements-nag2.txt
+	$(PY) -m pip install $(PIP_QUIET) --require-hashes --no-deps --target $(VENV)/cdk-nag-3 -r requirements-nag3.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -52,13 +55,20 @@ bench: install
 synth: install
 	$(CDK) synth -c workspace_id=$(or $(WORKSPACE_ID),ws-0123456789)
 
-## upgrade: refresh the pins on purpose (then run make test and commit)
+## upgrade: refresh the locks on purpose (edit the pins in requirements-dev.in first), then make test
 upgrade:
 	rm -rf .upgrade-venv
 	$(PYTHON) -m venv .upgrade-venv
-	.upgrade-venv/bin/pip install --quiet pip==26.3
-	.upgrade-venv/bin/pip install --quiet -r requirements-dev.txt
-	.upgrade-venv/bin/pip freeze --exclude-editable > constraints.txt
+	.upgrade-venv/bin/pip install $(PIP_QUIET) pip-tools
+	.upgrade-venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --no-emit-trusted-host \
+	  --output-file requirements-dev.lock requirements-dev.in
+	for major in 2 3; do \
+	  version=$$(sed -n 's/^cdk-nag==\([^ ]*\).*/\1/p' requirements-nag$$major.txt); \
+	  dir=$$(mktemp -d); .upgrade-venv/bin/pip download $(PIP_QUIET) --no-deps -d $$dir cdk-nag==$$version; \
+	  hash=$$(.upgrade-venv/bin/pip hash $$dir/* | sed -n 's/^--hash=//p'); \
+	  sed -i "s/--hash=sha256:[0-9a-f]*/--hash=$$hash/" requirements-nag$$major.txt; \
+	done
 	rm -rf .upgrade-venv
 	npm install --no-audit --no-fund
 
