@@ -247,6 +247,17 @@ def _validate(
     poll_interval: Duration,
 ) -> None:
     """Check concrete values at synth time; tokens are checked by the handler."""
+    durations = {"timeout": timeout, "poll_interval": poll_interval}
+    tokens = [name for name, duration in durations.items() if duration.is_unresolved()]
+    if tokens:
+        raise ValueError(
+            "; ".join(
+                f'"{name}" must be a concrete Duration, not a token: it decides the '
+                "poll schedule, the ServiceTimeout and whether a WaitCondition is needed "
+                "when the template is synthesized"
+                for name in tokens
+            )
+        )
     poll_minutes = poll_interval.to_seconds() / 60
     errors = [
         _concrete(workspace_id, contract.workspace_id_error, "workspace_id"),

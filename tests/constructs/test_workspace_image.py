@@ -224,6 +224,15 @@ def test_image_id_is_the_resources_image_id_attribute() -> None:
     assert outputs["ImageId"]["Value"] == {"Fn::GetAtt": [logical_id, "ImageId"]}
 
 
+@pytest.mark.parametrize("argument", ["timeout", "poll_interval"])
+def test_a_duration_token_is_refused_where_a_concrete_value_is_needed(argument: str) -> None:
+    stack = make_stack()
+    minutes = cdk.CfnParameter(stack, "Minutes", type="Number").value_as_number
+
+    with pytest.raises(ValueError, match=f'"{argument}" must be a concrete Duration, not a token'):
+        image(stack, **{argument: cdk.Duration.seconds(minutes)})
+
+
 def test_tokens_are_left_for_the_handler_to_check() -> None:
     stack = make_stack()
     workspace = cdk.CfnParameter(stack, "WorkspaceId")
@@ -257,6 +266,12 @@ def test_tokens_are_left_for_the_handler_to_check() -> None:
             '"poll_interval" must be a whole number of minutes',
         ),
         ({"poll_interval": cdk.Duration.seconds(90)}, "got 1.5 minutes"),
+        ({"image_name": ""}, '"image_name" must be 1-64 characters long, got 0'),
+        ({"description": "x" * 257}, '"description" must be 1-256 characters long, got 257'),
+        ({"tags": {"k" * 128: "v"}}, "must be 1-127 characters, got 128"),
+        ({"tags": {"team;x": "v"}}, "has a character outside"),
+        ({"tags": {f"k{i}": "v" for i in range(49)}}, '"tags" has 49 tags; at most 48'),
+        ({"tags": {"cdk-workspace-image:stack-id": "x"}}, "reserved for cdk-workspace-image"),
     ],
 )
 def test_bad_arguments_fail_at_synth_naming_the_argument_and_rule(
