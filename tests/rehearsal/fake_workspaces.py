@@ -1,7 +1,8 @@
 """moto's WorkSpaces, extended with what the service does and moto lacks.
 
-moto 5.2 creates images already AVAILABLE, has no DeleteWorkspaceImage or
-DeleteTags, and drops CreateTags on image ids (see ../shared/FACTS.md). This
+moto 5.2 creates images already AVAILABLE, has no DeleteWorkspaceImage,
+DeleteTags or bundle calls, and drops CreateTags on image ids (see
+../shared/FACTS.md). This
 module registers the missing behaviour on moto's own response and backend
 classes, so that the handler, running unmodified in its own process against
 moto's server, meets an API that behaves like the real one:
@@ -11,7 +12,9 @@ moto's server, meets an API that behaves like the real one:
 - DeleteWorkspaceImage refuses while a bundle uses the image
   (ResourceAssociatedException) or while it is shared
   (InvalidResourceStateException), and is a no-op for unknown ids.
-- CreateTags, DeleteTags and DescribeTags work on images.
+- Create, Update, Delete and DescribeWorkspaceBundles exist, so that an image
+  can be put in a bundle and its delete refused for that.
+- CreateTags, DeleteTags and DescribeTags work on images and bundles.
 - Faults can be injected per action (ThrottlingException and the like), and
   every call is recorded.
 
@@ -31,8 +34,10 @@ from typing import Any
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.policy import Policy
 from moto.core.exceptions import JsonRESTError
+from moto.core.utils import unix_time
+from moto.moto_api._internal import mock_random
 from moto.workspaces import models as ws_models
-from moto.workspaces.exceptions import ResourceNotFoundException
+from moto.workspaces.exceptions import ResourceAlreadyExistsException, ResourceNotFoundException
 from moto.workspaces.models import Workspace, WorkSpacesBackend
 from moto.workspaces.responses import WorkSpacesResponse
 
@@ -74,6 +79,8 @@ class Faults:
 faults = Faults()
 # Image ids that a (pretend) bundle uses.
 images_in_use: set[str] = set()
+# Bundle ids that (pretend) WorkSpaces were launched from.
+bundles_in_use: set[str] = set()
 
 
 def backend() -> WorkSpacesBackend:
@@ -154,7 +161,9 @@ def _delete_workspace_image(self: WorkSpacesBackend, image_id: str) -> None:
     image = self.workspace_images.get(image_id)
     if image is None:
         return
-    if image_id in images_in_use:
+    if image_id in images_in_use or any(
+        bundle.image_id == image_id for bundle in _bundles(self).values()
+    ):
         raise ServiceError(
             "ResourceAssociatedException", f"The image {image_id} is associated with a bundle."
         )
@@ -173,10 +182,156 @@ def _release_source(self: WorkSpacesBackend, image: Any) -> None:
         workspace.state = "AVAILABLE"
 
 
+class WorkspaceBundle:
+    """A custom bundle: an image with a compute type and volume sizes."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        description: str,
+        image_id: str,
+        compute_type: dict[str, str],
+        user_storage: dict[str, str],
+        root_storage: dict[str, str] | None,
+        tags: list[dict[str, str]],
+        owner: str,
+    ) -> None:
+        self.bundle_id = f"wsb-{mock_random.get_random_hex(9)}"
+        self.name = name
+        self.description = description
+        self.image_id = image_id
+        self.compute_type = compute_type
+        self.user_storage = user_storage
+        self.root_storage = root_storage
+        self.tags = tags
+        self.owner = owner
+        self.creation_time = self.last_updated_time = unix_time()
+
+    def to_dict(self) -> dict[str, Any]:
+        dct = {
+            "BundleId": self.bundle_id,
+            "Name": self.name,
+            "Owner": self.owner,
+            "Description": self.description,
+            "ImageId": self.image_id,
+            "RootStorage": self.root_storage,
+            "UserStorage": self.user_storage,
+            "ComputeType": self.compute_type,
+            "LastUpdatedTime": self.last_updated_time,
+            "CreationTime": self.creation_time,
+            "State": "AVAILABLE",
+            "BundleType": "REGULAR",
+        }
+        return {key: value for key, value in dct.items() if value}
+
+
+def _bundles(self: WorkSpacesBackend) -> dict[str, WorkspaceBundle]:
+    """Bundles live on the backend, so moto's reset (which re-inits it) forgets them."""
+    bundles: dict[str, WorkspaceBundle] | None = getattr(self, "workspace_bundles", None)
+    if bundles is None:
+        bundles = self.workspace_bundles = {}  # type: ignore[attr-defined]
+    return bundles
+
+
+def _check_bundle_image(self: WorkSpacesBackend, image_id: str) -> None:
+    """A bundle needs an image that exists and is done.
+
+    Assumption: the service answers ResourceUnavailableException for an image
+    that is PENDING or ERROR; the documentation does not say which error it is.
+    """
+    image = self.workspace_images.get(image_id)
+    if image is None:
+        raise ResourceNotFoundException(f"The image {image_id} could not be found.")
+    if image.state != "AVAILABLE":
+        raise ServiceError(
+            "ResourceUnavailableException",
+            f"The image {image_id} is {image.state}; a bundle needs an AVAILABLE image.",
+        )
+
+
+def _create_workspace_bundle(
+    self: WorkSpacesBackend,
+    name: str,
+    description: str,
+    image_id: str,
+    compute_type: dict[str, str],
+    user_storage: dict[str, str],
+    root_storage: dict[str, str] | None,
+    tags: list[dict[str, str]],
+) -> dict[str, Any]:
+    _check_bundle_image(self, image_id)
+    if any(bundle.name == name for bundle in _bundles(self).values()):
+        raise ResourceAlreadyExistsException(f"A bundle named {name} already exists.")
+    bundle = WorkspaceBundle(
+        name=name,
+        description=description,
+        image_id=image_id,
+        compute_type=compute_type,
+        user_storage=user_storage,
+        root_storage=root_storage,
+        tags=list(tags or []),
+        owner=self.account_id,
+    )
+    _bundles(self)[bundle.bundle_id] = bundle
+    return bundle.to_dict()
+
+
+def _bundle(self: WorkSpacesBackend, bundle_id: str) -> WorkspaceBundle:
+    bundle = _bundles(self).get(bundle_id)
+    if bundle is None:
+        raise ResourceNotFoundException(f"The bundle {bundle_id} could not be found.")
+    return bundle
+
+
+def _update_workspace_bundle(self: WorkSpacesBackend, bundle_id: str, image_id: str) -> None:
+    """Swap the bundle's image; WorkSpaces already launched keep the old one."""
+    bundle = _bundle(self, bundle_id)
+    _check_bundle_image(self, image_id)
+    bundle.image_id = image_id
+    bundle.last_updated_time = unix_time()
+
+
+def _delete_workspace_bundle(self: WorkSpacesBackend, bundle_id: str) -> None:
+    _bundle(self, bundle_id)
+    if bundle_id in bundles_in_use:
+        raise ServiceError(
+            "ResourceAssociatedException", f"The bundle {bundle_id} is used by WorkSpaces."
+        )
+    del _bundles(self)[bundle_id]
+
+
+def _describe_workspace_bundles(
+    self: WorkSpacesBackend, bundle_ids: list[str] | None, owner: str | None
+) -> list[dict[str, Any]]:
+    """The account's bundles, all on one page.
+
+    Amazon's public bundles (Owner AMAZON) are not modelled, so that filter
+    finds none; any owner other than the account finds none either.
+    """
+    if bundle_ids and owner:
+        raise ServiceError(
+            "InvalidParameterValuesException", "BundleIds cannot be combined with Owner."
+        )
+    if owner not in (None, self.account_id):
+        return []
+    return [
+        bundle.to_dict()
+        for bundle in _bundles(self).values()
+        if bundle_ids is None or bundle.bundle_id in bundle_ids
+    ]
+
+
 def _tag_list(self: WorkSpacesBackend, resource_id: str) -> list[dict[str, str]]:
-    for registry in (self.workspace_images, self.workspaces, self.workspace_directories):
+    registries = (
+        self.workspace_images,
+        _bundles(self),
+        self.workspaces,
+        self.workspace_directories,
+    )
+    for registry in registries:
         if resource_id in registry:
-            return registry[resource_id].tags  # type: ignore[no-any-return]
+            return registry[resource_id].tags
     raise ResourceNotFoundException(f"The resource {resource_id} could not be found.")
 
 
@@ -207,6 +362,39 @@ def _delete_tags_response(self: WorkSpacesResponse) -> str:
     params = json.loads(self.body)
     self.workspaces_backend.delete_tags(params["ResourceId"], params["TagKeys"])
     return "{}"
+
+
+def _create_workspace_bundle_response(self: WorkSpacesResponse) -> str:
+    params = json.loads(self.body)
+    bundle = self.workspaces_backend.create_workspace_bundle(
+        params["BundleName"],
+        params["BundleDescription"],
+        params["ImageId"],
+        params["ComputeType"],
+        params["UserStorage"],
+        params.get("RootStorage"),
+        params.get("Tags", []),
+    )
+    return json.dumps({"WorkspaceBundle": bundle})
+
+
+def _update_workspace_bundle_response(self: WorkSpacesResponse) -> str:
+    params = json.loads(self.body)
+    self.workspaces_backend.update_workspace_bundle(params.get("BundleId"), params.get("ImageId"))
+    return "{}"
+
+
+def _delete_workspace_bundle_response(self: WorkSpacesResponse) -> str:
+    self.workspaces_backend.delete_workspace_bundle(json.loads(self.body).get("BundleId"))
+    return "{}"
+
+
+def _describe_workspace_bundles_response(self: WorkSpacesResponse) -> str:
+    params = json.loads(self.body)
+    bundles = self.workspaces_backend.describe_workspace_bundles(
+        params.get("BundleIds"), params.get("Owner")
+    )
+    return json.dumps({"Bundles": bundles})
 
 
 def _with_faults(
@@ -241,6 +429,10 @@ ACTIONS = {
     "CreateTags": "create_tags",
     "DeleteTags": "delete_tags",
     "DescribeTags": "describe_tags",
+    "CreateWorkspaceBundle": "create_workspace_bundle",
+    "UpdateWorkspaceBundle": "update_workspace_bundle",
+    "DeleteWorkspaceBundle": "delete_workspace_bundle",
+    "DescribeWorkspaceBundles": "describe_workspace_bundles",
 }
 
 _installed = False
@@ -256,9 +448,17 @@ def install() -> None:
     WorkSpacesBackend.create_tags = _create_tags  # type: ignore[method-assign]
     WorkSpacesBackend.delete_tags = _delete_tags  # type: ignore[attr-defined]
     WorkSpacesBackend.describe_tags = _describe_tags  # type: ignore[method-assign]
+    WorkSpacesBackend.create_workspace_bundle = _create_workspace_bundle  # type: ignore[attr-defined]
+    WorkSpacesBackend.update_workspace_bundle = _update_workspace_bundle  # type: ignore[attr-defined]
+    WorkSpacesBackend.delete_workspace_bundle = _delete_workspace_bundle  # type: ignore[attr-defined]
+    WorkSpacesBackend.describe_workspace_bundles = _describe_workspace_bundles  # type: ignore[attr-defined]
     Policy.add_statement = _add_statement  # type: ignore[method-assign]
     WorkSpacesResponse.delete_workspace_image = _delete_workspace_image_response  # type: ignore[attr-defined]
     WorkSpacesResponse.delete_tags = _delete_tags_response  # type: ignore[attr-defined]
+    WorkSpacesResponse.create_workspace_bundle = _create_workspace_bundle_response  # type: ignore[attr-defined]
+    WorkSpacesResponse.update_workspace_bundle = _update_workspace_bundle_response  # type: ignore[attr-defined]
+    WorkSpacesResponse.delete_workspace_bundle = _delete_workspace_bundle_response  # type: ignore[attr-defined]
+    WorkSpacesResponse.describe_workspace_bundles = _describe_workspace_bundles_response  # type: ignore[attr-defined]
     for action, method_name in ACTIONS.items():
         setattr(
             WorkSpacesResponse,
