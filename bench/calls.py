@@ -10,7 +10,7 @@ import itertools
 import math
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.rehearsal import CallLog, Rehearsal
@@ -34,14 +34,15 @@ class Lifecycle:
     phases: list[Counter[tuple[str, str]]]
     workspaces_calls_by_fake: Counter[str]
     available_at: float
-    invocation_windows: list[tuple[float, float]] = field(default_factory=list)
+    invocation_windows: list[tuple[float, float]]
 
     @property
     def total(self) -> Counter[tuple[str, str]]:
         return sum(self.phases, Counter())
 
-    def calls(self, phase: Counter[tuple[str, str]], service: str | None = None) -> int:
-        return sum(n for (svc, _), n in phase.items() if service is None or svc == service)
+    @staticmethod
+    def calls(phase: Counter[tuple[str, str]], service: str) -> int:
+        return sum(n for (svc, _), n in phase.items() if svc == service)
 
     @property
     def latency(self) -> float:
@@ -49,9 +50,18 @@ class Lifecycle:
         return self.invocation_windows[-1][1] - self.available_at
 
     @property
+    def delivery_seconds(self) -> float:
+        """What the played EventBridge took beyond the interval to start the next poll."""
+        return self.invocation_windows[-1][0] - self.available_at - self.interval_minutes * 60
+
+    @property
     def answering_poll_seconds(self) -> float:
         start, end = self.invocation_windows[-1]
         return end - start
+
+    @property
+    def polls_after_available(self) -> int:
+        return sum(1 for start, _ in self.invocation_windows if start > self.available_at)
 
 
 def create_to_available(

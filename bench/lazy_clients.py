@@ -33,6 +33,7 @@ class LazyClient:
 
 
 sys.path.insert(0, sys.argv[1])
-importlib.import_module("crhelper.resource_helper").boto3 = SimpleNamespace(client=LazyClient)
+resource_helper: Any = importlib.import_module("crhelper.resource_helper")
+resource_helper.boto3 = SimpleNamespace(client=LazyClient)
 sys.argv = [str(BOOTSTRAP), *sys.argv[1:]]
 runpy.run_path(str(BOOTSTRAP), run_name="__main__")

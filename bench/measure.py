@@ -23,9 +23,10 @@ RUSAGE = Path(__file__).with_name("rusage.py")
 
 @dataclass
 class ProcessRun:
-    """One finished process: wall time, peak RSS and its output."""
+    """One finished process: wall time, CPU time, peak RSS and its output."""
 
     seconds: float
+    cpu_seconds: float
     max_rss_kb: int
     stdout: str
     stderr: str
@@ -51,7 +52,13 @@ def run_process(
                 f"{completed.stdout}\n{completed.stderr}"
             )
         usage = json.loads(result.read_text())
-    return ProcessRun(usage["seconds"], usage["max_rss_kb"], completed.stdout, completed.stderr)
+    return ProcessRun(
+        usage["seconds"],
+        usage["cpu_seconds"],
+        usage["max_rss_kb"],
+        completed.stdout,
+        completed.stderr,
+    )
 
 
 def alternate(rounds: int, contenders: Mapping[str, Callable[[], T]]) -> dict[str, list[T]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,9 @@ from bench.measure import ProcessRun, alternate, median, paired_ratio, run_proce
 from bench.rehearsal import Rehearsal
 from tests.rehearsal.lambda_process import BOOTSTRAP
 
-HANDLER, LAZY, BARE = "handler poll", "handler poll, lazy crhelper clients", "bare boto3 call"
+HANDLER = "handler poll"
+LAZY = "handler poll, lazy crhelper clients"
+BARE = "bare boto3 call"
 LAZY_BOOTSTRAP = Path(__file__).with_name("lazy_clients.py")
 BARE_CALL = (
     "import sys, boto3; "
@@ -25,6 +28,7 @@ WAITING = "poll:wait"
 @dataclass
 class PollCost:
     runs: dict[str, list[ProcessRun]]
+    compile_seconds: float
 
     def seconds(self, name: str) -> float:
         return median([run.seconds for run in self.runs[name]])
@@ -32,15 +36,11 @@ class PollCost:
     def rss_mb(self, name: str) -> float:
         return median([run.max_rss_kb / 1024 for run in self.runs[name]])
 
-    def time_ratio(self, name: str) -> float:
+    def ratio(self, name: str, metric: str) -> float:
+        """``name`` over the bare call; ``metric`` is a ProcessRun field."""
         return paired_ratio(
-            [run.seconds for run in self.runs[name]], [run.seconds for run in self.runs[BARE]]
-        )
-
-    def rss_ratio(self, name: str) -> float:
-        return paired_ratio(
-            [run.max_rss_kb for run in self.runs[name]],
-            [run.max_rss_kb for run in self.runs[BARE]],
+            [getattr(run, metric) for run in self.runs[name]],
+            [getattr(run, metric) for run in self.runs[BARE]],
         )
 
 
@@ -54,9 +54,26 @@ def _poll_event(rehearsal: Rehearsal) -> dict[str, object]:
     return dict(json.loads(target["Input"]))
 
 
+def compile_seconds(asset_dir: Path, repeats: int = 5) -> float:
+    """What compiling the asset's Python source costs, which each cold start pays."""
+    sources = [(path.read_text(), str(path)) for path in sorted(asset_dir.rglob("*.py"))]
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for source, name in sources:
+            compile(source, name, "exec")
+        timings.append(time.perf_counter() - started)
+    return median(timings)
+
+
 def measure(rehearsal: Rehearsal, workdir: Path, rounds: int) -> PollCost:
-    """Polls of a PENDING image, so every one keeps waiting and costs the same."""
+    """Polls of a PENDING image, so every one keeps waiting and costs the same.
+
+    Lambda's code directory is read-only, so every cold start compiles the
+    handler and crhelper: no process here may leave .pyc files in the asset.
+    """
     function = rehearsal.cfn.function
+    function.environment["PYTHONDONTWRITEBYTECODE"] = "1"
     invocation = workdir / "poll-invocation.json"
     invocation.write_text(
         json.dumps(
@@ -77,11 +94,11 @@ def measure(rehearsal: Rehearsal, workdir: Path, rounds: int) -> PollCost:
         **function.environment,
         **aws_env,
     }
-    handler_args = [str(function.asset_dir), function.handler, str(invocation)]
     (image_id,) = rehearsal.image_ids()
 
     def handler(bootstrap: Path) -> ProcessRun:
-        run = run_process([sys.executable, "-I", str(bootstrap), *handler_args], env=lambda_env)
+        args = [str(bootstrap), str(function.asset_dir), function.handler, str(invocation)]
+        run = run_process([sys.executable, "-I", *args], env=lambda_env)
         if WAITING not in run.stdout:
             raise RuntimeError(f"the poll did not keep waiting:\n{run.stdout}{run.stderr}")
         return run
@@ -90,12 +107,13 @@ def measure(rehearsal: Rehearsal, workdir: Path, rounds: int) -> PollCost:
         return run_process([sys.executable, "-I", "-c", BARE_CALL, image_id], env=aws_env)
 
     return PollCost(
-        alternate(
+        runs=alternate(
             rounds,
             {
                 HANDLER: lambda: handler(BOOTSTRAP),
                 LAZY: lambda: handler(LAZY_BOOTSTRAP),
                 BARE: bare,
             },
-        )
+        ),
+        compile_seconds=compile_seconds(function.asset_dir),
     )

@@ -69,9 +69,11 @@ def embedded_aws(workdir: Path) -> Iterator[tuple[EmbeddedAws, CallLog]]:
     log = CallLog()
     original = DomainDispatcherApplication.__call__
 
-    def counting(self: DomainDispatcherApplication, environ: dict[str, Any], start: Any) -> Any:
+    def counting(
+        self: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any
+    ) -> Any:
         log.record(environ)
-        return original(self, environ, start)
+        return original(self, environ, start_response)
 
     DomainDispatcherApplication.__call__ = counting  # type: ignore[method-assign]
     aws = EmbeddedAws(workdir).start()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -27,10 +26,6 @@ class SynthSample:
     staged_untouched: bool
     source_changed: bool
 
-    @staticmethod
-    def app_seconds(run: ProcessRun) -> float:
-        return float(json.loads(run.stdout.strip().splitlines()[-1])["app_seconds"])
-
 
 @dataclass
 class SynthComparison:
@@ -38,21 +33,24 @@ class SynthComparison:
     ours: list[SynthSample]
     baseline: list[SynthSample]
 
-    def medians(self, which: str, phase: str) -> float:
+    def median(self, which: str, phase: str) -> float:
         samples = self.ours if which == OURS else self.baseline
         return median([getattr(sample, phase).seconds for sample in samples])
 
-    def ratio(self, phase: str) -> float:
-        return paired_ratio(
-            [getattr(sample, phase).seconds for sample in self.ours],
-            [getattr(sample, phase).seconds for sample in self.baseline],
-        )
+    def spread(self, which: str, phase: str) -> tuple[float, float]:
+        """Fastest and slowest wall time of identical runs: how noisy the machine was."""
+        samples = self.ours if which == OURS else self.baseline
+        seconds = [getattr(sample, phase).seconds for sample in samples]
+        return min(seconds), max(seconds)
 
-    def app_ratio(self, phase: str) -> float:
-        return paired_ratio(
-            [SynthSample.app_seconds(getattr(sample, phase)) for sample in self.ours],
-            [SynthSample.app_seconds(getattr(sample, phase)) for sample in self.baseline],
-        )
+    def ratio(self, phase: str, *, cpu: bool = False) -> float:
+        """Ours over the baseline, ``phase`` "cold" or "warm", wall time or CPU time."""
+        metric = "cpu_seconds" if cpu else "seconds"
+
+        def values(samples: list[SynthSample]) -> list[float]:
+            return [getattr(getattr(sample, phase), metric) for sample in samples]
+
+        return paired_ratio(values(self.ours), values(self.baseline))
 
 
 def synth(kind: str, images: int, outdir: Path) -> ProcessRun:

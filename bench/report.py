@@ -1,0 +1,467 @@
+"""Render the results as Markdown: the table `make bench` prints and bench/RESULTS.md."""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import os
+import platform
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import poll
+from bench.asset import TARGET_BYTES, AssetSize
+from bench.calls import (
+    IDS_PER_DESCRIBE,
+    IMAGES_PER_REGION,
+    THROTTLE_BURST,
+    THROTTLE_CALLS_PER_SECOND,
+    WORKSPACES,
+    FleetLoad,
+    Lifecycle,
+)
+from bench.poll import PollCost
+from bench.synth import BASELINE, OURS, SynthComparison
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("aws-cdk-lib", "constructs", "jsii", "crhelper", "boto3", "botocore", "moto")
+SERVICES = {"workspaces": "WorkSpaces", "events": "EventBridge", "lambda": "Lambda"}
+SYNTH_COLD_TARGET, SYNTH_CACHED_TARGET, POLL_TARGET = 1.2, 1.1, 1.15
+# "Well under" the throttle: at most half of it, leaving room for deploys and other tools.
+FLEET_SHARE_TARGET = 0.5
+PROCESS_METRICS = ("seconds", "cpu_seconds", "max_rss_kb")
+
+
+@dataclass
+class Results:
+    rounds: int
+    poll_rounds: int
+    synths: list[SynthComparison]
+    poll_cost: PollCost
+    lifecycles: list[Lifecycle]
+    asset: AssetSize
+    rehearsed_asset: AssetSize
+    seconds: float
+
+
+def _command(*argv: str) -> str:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    except OSError:
+        return "not found"
+
+
+def _first(path: str, key: str) -> str:
+    for line in Path(path).read_text().splitlines():
+        if line.startswith(key):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def machine() -> list[tuple[str, str]]:
+    dirty = _command("git", "status", "--porcelain", "--", "constructs", "lambda")
+    commit = _command("git", "rev-parse", "--short", "HEAD")
+    memory_kb = int(_first("/proc/meminfo", "MemTotal").split()[0])
+    return [
+        ("CPU", f"{_first('/proc/cpuinfo', 'model name')}, nproc {os.cpu_count()}"),
+        ("Memory", f"{memory_kb / 1024 / 1024:.1f} GiB"),
+        ("OS", platform.platform()),
+        ("Python", platform.python_version()),
+        ("Node", _command("node", "--version")),
+        *((name, importlib.metadata.version(name)) for name in PACKAGES),
+        ("Commit", commit + (" with uncommitted changes to the handler" if dirty else "")),
+    ]
+
+
+def _x(value: float) -> str:
+    return f"{value:.2f}x"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def _yes(met: bool) -> str:
+    return "yes" if met else "**no**"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _rebundles(comparison: SynthComparison) -> tuple[int, int]:
+    """Cached synths of ours that re-bundled or rewrote the staged asset, of those that count."""
+    valid = [sample for sample in comparison.ours if not sample.source_changed]
+    bad = [s for s in valid if s.rebundled or not s.staged_untouched]
+    return len(bad), len(valid)
+
+
+def _services(counts: dict[tuple[str, str], int]) -> list[str]:
+    cells = []
+    for service in SERVICES:
+        actions = sorted((action, n) for (svc, action), n in counts.items() if svc == service)
+        total = sum(n for _, n in actions)
+        detail = ", ".join(f"{action} {n}" for action, n in actions)
+        cells.append(f"{total} ({detail})" if total else "0")
+    return cells
+
+
+def render(results: Results) -> str:
+    largest = results.synths[-1]
+    cost = results.poll_cost
+    one_minute = results.lifecycles[0]
+    waiting_poll, final_poll = one_minute.phases[1], one_minute.phases[-1]
+    per_poll = max(
+        one_minute.calls(waiting_poll, WORKSPACES), one_minute.calls(final_poll, WORKSPACES)
+    )
+    fleet = FleetLoad(IMAGES_PER_REGION, 1, per_poll)
+    bad_cached = [_rebundles(comparison) for comparison in results.synths]
+    rebundled = sum(bad for bad, _ in bad_cached)
+    counted = sum(valid for _, valid in bad_cached)
+    skipped = len(results.synths) * results.rounds - counted
+    poll_time, poll_rss = (
+        cost.ratio(poll.HANDLER, "seconds"),
+        cost.ratio(poll.HANDLER, "max_rss_kb"),
+    )
+    answered_first = all(lc.polls_after_available == 1 for lc in results.lifecycles)
+    calls_agree = all(
+        lc.calls(lc.total, WORKSPACES) == sum(lc.workspaces_calls_by_fake.values())
+        for lc in results.lifecycles
+    )
+
+    summary = _table(
+        ["Measure", "Result", "Target", "Met"],
+        [
+            [
+                f"Synth, {largest.images} images, cold: WorkspaceImage / AwsCustomResource",
+                f"{_x(largest.ratio('cold'))} (CPU {_x(largest.ratio('cold', cpu=True))})",
+                f"≤ {SYNTH_COLD_TARGET}x",
+                _yes(largest.ratio("cold") <= SYNTH_COLD_TARGET),
+            ],
+            [
+                f"Synth, {largest.images} images, asset cached: same ratio",
+                f"{_x(largest.ratio('warm'))} (CPU {_x(largest.ratio('warm', cpu=True))})",
+                f"≤ {SYNTH_CACHED_TARGET}x",
+                _yes(largest.ratio("warm") <= SYNTH_CACHED_TARGET),
+            ],
+            [
+                "Cached synths that re-bundled or rewrote the staged asset",
+                f"{rebundled} of {counted}",
+                "none",
+                _yes(rebundled == 0 and counted > 0),
+            ],
+            [
+                "One poll, fresh process: wall time / bare boto3 call",
+                _x(poll_time),
+                f"≤ {POLL_TARGET}x",
+                _yes(poll_time <= POLL_TARGET),
+            ],
+            [
+                "One poll, fresh process: peak RSS / bare boto3 call",
+                _x(poll_rss),
+                f"≤ {POLL_TARGET}x",
+                _yes(poll_rss <= POLL_TARGET),
+            ],
+            [
+                "WorkSpaces calls per image per poll",
+                str(per_poll),
+                "≤ 1",
+                _yes(per_poll <= 1),
+            ],
+            [
+                f"{IMAGES_PER_REGION} images polled every minute: WorkSpaces calls",
+                f"{fleet.per_minute:.0f}/min = {fleet.throttle_share:.0%} of "
+                f"{THROTTLE_CALLS_PER_SECOND:g}/s",
+                f"well under (≤ {FLEET_SHARE_TARGET:.0%})",
+                _yes(fleet.throttle_share <= FLEET_SHARE_TARGET),
+            ],
+            *(
+                [
+                    f"Detection latency, poll_interval {lc.interval_minutes} min (worst case)",
+                    f"{lc.latency:.1f} s",
+                    f"≤ {lc.interval_minutes * 60} s + one invocation",
+                    _yes(lc.polls_after_available == 1),
+                ]
+                for lc in results.lifecycles
+            ),
+            [
+                "Lambda asset, zipped",
+                f"{results.asset.zipped_bytes / 1024:.1f} KB",
+                f"≤ {TARGET_BYTES // 1024} KB",
+                _yes(results.asset.met),
+            ],
+        ],
+    )
+
+    synth_rows = [
+        [
+            str(comparison.images),
+            f"{comparison.median(OURS, 'cold'):.2f} s",
+            f"{comparison.median(BASELINE, 'cold'):.2f} s",
+            _x(comparison.ratio("cold")),
+            _x(comparison.ratio("cold", cpu=True)),
+            f"{comparison.median(OURS, 'warm'):.2f} s",
+            f"{comparison.median(BASELINE, 'warm'):.2f} s",
+            _x(comparison.ratio("warm")),
+            _x(comparison.ratio("warm", cpu=True)),
+            f"{bad} of {valid}",
+        ]
+        for comparison, (bad, valid) in zip(results.synths, bad_cached, strict=True)
+    ]
+    synth_table = _table(
+        [
+            "Images",
+            "WorkspaceImage",
+            "AwsCustomResource",
+            "Ratio",
+            "CPU ratio",
+            "WorkspaceImage, cached",
+            "AwsCustomResource, cached",
+            "Ratio, cached",
+            "CPU ratio, cached",
+            "Re-bundled when cached",
+        ],
+        synth_rows,
+    )
+
+    poll_table = _table(
+        ["Process", "Wall time", "Peak RSS", "Time / bare", "CPU / bare", "RSS / bare"],
+        [
+            [
+                name,
+                _ms(cost.seconds(name)),
+                f"{cost.rss_mb(name):.1f} MB",
+                *(_x(cost.ratio(name, metric)) for metric in PROCESS_METRICS),
+            ]
+            for name in cost.runs
+        ],
+    )
+    clients_ms = cost.seconds(poll.HANDLER) - cost.seconds(poll.LAZY)
+    clients_mb = cost.rss_mb(poll.HANDLER) - cost.rss_mb(poll.LAZY)
+
+    phase_rows = [["Create invocation", *_services(one_minute.phases[0])]]
+    phase_rows += [
+        [f"Poll {n}, image PENDING", *_services(phase)]
+        for n, phase in enumerate(one_minute.phases[1:-1], start=1)
+    ]
+    phase_rows.append([f"Poll {one_minute.polls}, image AVAILABLE", *_services(final_poll)])
+    phase_rows.append([f"Total, {one_minute.polls} polls", *_services(one_minute.total)])
+    calls_table = _table(["Invocation", *SERVICES.values()], phase_rows)
+    saturating_images = int(THROTTLE_CALLS_PER_SECOND * 60 / per_poll) if per_poll else 0
+    create_ws = one_minute.calls(one_minute.phases[0], WORKSPACES)
+    lookups = create_ws - 1
+    burst_pages = -(-IMAGES_PER_REGION // IDS_PER_DESCRIBE)
+
+    latency_table = _table(
+        [
+            "poll_interval",
+            "AVAILABLE → answer",
+            "= interval",
+            "+ EventBridge (played)",
+            "+ answering invocation",
+            "Polls after AVAILABLE",
+        ],
+        [
+            [
+                f"{lc.interval_minutes} min",
+                f"{lc.latency:.2f} s",
+                f"{lc.interval_minutes * 60} s",
+                _ms(lc.delivery_seconds),
+                _ms(lc.answering_poll_seconds),
+                str(lc.polls_after_available),
+            ]
+            for lc in results.lifecycles
+        ],
+    )
+
+    asset_table = _table(
+        ["Part", "Zipped bytes"],
+        [[part, f"{size:,}"] for part, size in sorted(results.asset.by_part.items())]
+        + [
+            [
+                f"**Total** ({results.asset.files} files)",
+                f"**{results.asset.zipped_bytes:,}**",
+            ]
+        ],
+    )
+    pycache_growth = results.rehearsed_asset.zipped_bytes - results.asset.zipped_bytes
+
+    findings = []
+    for phase, label, target in (
+        ("cold", "cold", SYNTH_COLD_TARGET),
+        ("warm", "with the asset cached", SYNTH_CACHED_TARGET),
+    ):
+        wall, cpu = largest.ratio(phase), largest.ratio(phase, cpu=True)
+        if wall <= target:
+            continue
+        low, high = largest.spread(OURS, phase)
+        if cpu <= target:
+            findings.append(
+                f"**Synth {label}: the wall-time miss ({_x(wall)} at {largest.images} images) "
+                f"is the machine's noise, not work we add.** The CPU time of the same runs "
+                f"gives {_x(cpu)}, within the target, and identical runs of ours ranged from "
+                f"{low:.1f} s to {high:.1f} s. To confirm, run `make bench` on a quiet machine "
+                "or with more rounds (`BENCH_ROUNDS=15 make bench`)."
+            )
+        else:
+            findings.append(
+                f"**Synth {label}: WorkspaceImage costs {_x(wall)} wall and {_x(cpu)} CPU "
+                f"of AwsCustomResource at {largest.images} images.** The extra work is ours: "
+                "profile `bench/synth_app.py workspace-image 40` with `cProfile` around "
+                "`app.synth()` to find which per-image construct or aspect costs it."
+            )
+    if poll_time > POLL_TARGET or poll_rss > POLL_TARGET:
+        findings.append(
+            f"**A poll's cold start pays for three boto3 clients it does not use** (target "
+            f"missed: {_x(poll_time)} wall, {_x(poll_rss)} RSS). crhelper 2.0.12's "
+            "`CfnResource.__init__` creates `lambda`, `events` and `logs` clients at import. "
+            "A poll that keeps waiting needs only the WorkSpaces client; `lambda` and `events` "
+            "are needed once per image (schedule set-up and removal); nothing ever uses `logs`. "
+            f"They cost {_ms(clients_ms)} and {clients_mb:.1f} MB per cold start. With them "
+            "created lazily (measured by `bench/lazy_clients.py`, which swaps crhelper's "
+            "`boto3.client` for a lazy stand-in; the handler itself is unchanged) a poll "
+            f"measures {_x(cost.ratio(poll.LAZY, 'seconds'))} wall and "
+            f"{_x(cost.ratio(poll.LAZY, 'max_rss_kb'))} RSS. **Proposed change** "
+            "(`lambda/workspace_image/polling_helper.py`): make `_lambda_client` and "
+            "`_events_client` of `ImageResourceHelper` lazy properties, keep crhelper's "
+            "constructor from creating clients (crhelper is pinned, so its `__init__` can be "
+            "bypassed for them), and drop the `logs` client. In AWS a 1-minute schedule often "
+            "finds a warm execution environment, which pays none of this; the figure is the "
+            "cold case."
+        )
+    compile_share = cost.compile_seconds / cost.seconds(poll.HANDLER)
+    findings.append(
+        "**Each cold start compiles the handler and crhelper.** Lambda's code directory is "
+        "read-only, so no `.pyc` is ever cached there: compiling the asset's source takes "
+        f"{_ms(cost.compile_seconds)} here, {compile_share:.0%} of a cold poll. Shipping "
+        "`.pyc` files would save it, but they must come from the runtime's Python (3.13), "
+        "which local bundling on another Python cannot produce; a `.pyc` for another "
+        "version is ignored. "
+        + (
+            "Not worth it at this size."
+            if compile_share < 0.1
+            else "Worth doing in the Docker bundling path, which runs the runtime's Python."
+        )
+    )
+    findings.append(
+        f"**Batching DescribeWorkspaceImages is not needed at the default quota.** "
+        f"{IMAGES_PER_REGION} images polled every minute make {fleet.per_minute:.0f} calls a "
+        f"minute, {fleet.throttle_share:.0%} of the {THROTTLE_CALLS_PER_SECOND:g} calls/s "
+        f"throttle; batched {IDS_PER_DESCRIBE} ids a call they would make "
+        f"{fleet.batched_per_minute:.0f}. The throttle is reached at about "
+        f"{saturating_images} images in flight at a 1-minute interval. If every rule fired in "
+        f"the same second, the burst of {IMAGES_PER_REGION} (burst allowance "
+        f"{THROTTLE_BURST}) would drain in {fleet.aligned_burst_drain_seconds:.1f} s, inside "
+        "the interval, and botocore's standard retry mode (10 attempts) absorbs it. Batching "
+        "would need one shared schedule for every image in flight instead of one per image: "
+        f"a redesign worth making only if quotas rise past about {saturating_images // 2} "
+        "images per Region."
+    )
+    if lookups > 0:
+        findings.append(
+            f"**Each Create looks the name up before creating.** The Create invocation made "
+            f"{create_ws} WorkSpaces calls: DescribeWorkspaceImages (`ImageType=OWNED`, paged "
+            f"at most {IDS_PER_DESCRIBE} a page) to find an image this resource already made, "
+            "then CreateWorkspaceImage. The rehearsal shows one page because moto does not "
+            f"paginate; with {IMAGES_PER_REGION} owned images it is {burst_pages} pages, so a "
+            f"deploy of {IMAGES_PER_REGION} images makes up to "
+            f"{IMAGES_PER_REGION * (1 + burst_pages)} WorkSpaces calls in its first seconds, "
+            f"about {IMAGES_PER_REGION * (1 + burst_pages) / THROTTLE_CALLS_PER_SECOND:.0f} s "
+            "of throttle budget. **Proposed change** (`lambda/workspace_image/index.py`, "
+            "`_start_image`): call CreateWorkspaceImage first and look the name up only when "
+            "it fails with `ResourceAlreadyExistsException` or `InvalidResourceStateException` "
+            "(the source WorkSpace is busy imaging): one call per Create in the common case, "
+            "the same adoption on a repeated Create."
+        )
+    if pycache_growth > 0:
+        findings.append(
+            "**The rehearsal leaves `__pycache__` in the staged asset.** After the API-call "
+            "rehearsals ran the handler from the same `cdk.out`, the asset zips to "
+            f"{results.rehearsed_asset.zipped_bytes:,} bytes instead of "
+            f"{results.asset.zipped_bytes:,}. The asset hash is custom, so a later "
+            "`cdk deploy` from that `cdk.out` (after `make demo`, say) reuses the directory "
+            "and uploads `.pyc` files for the wrong Python. **Proposed change** "
+            "(`tests/rehearsal/lambda_process.py`): run the Lambda process with "
+            "`PYTHONDONTWRITEBYTECODE=1`, as Lambda's read-only code directory behaves."
+        )
+
+    machine_table = _table(["", ""], [[key, value] for key, value in machine()])
+    checks = []
+    if skipped:
+        checks.append(
+            f"{skipped} cached-synth runs were not counted: the handler's source changed "
+            "between their two synths (a new asset hash)."
+        )
+    if not calls_agree:
+        checks.append("The moto fake's own WorkSpaces call count disagrees with the request log.")
+    if not answered_first:
+        checks.append("A Create was not answered by the first poll after AVAILABLE.")
+
+    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return "\n\n".join(
+        [
+            "# Benchmark results",
+            f"Written by `make bench` (`bench/run.py`) on {date}, in "
+            f"{results.seconds / 60:.1f} minutes. Every figure is a median over runs in fresh "
+            "processes, alternated with the baseline (the order reversed every other round); "
+            "each ratio is the median of the per-round ratios, ours over the baseline. The "
+            "machine is shared and noisy: read the ratios, not the absolute times.",
+            "## Summary",
+            summary,
+            *(["**Checks that did not hold:** " + " ".join(checks)] if checks else []),
+            "## Machine",
+            machine_table,
+            "## 1. Synth time",
+            f"A stack of N `WorkspaceImage`s against the same stack written with "
+            "`custom_resources.AwsCustomResource` calling WorkSpaces `createWorkspaceImage` "
+            "(physical id from the response's `ImageId`), one per image. Each synth is "
+            "`python bench/synth_app.py` in a fresh process with `CDK_OUTDIR` set to a new "
+            "temporary directory; the cached synth runs again into the same directory. "
+            f"{results.rounds} rounds. Times are wall-clock medians; *CPU ratio* compares "
+            "user + system time of the same runs (jsii's node process included), which other "
+            "load on the machine disturbs far less. *Re-bundled when cached* counts cached "
+            "synths of ours that printed `Bundling asset` or changed the mtime of a staged "
+            "file.",
+            synth_table,
+            "## 2. Cost of one poll",
+            "One poll of a PENDING image (it keeps waiting), run from the bundled asset by "
+            "`tests/rehearsal/lambda_bootstrap.py` in a fresh `python -I` process against the "
+            "embedded AWS, as a cold start. No `.pyc` is written into the asset, as in "
+            "Lambda. The baseline is `python -I -c` importing boto3 and making one "
+            "DescribeWorkspaceImages call against the same server. Peak RSS comes from "
+            "`getrusage(RUSAGE_CHILDREN)` in a small wrapper process (`bench/rusage.py`). "
+            f"{results.poll_rounds} rounds. The middle row is a proposed change (see the "
+            "findings), measured without making it.",
+            poll_table,
+            "## 3. API calls per image",
+            f"One image from Create to AVAILABLE with {one_minute.polls} polls, counted at "
+            "the embedded AWS from requests carrying the handler's User-Agent app id; the "
+            "moto fake's own WorkSpaces count " + ("agrees." if calls_agree else "**disagrees**."),
+            calls_table,
+            f"{IMAGES_PER_REGION} images (the default quota) waiting at once at the default "
+            f"1-minute interval make {fleet.per_minute:.0f} WorkSpaces calls a minute "
+            f"({fleet.per_minute / 60:.2f}/s, {fleet.throttle_share:.0%} of the "
+            f"{THROTTLE_CALLS_PER_SECOND:g} calls/s throttle) and as many Lambda invocations. "
+            f"Batched {IDS_PER_DESCRIBE} ids a call: {fleet.batched_per_minute:.0f} calls a "
+            "minute.",
+            "## 4. Detection latency",
+            "Bound: an image that turns AVAILABLE just after a poll is seen by the next one, "
+            "so CloudFormation gets SUCCESS at most `poll_interval` + EventBridge's delivery "
+            "delay + one invocation later; just before a poll, after one invocation. The "
+            "rehearsal demonstrates the worst case with its injected clock: the image turns "
+            "AVAILABLE right after the poll before the last ends, and the clock moves one "
+            "interval before EventBridge (played by `tests/rehearsal/cloudformation.py`) "
+            "fires again.",
+            latency_table,
+            "## 5. Asset size",
+            "The staged asset of a fresh synth, zipped as the CDK CLI zips it (deflate at "
+            "zlib's default level). boto3 is not in it: the runtime provides it.",
+            asset_table,
+            "## Findings and proposed changes",
+            "\n".join(f"{n}. {text}" for n, text in enumerate(findings, start=1)),
+            "",
+        ]
+    )

@@ -1,0 +1,73 @@
+"""`make bench`: measure synth time, poll cost, API calls, detection latency and asset size.
+
+Prints the results and writes them to bench/RESULTS.md. BENCH_ROUNDS (synth,
+default 5) and BENCH_POLL_ROUNDS (poll processes, default 9) set how many
+alternated runs each median is taken over.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import asset, calls, poll, report, synth
+from bench.rehearsal import Rehearsal, embedded_aws
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+SYNTH_SIZES = (1, 10, 40)
+POLL_INTERVALS_MINUTES = (1, 5)
+POLLS_TO_AVAILABLE = 3
+
+
+def say(text: str) -> None:
+    print(f"bench: {text}", file=sys.stderr, flush=True)
+
+
+def main() -> int:
+    rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
+    poll_rounds = int(os.environ.get("BENCH_POLL_ROUNDS", "9"))
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        synths = []
+        for images in SYNTH_SIZES:
+            say(f"synth, {images} image(s), {rounds} alternated rounds")
+            synths.append(synth.compare(images, rounds))
+        cdk_out = work / "cdk.out"
+        synth.synth(synth.OURS, 1, cdk_out)
+        with embedded_aws(work) as (aws, log):
+            rehearsal = Rehearsal.start(aws, cdk_out)
+            asset_dir = rehearsal.cfn.function.asset_dir
+            fresh_asset = asset.measure(asset_dir)
+            say(f"poll cost, {poll_rounds} alternated rounds")
+            poll_cost = poll.measure(rehearsal, work, poll_rounds)
+            say("API calls and detection latency")
+            lifecycles = [
+                calls.create_to_available(
+                    aws, log, cdk_out, polls=POLLS_TO_AVAILABLE, interval_minutes=minutes
+                )
+                for minutes in POLL_INTERVALS_MINUTES
+            ]
+            rehearsed_asset = asset.measure(asset_dir)
+    results = report.Results(
+        rounds=rounds,
+        poll_rounds=poll_rounds,
+        synths=synths,
+        poll_cost=poll_cost,
+        lifecycles=lifecycles,
+        asset=fresh_asset,
+        rehearsed_asset=rehearsed_asset,
+        seconds=time.monotonic() - started,
+    )
+    text = report.render(results)
+    RESULTS.write_text(text)
+    print(text)
+    say(f"wrote {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
