@@ -1,39 +1,64 @@
 #!/usr/bin/env python3
-"""Example app: one WorkSpaces image from a prepared WorkSpace.
+"""Example app: image -> bundle -> WorkSpace, from a prepared WorkSpace.
 
-cdk deploy -c workspace_id=ws-0123456789 [-c image_name=golden-2026-11]
+    cdk deploy -c workspace_id=ws-0123456789
+        [-c image_name=golden-2026-11] [-c timeout_minutes=480]
+        [-c share_with_accounts=111122223333,444455556666]
+        [-c directory_id=d-0123456789 -c user_name=ann]   # also launch a WorkSpace
+
+The WorkSpace is created only when both directory_id and user_name are given.
 """
 
 import sys
 
 import aws_cdk as cdk
+from aws_cdk import aws_workspaces as workspaces
 
-from cdk_workspace_image import WorkspaceImage
+from cdk_workspace_image import WorkspaceBundle, WorkspaceImage
 
 app = cdk.App()
-workspace_id = app.node.try_get_context("workspace_id")
+context = app.node.try_get_context
+workspace_id = context("workspace_id")
 if not workspace_id:
     sys.exit(
         "error: no source WorkSpace given. Pass its id as CDK context, for example\n"
         "  cdk deploy -c workspace_id=ws-0123456789\n"
         "(find it with: aws workspaces describe-workspaces --query 'Workspaces[].WorkspaceId')"
     )
+# RETAIN keeps the image and bundle when the stack is destroyed; the rehearsal
+# passes -c removal_policy=destroy to show the Deletes as well.
+destroy = context("removal_policy") == "destroy"
+removal_policy = cdk.RemovalPolicy.DESTROY if destroy else cdk.RemovalPolicy.RETAIN
+image_name = context("image_name") or "golden-example"
 
 stack = cdk.Stack(app, "WorkspaceImageExample")
 image = WorkspaceImage(
     stack,
     "Golden",
     workspace_id=workspace_id,
-    image_name=app.node.try_get_context("image_name") or "golden-example",
+    image_name=image_name,
     # Over 55 minutes (up to 12 hours) a WaitCondition waits for the image.
-    timeout=cdk.Duration.minutes(int(app.node.try_get_context("timeout_minutes") or 55)),
-    # RETAIN keeps the image when the stack is destroyed; the rehearsal passes
-    # -c removal_policy=destroy to show the Delete as well.
-    removal_policy=(
-        cdk.RemovalPolicy.DESTROY
-        if app.node.try_get_context("removal_policy") == "destroy"
-        else cdk.RemovalPolicy.RETAIN
-    ),
+    timeout=cdk.Duration.minutes(int(context("timeout_minutes") or 55)),
+    share_with_accounts=[a for a in (context("share_with_accounts") or "").split(",") if a],
+    removal_policy=removal_policy,
+)
+bundle = WorkspaceBundle(
+    stack,
+    "Standard",
+    image=image,
+    bundle_name=f"{image_name}-standard",
+    compute_type="STANDARD",
+    user_storage_gib=50,
+    root_storage_gib=80,
+    removal_policy=removal_policy,
 )
 cdk.CfnOutput(stack, "ImageId", value=image.image_id, description="The WorkSpaces image id")
+cdk.CfnOutput(stack, "BundleId", value=bundle.bundle_id, description="The bundle of the image")
+
+directory_id, user_name = context("directory_id"), context("user_name")
+if directory_id and user_name:
+    desktop = workspaces.CfnWorkspace(
+        stack, "Desktop", bundle_id=bundle.bundle_id, directory_id=directory_id, user_name=user_name
+    )
+    cdk.CfnOutput(stack, "WorkspaceId", value=desktop.ref, description="The new WorkSpace")
 app.synth()

@@ -6,6 +6,7 @@ image = WorkspaceImage(stack, "Golden", workspace_id="ws-...", image_name="golde
 CfnOutput(stack, "ImageId", value=image.image_id)
 """
 
-from cdk_workspace_image.workspace_image import WorkspaceImage
+from cdk_workspace_image.workspace_bundle import WorkspaceBundle
+from cdk_workspace_image.workspace_image import IWorkspaceImage, WorkspaceImage
 
-__all__ = ["WorkspaceImage"]
+__all__ = ["IWorkspaceImage", "WorkspaceBundle", "WorkspaceImage"]

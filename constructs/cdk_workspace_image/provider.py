@@ -12,7 +12,6 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +145,7 @@ class WorkspaceImageProvider(Construct):
             memory_size=256,
             log_group=self.log_group,
         )
-        image_arn = stack.format_arn(
+        self._image_arn = image_arn = stack.format_arn(
             service="workspaces", resource="workspaceimage", resource_name="*"
         )
         rule_arn = stack.format_arn(
@@ -196,22 +195,77 @@ class WorkspaceImageProvider(Construct):
                 )
             ],
         )
-        default_policy = self.role.node.find_child("DefaultPolicy")
-        acknowledge_wildcards(
-            default_policy,
-            {
-                image_arn: "image ids are made by CreateWorkspaceImage at deploy time, so "
-                "the policy cannot name them; the actions are only those on images",
-                "*": "DescribeWorkspaceImages and DescribeTags support no resource types "
-                "in the Service Authorization Reference (Amazon WorkSpaces)",
-                rule_arn: "poll rules are named per stack and resource at deploy time; the "
-                f"wildcard is limited to the {contract.RULE_NAME_PREFIX} prefix",
-            },
+        self._wildcards = WildcardAcknowledgments(self.role.node.find_child("DefaultPolicy"))
+        self._wildcards.add(
+            image_arn,
+            "image ids are made by CreateWorkspaceImage at deploy time, so the policy cannot "
+            "name them; the actions are only those on images",
         )
+        self._wildcards.add(
+            "*",
+            "the Describe calls support no resource types in the Service Authorization "
+            "Reference (Amazon WorkSpaces)",
+        )
+        self._wildcards.add(
+            rule_arn,
+            "poll rules are named per stack and resource at deploy time; the wildcard is "
+            f"limited to the {contract.RULE_NAME_PREFIX} prefix",
+        )
+        self._sharing = False
+        self._bundles = False
 
     @property
     def service_token(self) -> str:
         return self.function.function_arn
+
+    def allow_sharing(self) -> None:
+        """Let the function share images (only stacks that share get this grant)."""
+        if self._sharing:
+            return
+        self._sharing = True
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["workspaces:UpdateWorkspaceImagePermission"],
+                resources=[self._image_arn],
+            )
+        )
+
+    def allow_bundles(self) -> None:
+        """Let the function manage bundles (only stacks with bundles get these grants)."""
+        if self._bundles:
+            return
+        self._bundles = True
+        bundle_arn = Stack.of(self).format_arn(
+            service="workspaces", resource="workspacebundle", resource_name="*"
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                # A bundle names its image: creating or updating one also acts on it.
+                actions=["workspaces:CreateWorkspaceBundle", "workspaces:UpdateWorkspaceBundle"],
+                resources=[bundle_arn, self._image_arn],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "workspaces:DeleteWorkspaceBundle",
+                    "workspaces:CreateTags",
+                    "workspaces:DeleteTags",
+                ],
+                resources=[bundle_arn],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["workspaces:DescribeWorkspaceBundles"],
+                resources=["*"],
+            )
+        )
+        self._wildcards.add(
+            bundle_arn,
+            "bundle ids are made by CreateWorkspaceBundle at deploy time, so the policy "
+            "cannot name them; the actions are only those on bundles",
+        )
 
     def allow_imaging(self, workspace_id: str) -> None:
         """Let the function image one source WorkSpace (CreateWorkspaceImage needs its ARN)."""
@@ -231,7 +285,7 @@ class WorkspaceImageProvider(Construct):
 NAG_WILDCARD_RULE = "AwsSolutions-IAM5"
 
 
-def acknowledge_wildcards(policy: IConstruct, reasons: Mapping[str, str]) -> None:
+class WildcardAcknowledgments:
     """Acknowledge cdk-nag's wildcard findings that cannot be fixed, with evidence.
 
     Both cdk-nag majors are served without depending on cdk-nag: 2.x reads
@@ -240,25 +294,29 @@ def acknowledge_wildcards(policy: IConstruct, reasons: Mapping[str, str]) -> Non
     exact resource it covers, as cdk-nag renders it
     (``Resource::arn:<AWS::Partition>:...``).
     """
-    stack = Stack.of(policy)
-    findings = {_nag_resource(stack.resolve(arn)): reason for arn, reason in reasons.items()}
-    cfn = policy.node.default_child
-    assert isinstance(cfn, CfnResource)
-    cfn.add_metadata(
-        "cdk_nag",
-        {
-            "rules_to_suppress": [
-                {"id": NAG_WILDCARD_RULE, "reason": reason, "applies_to": [finding]}
-                for finding, reason in findings.items()
-            ]
-        },
-    )
-    Validations.of(policy).acknowledge(
-        *[
+
+    def __init__(self, policy: IConstruct) -> None:
+        self._policy = policy
+        self._reasons: dict[str, str] = {}
+
+    def add(self, arn: str, reason: str) -> None:
+        finding = _nag_resource(Stack.of(self._policy).resolve(arn))
+        self._reasons[finding] = reason
+        cfn = self._policy.node.default_child
+        assert isinstance(cfn, CfnResource)
+        # The metadata holds every acknowledgment; each call writes it whole.
+        cfn.add_metadata(
+            "cdk_nag",
+            {
+                "rules_to_suppress": [
+                    {"id": NAG_WILDCARD_RULE, "reason": why, "applies_to": [name]}
+                    for name, why in self._reasons.items()
+                ]
+            },
+        )
+        Validations.of(self._policy).acknowledge(
             Acknowledgment(id=f"{NAG_WILDCARD_RULE}[{finding}]", reason=reason)
-            for finding, reason in findings.items()
-        ]
-    )
+        )
 
 
 def _nag_resource(resolved: Any) -> str:

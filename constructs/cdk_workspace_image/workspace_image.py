@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
 import jsii
 from aws_cdk import (
-    AspectPriority,
-    Aspects,
     CfnDeletionPolicy,
     CfnResource,
     CfnWaitCondition,
     CfnWaitConditionHandle,
     CustomResource,
     Duration,
-    IAspect,
     ITaggable,
     RemovalPolicy,
     Stack,
@@ -24,8 +22,10 @@ from aws_cdk import (
     TagType,
     Token,
 )
-from constructs import Construct, IConstruct
+from constructs import Construct
 
+from cdk_workspace_image._tagging import render_tags
+from cdk_workspace_image._validation import concrete, concrete_items
 from cdk_workspace_image.provider import WorkspaceImageProvider
 from cdk_workspace_image.runtime import contract
 
@@ -33,6 +33,34 @@ DEFAULT_TIMEOUT = Duration.minutes(55)
 DEFAULT_POLL_INTERVAL = Duration.minutes(1)
 # With a wait condition, the custom resource only starts the image.
 QUICK_ANSWER_TIMEOUT = Duration.minutes(15)
+
+
+@runtime_checkable
+class IWorkspaceImage(Protocol):
+    """A WorkSpaces image that a bundle can use: made here, or imported."""
+
+    @property
+    def image_id(self) -> str:
+        """The image's id, ``wsi-...``."""
+        ...
+
+
+class ImportedWorkspaceImage(Construct):
+    """An image made elsewhere, referenced by its id (``WorkspaceImage.from_image_id``)."""
+
+    def __init__(self, scope: Construct, construct_id: str, image_id: str) -> None:
+        if not Token.is_unresolved(image_id) and not contract.is_image_id(image_id):
+            raise ValueError(
+                f'"image_id" {image_id!r} is not an image id; expected "wsi-" followed by '
+                "9-63 lowercase letters or digits"
+            )
+        super().__init__(scope, construct_id)
+        self._image_id = image_id
+
+    @property
+    def image_id(self) -> str:
+        """The image's id, ``wsi-...``."""
+        return self._image_id
 
 
 @jsii.implements(ITaggable)
@@ -59,6 +87,7 @@ class WorkspaceImage(Construct):
         timeout: Duration | None = None,
         poll_interval: Duration | None = None,
         removal_policy: RemovalPolicy | None = None,
+        share_with_accounts: Sequence[str] | None = None,
     ) -> None:
         """Declare an image.
 
@@ -88,11 +117,16 @@ class WorkspaceImage(Construct):
             leaves the stack (DeletionPolicy). A replaced image is always
             deleted once its successor is AVAILABLE (UpdateReplacePolicy Delete).
             Default: ``RemovalPolicy.RETAIN``; an image is slow to rebuild.
+        :param share_with_accounts: AWS accounts to share the image with.
+            Shared once the image is AVAILABLE (UpdateWorkspaceImagePermission),
+            kept in step on update, and unshared before the image is deleted.
+            12-digit account ids. Default: not shared.
         """
         timeout = timeout or DEFAULT_TIMEOUT
         poll_interval = poll_interval or DEFAULT_POLL_INTERVAL
         description = description if description is not None else f"Image {image_name}"
         tags = dict(tags or {})
+        accounts = list(share_with_accounts or [])
         _validate(
             workspace_id=workspace_id,
             image_name=image_name,
@@ -100,12 +134,15 @@ class WorkspaceImage(Construct):
             tags=tags,
             timeout=timeout,
             poll_interval=poll_interval,
+            share_with_accounts=accounts,
         )
         super().__init__(scope, construct_id)
 
         self._tags = TagManager(TagType.KEY_VALUE, contract.RESOURCE_TYPE, tags)
         provider = WorkspaceImageProvider.of(self)
         provider.allow_imaging(workspace_id)
+        if accounts:
+            provider.allow_sharing()
         timeout_seconds = int(timeout.to_seconds())
         properties: dict[str, object] = {
             contract.PROP_WORKSPACE_ID: workspace_id,
@@ -114,6 +151,8 @@ class WorkspaceImage(Construct):
             contract.PROP_POLL_INTERVAL_MINUTES: int(poll_interval.to_minutes()),
             contract.PROP_TIMEOUT_SECONDS: timeout_seconds,
         }
+        if accounts:
+            properties[contract.PROP_SHARE_WITH] = accounts
         handle: CfnWaitConditionHandle | None = None
         if timeout_seconds > contract.WAIT_CONDITION_ABOVE_SECONDS:
             # A handle that was signalled cannot be signalled again, so each new
@@ -163,9 +202,15 @@ class WorkspaceImage(Construct):
                 service_timeout=QUICK_ANSWER_TIMEOUT,
             )
             self._ready.node.add_dependency(self._wait_condition)
-        # Tags.of() sets tags in a mutating aspect; this one runs after it and
-        # writes the result into the Tags property.
-        Aspects.of(cfn).add(_RenderTags(self._tags, cfn), priority=AspectPriority.DEFAULT)
+        render_tags(self._tags, self._resource)
+
+    @classmethod
+    def from_image_id(cls, scope: Construct, construct_id: str, image_id: str) -> IWorkspaceImage:
+        """Reference an image made elsewhere, for example to bundle it.
+
+        :param image_id: The image's id, ``wsi-...``; a token is accepted as it is.
+        """
+        return ImportedWorkspaceImage(scope, construct_id, image_id)
 
     @property
     def tags(self) -> TagManager:
@@ -206,29 +251,6 @@ class WorkspaceImage(Construct):
         return self._resource
 
 
-@jsii.implements(IAspect)
-class _RenderTags:
-    def __init__(self, tags: TagManager, cfn: CfnResource) -> None:
-        self._tags = tags
-        self._cfn = cfn
-
-    def visit(self, node: IConstruct) -> None:
-        if node.node.path != self._cfn.node.path:
-            return
-        values = dict(self._tags.tag_values())
-        concrete = {
-            key: value
-            for key, value in values.items()
-            if not Token.is_unresolved(key) and not Token.is_unresolved(value)
-        }
-        errors = contract.tags_errors(concrete, "tags")
-        if errors:
-            raise ValueError(f"{node.node.path}: " + "; ".join(errors))
-        self._cfn.add_property_override(
-            contract.PROP_TAGS, [{"Key": key, "Value": values[key]} for key in sorted(values)]
-        )
-
-
 def _generation(
     scope: Construct, workspace_id: str, image_name: str, description: str, timeout_seconds: int
 ) -> str:
@@ -245,6 +267,7 @@ def _validate(
     tags: Mapping[str, str],
     timeout: Duration,
     poll_interval: Duration,
+    share_with_accounts: list[str],
 ) -> None:
     """Check concrete values at synth time; tokens are checked by the handler."""
     durations = {"timeout": timeout, "poll_interval": poll_interval}
@@ -260,21 +283,17 @@ def _validate(
         )
     poll_minutes = poll_interval.to_seconds() / 60
     errors = [
-        _concrete(workspace_id, contract.workspace_id_error, "workspace_id"),
-        _concrete(image_name, contract.name_error, "image_name"),
-        _concrete(description, contract.description_error, "description"),
+        concrete(workspace_id, contract.workspace_id_error, "workspace_id"),
+        concrete(image_name, contract.name_error, "image_name"),
+        concrete(description, contract.description_error, "description"),
         contract.poll_interval_error(poll_minutes, "poll_interval"),
         contract.timeout_error(timeout.to_seconds(), poll_interval.to_seconds(), "timeout"),
     ]
-    concrete_tags = {
-        key: value
-        for key, value in tags.items()
-        if not Token.is_unresolved(key) and not Token.is_unresolved(value)
-    }
-    found = [error for error in errors if error] + contract.tags_errors(concrete_tags, "tags")
+    concrete_accounts = [a for a in share_with_accounts if not Token.is_unresolved(a)]
+    found = (
+        [error for error in errors if error]
+        + contract.tags_errors(concrete_items(tags), "tags")
+        + contract.account_ids_errors(concrete_accounts, "share_with_accounts")
+    )
     if found:
         raise ValueError("; ".join(found))
-
-
-def _concrete(value: str, check: Callable[[str, str], str | None], label: str) -> str | None:
-    return None if Token.is_unresolved(value) else check(value, label)

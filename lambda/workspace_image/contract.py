@@ -19,6 +19,8 @@ RESOURCE_TYPE = "Custom::WorkspaceImage"
 # whatever uses the id waits for the image.
 READY_RESOURCE_TYPE = "Custom::WorkspaceImageReady"
 PROP_IMAGE_ID = "ImageId"
+# A bundle (CreateWorkspaceBundle) of an image; CloudFormation has none either.
+BUNDLE_RESOURCE_TYPE = "Custom::WorkspaceBundle"
 HANDLER = "index.handler"
 
 # Resource properties, PascalCase like the API they mirror.
@@ -31,6 +33,16 @@ PROP_TIMEOUT_SECONDS = "TimeoutSeconds"
 # The URL of a WaitConditionHandle, present when the wait outlasts what a
 # custom resource may wait (see WAIT_CONDITION_ABOVE_SECONDS).
 PROP_WAIT_HANDLE = "WaitHandle"
+# Accounts the image is shared with once AVAILABLE (UpdateWorkspaceImagePermission).
+PROP_SHARE_WITH = "ShareWithAccounts"
+
+# Custom::WorkspaceBundle properties, mirroring CreateWorkspaceBundle.
+PROP_BUNDLE_NAME = "BundleName"
+PROP_BUNDLE_DESCRIPTION = "BundleDescription"
+PROP_COMPUTE_TYPE = "ComputeType"
+PROP_USER_STORAGE_GIB = "UserStorageGiB"
+PROP_ROOT_STORAGE_GIB = "RootStorageGiB"
+ATTR_BUNDLE_ID = "BundleId"
 
 # Key of the EventBridge input that invokes the watcher of a long wait.
 WATCH_EVENT_KEY = "WorkspaceImageWatch"
@@ -57,6 +69,45 @@ DESCRIPTION_CHAR = re.compile(r"[a-zA-Z0-9_./() \-]")
 DESCRIPTION_CHARS = "letters, digits, spaces, _ . / ( ) -"
 WORKSPACE_ID_PATTERN = re.compile(r"^ws-[0-9a-z]{8,63}$")
 IMAGE_ID_PATTERN = re.compile(r"^wsi-[0-9a-z]{9,63}$")
+BUNDLE_ID_PATTERN = re.compile(r"^wsb-[0-9a-z]{8,63}$")
+ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
+# The ComputeType names of botocore's model (shape Compute).
+COMPUTE_TYPES = (
+    "VALUE",
+    "STANDARD",
+    "PERFORMANCE",
+    "POWER",
+    "GRAPHICS",
+    "POWERPRO",
+    "GENERALPURPOSE_4XLARGE",
+    "GENERALPURPOSE_8XLARGE",
+    "GRAPHICSPRO",
+    "GRAPHICS_G4DN",
+    "GRAPHICSPRO_G4DN",
+    "GRAPHICS_G6_XLARGE",
+    "GRAPHICS_G6_2XLARGE",
+    "GRAPHICS_G6_4XLARGE",
+    "GRAPHICS_G6_8XLARGE",
+    "GRAPHICS_G6_16XLARGE",
+    "GRAPHICS_GR6_4XLARGE",
+    "GRAPHICS_GR6_8XLARGE",
+    "GRAPHICS_G6F_LARGE",
+    "GRAPHICS_G6F_XLARGE",
+    "GRAPHICS_G6F_2XLARGE",
+    "GRAPHICS_G6F_4XLARGE",
+    "GRAPHICS_GR6F_4XLARGE",
+    "GRAPHICS_G7_2XLARGE",
+    "GRAPHICS_G7_4XLARGE",
+    "GRAPHICS_G7_8XLARGE",
+    "GRAPHICS_G7_12XLARGE",
+)
+# Volume sizes WorkSpaces accepts (Administration Guide, "Modify a WorkSpace"):
+# a root of 80 GiB with a user volume of 10, 50 or 100 GiB, or a root of
+# 175-2000 GiB with a user volume of 100-2000 GiB.
+SMALL_ROOT_GIB = 80
+SMALL_ROOT_USER_GIB = (10, 50, 100)
+LARGE_VOLUME_GIB = (175, 2000)
+LARGE_ROOT_USER_GIB = (100, 2000)
 # WorkSpaces tags: \p{L}\p{Z}\p{N} plus _ . : / = + - @ ; Python's \w covers
 # letters, digits and underscore in every script.
 TAG_PATTERN = re.compile(r"^[\w\s.:/=+\-@]*$")
@@ -164,9 +215,72 @@ def timeout_error(seconds: float, poll_interval_seconds: float, label: str) -> s
     return None
 
 
+def account_ids_errors(accounts: list[str], label: str) -> list[str]:
+    """Return why any of ``accounts`` cannot be shared with."""
+    errors = [
+        f'"{label}" {account!r} is not an AWS account id (12 digits)'
+        for account in accounts
+        if not ACCOUNT_ID_PATTERN.match(account)
+    ]
+    if len(set(accounts)) != len(accounts):
+        errors.append(f'"{label}" lists an account more than once')
+    return errors
+
+
+def bundle_name_error(value: str, label: str) -> str | None:
+    """Bundle names follow the rule of image names (botocore: WorkspaceBundleName)."""
+    return name_error(value, label)
+
+
+def bundle_description_error(value: str, label: str) -> str | None:
+    """Return why ``value`` is not a valid bundle description, or None."""
+    if not 1 <= len(value) <= 255:
+        return f'"{label}" must be 1-255 characters long, got {len(value)}'
+    bad = _first_char_outside(value, DESCRIPTION_CHAR)
+    if bad is not None:
+        return f'"{label}" {value!r} contains {bad!r}; allowed: {DESCRIPTION_CHARS}'
+    return None
+
+
+def compute_type_error(value: str, label: str) -> str | None:
+    if value not in COMPUTE_TYPES:
+        return f'"{label}" {value!r} is not a WorkSpaces compute type; one of: ' + ", ".join(
+            COMPUTE_TYPES
+        )
+    return None
+
+
+def storage_error(root_gib: float, user_gib: float, root_label: str, user_label: str) -> str | None:
+    """Return why a root and user volume size cannot go together, or None."""
+    rule = (
+        f"{root_label} {SMALL_ROOT_GIB} with {user_label} "
+        f"{', '.join(str(size) for size in SMALL_ROOT_USER_GIB)}, or {root_label} "
+        f"{LARGE_VOLUME_GIB[0]}-{LARGE_VOLUME_GIB[1]} with {user_label} "
+        f"{LARGE_ROOT_USER_GIB[0]}-{LARGE_ROOT_USER_GIB[1]} (GiB)"
+    )
+    small = root_gib == SMALL_ROOT_GIB and user_gib in SMALL_ROOT_USER_GIB
+    large = (
+        LARGE_VOLUME_GIB[0] <= root_gib <= LARGE_VOLUME_GIB[1]
+        and LARGE_ROOT_USER_GIB[0] <= user_gib <= LARGE_ROOT_USER_GIB[1]
+        and root_gib == int(root_gib)
+        and user_gib == int(user_gib)
+    )
+    if small or large:
+        return None
+    return (
+        f'"{root_label}" {root_gib:g} and "{user_label}" {user_gib:g} do not go together; '
+        f"allowed: {rule}"
+    )
+
+
 def is_image_id(value: str) -> bool:
     """Tell whether ``value`` looks like a WorkSpaces image id."""
     return bool(IMAGE_ID_PATTERN.match(value))
+
+
+def is_bundle_id(value: str) -> bool:
+    """Tell whether ``value`` looks like a WorkSpaces bundle id."""
+    return bool(BUNDLE_ID_PATTERN.match(value))
 
 
 def _first_char_outside(value: str, allowed: re.Pattern[str]) -> str | None:

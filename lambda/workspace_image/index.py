@@ -12,20 +12,29 @@ Decisions live in ``logic`` and AWS calls in ``workspaces``.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
+from functools import partial
 from typing import Any
 
 import contract
 import logic
 from botocore.exceptions import ClientError
+from bundles import BundleResource
+from common import ResourceFailed, call, log_decision
 from polling_helper import ImageResourceHelper, send_response
-from workspaces import NOT_FOUND_CODES, WorkSpacesImages, error_code, error_message
+from workspaces import (
+    NOT_FOUND_CODES,
+    WorkSpacesBundles,
+    WorkSpacesImages,
+    error_code,
+    error_message,
+)
 
 logger = logging.getLogger(__name__)
 
 images = WorkSpacesImages()
+bundles = BundleResource(images, WorkSpacesBundles(images))
 # If crhelper cannot schedule the polls, the image it just started is deleted.
 helper = ImageResourceHelper(
     abandon=lambda image_id: _discard({"RequestType": "Abandon"}, image_id)
@@ -33,21 +42,6 @@ helper = ImageResourceHelper(
 
 # Keys kept in helper.Data between the first call and the polls.
 STARTED_AT = "StartedAt"
-
-
-class ResourceFailed(Exception):
-    """Fails the request; the message is CloudFormation's reason."""
-
-
-def log_decision(event: dict[str, Any], decision: str, **fields: Any) -> None:
-    """One structured line per decision. Never the event: it holds the ResponseURL."""
-    record = {
-        "decision": decision,
-        "request": event.get("RequestType"),
-        "logical_id": event.get("LogicalResourceId"),
-        **fields,
-    }
-    logger.info(json.dumps(record, default=str))
 
 
 def handler(event: dict[str, Any], context: Any) -> None:
@@ -61,6 +55,9 @@ def handler(event: dict[str, Any], context: Any) -> None:
 def create(event: dict[str, Any], context: Any) -> str:
     if event["ResourceType"] == contract.READY_RESOURCE_TYPE:
         return _confirm_ready(event)
+    if event["ResourceType"] == contract.BUNDLE_RESOURCE_TYPE:
+        helper.finish_now()
+        return bundles.create(event, helper.Data)
     spec = _spec(event["ResourceProperties"])
     image_id = _start_image(event, spec)
     if logic.needs_watch(None, spec, logic.Change.REPLACE):
@@ -72,6 +69,9 @@ def create(event: dict[str, Any], context: Any) -> str:
 def update(event: dict[str, Any], context: Any) -> str:
     if event["ResourceType"] == contract.READY_RESOURCE_TYPE:
         return _confirm_ready(event)
+    if event["ResourceType"] == contract.BUNDLE_RESOURCE_TYPE:
+        helper.finish_now()
+        return bundles.update(event, helper.Data)
     new = _spec(event["ResourceProperties"])
     old = logic.read_spec(event["OldResourceProperties"])
     image_id = str(event["PhysicalResourceId"])
@@ -82,13 +82,16 @@ def update(event: dict[str, Any], context: Any) -> str:
         if logic.needs_watch(old, new, change):
             _start_watch(event, new, new_id, context)
         return new_id
-    if change is logic.Change.TAGS:
+    if change is logic.Change.IN_PLACE:
         to_set, to_remove = logic.tag_diff(old.tags, new.tags)
         if to_set:
-            _call("CreateTags", lambda: images.set_tags(image_id, to_set))
+            call("CreateTags", lambda: images.set_tags(image_id, to_set))
         if to_remove:
-            _call("DeleteTags", lambda: images.remove_tags(image_id, to_remove))
-    image = _call("DescribeWorkspaceImages", lambda: images.describe(image_id))
+            call("DeleteTags", lambda: images.remove_tags(image_id, to_remove))
+        to_share, to_unshare = logic.share_diff(old.share_with, new.share_with)
+        _share(event, image_id, to_share, allow=True)
+        _share(event, image_id, to_unshare, allow=False)
+    image = call("DescribeWorkspaceImages", lambda: images.describe(image_id))
     if image is None:
         raise ResourceFailed(
             f"image {image_id} no longer exists; it was deleted outside CloudFormation"
@@ -105,6 +108,8 @@ def update(event: dict[str, Any], context: Any) -> str:
 def delete(event: dict[str, Any], context: Any) -> None:
     if event["ResourceType"] == contract.READY_RESOURCE_TYPE:
         return  # it only reports the id; the image belongs to Custom::WorkspaceImage
+    if event["ResourceType"] == contract.BUNDLE_RESOURCE_TYPE:
+        return bundles.delete(event)
     helper.remove_schedule(event["StackId"], event["LogicalResourceId"], context.function_name)
     image_id = str(event.get("PhysicalResourceId", ""))
     if not contract.is_image_id(image_id):
@@ -116,10 +121,13 @@ def delete(event: dict[str, Any], context: Any) -> None:
             log_decision(event, "delete:not-an-image", physical_id=image_id)
             return
         image_id = found
-    image = _call("DescribeWorkspaceImages", lambda: images.describe(image_id))
+    image = call("DescribeWorkspaceImages", lambda: images.describe(image_id))
     if image is None:
         log_decision(event, "delete:already-gone", image_id=image_id)
         return
+    # Only the shares this resource made; a share made by hand still stops the delete.
+    managed = logic.read_accounts(event.get("ResourceProperties", {}).get(contract.PROP_SHARE_WITH))
+    _share(event, image_id, list(managed), allow=False)
     try:
         images.delete(image_id)
     except ClientError as err:
@@ -164,6 +172,9 @@ def poll(event: dict[str, Any], context: Any) -> str | None:
     if decision.outcome is logic.Outcome.FAILED:
         raise ResourceFailed(decision.reason)
     assert image is not None
+    _share(
+        event, image_id, list(logic.read_accounts(props.get(contract.PROP_SHARE_WITH))), allow=True
+    )
     helper.Data.update(logic.response_data(image))
     return image_id
 
@@ -191,16 +202,30 @@ def watch(job: dict[str, Any], context: Any) -> None:
         decision = logic.PollDecision(logic.Outcome.FAILED, _give_up(log_event, image_id, str(err)))
     if decision.outcome is logic.Outcome.WAIT:
         return
+    if decision.outcome is logic.Outcome.AVAILABLE:
+        try:
+            _share(log_event, image_id, list(job.get(contract.PROP_SHARE_WITH, [])), allow=True)
+        except ResourceFailed as err:
+            decision = logic.PollDecision(logic.Outcome.FAILED, str(err))
     signal = logic.wait_signal(decision, image_id)
     if send_response(job[contract.PROP_WAIT_HANDLE], signal):
         helper.remove_schedule(job["StackId"], job["LogicalResourceId"], context.function_name)
         log_decision(log_event, f"watch:signalled-{signal['Status'].lower()}", image_id=image_id)
 
 
+def _share(log_event: dict[str, Any], image_id: str, accounts: list[str], *, allow: bool) -> None:
+    """Share the image with (or stop sharing it with) each account."""
+    for account in accounts:
+        call(
+            "UpdateWorkspaceImagePermission", partial(images.share, image_id, account, allow=allow)
+        )
+        log_decision(log_event, "share" if allow else "unshare", image_id=image_id, account=account)
+
+
 def _confirm_ready(event: dict[str, Any]) -> str:
     """Custom::WorkspaceImageReady: the wait is over; answer with the image id."""
     image_id = str(event["ResourceProperties"].get(contract.PROP_IMAGE_ID, ""))
-    image = _call("DescribeWorkspaceImages", lambda: images.describe(image_id))
+    image = call("DescribeWorkspaceImages", lambda: images.describe(image_id))
     if image is None or image.get("State") != "AVAILABLE":
         state = (image or {}).get("State", "missing")
         raise ResourceFailed(logic.fit_reason(f"image {image_id} is {state}, not AVAILABLE"))
@@ -220,6 +245,7 @@ def _start_watch(event: dict[str, Any], spec: logic.ImageSpec, image_id: str, co
         contract.PROP_TIMEOUT_SECONDS: spec.timeout_seconds,
         contract.PROP_POLL_INTERVAL_MINUTES: spec.poll_interval_minutes,
         contract.PROP_WAIT_HANDLE: spec.wait_handle,
+        contract.PROP_SHARE_WITH: list(spec.share_with),
         "StackId": event["StackId"],
         "LogicalResourceId": event["LogicalResourceId"],
     }
@@ -251,7 +277,7 @@ def _check(
 ) -> tuple[logic.PollDecision, dict[str, Any] | None]:
     """One poll: describe the image, decide, log one line; a failed image is deleted."""
     now = time.time()
-    image = _call("DescribeWorkspaceImages", lambda: images.describe(image_id))
+    image = call("DescribeWorkspaceImages", lambda: images.describe(image_id))
     decision = logic.decide_poll(
         image,
         image_id=image_id,
@@ -314,7 +340,7 @@ def _start_image(
     """
     stack_id, logical_id = event["StackId"], event["LogicalResourceId"]
     started_at = time.time()
-    existing = _call("DescribeWorkspaceImages", lambda: images.find_owned_by_name(spec.name))
+    existing = call("DescribeWorkspaceImages", lambda: images.find_owned_by_name(spec.name))
     if existing is not None:
         image_id = _adopt(event, spec, replacing, existing)
     else:
@@ -323,7 +349,7 @@ def _start_image(
                 workspace_id=spec.workspace_id,
                 name=spec.name,
                 description=spec.description,
-                tags=logic.creation_tags(spec, stack_id, logical_id),
+                tags=logic.creation_tags(spec.tags, stack_id, logical_id),
             )
         except ClientError as err:
             log_decision(event, "create:refused", error=error_code(err))
@@ -347,7 +373,7 @@ def _adopt(
     image_id = str(existing["ImageId"])
     if replacing is not None and replacing.name == spec.name:
         raise ResourceFailed(logic.replacement_needs_new_name_reason(spec.name))
-    tags = _call("DescribeTags", lambda: images.tags(image_id))
+    tags = call("DescribeTags", lambda: images.tags(image_id))
     if not logic.is_owned_by(tags, event["StackId"], event["LogicalResourceId"]):
         log_decision(event, "create:name-taken", image_id=image_id)
         raise ResourceFailed(logic.name_taken_reason(spec.name, image_id))
@@ -360,21 +386,11 @@ def _find_own_image(event: dict[str, Any]) -> str | None:
     name = event.get("ResourceProperties", {}).get(contract.PROP_NAME)
     if not isinstance(name, str) or contract.name_error(name, contract.PROP_NAME):
         return None
-    existing = _call("DescribeWorkspaceImages", lambda: images.find_owned_by_name(name))
+    existing = call("DescribeWorkspaceImages", lambda: images.find_owned_by_name(name))
     if existing is None:
         return None
     image_id = str(existing["ImageId"])
-    tags = _call("DescribeTags", lambda: images.tags(image_id))
+    tags = call("DescribeTags", lambda: images.tags(image_id))
     if not logic.is_owned_by(tags, event["StackId"], event["LogicalResourceId"]):
         return None
     return image_id
-
-
-def _call(action: str, call: Any) -> Any:
-    """Run one AWS call; a refusal fails the request with the service's words."""
-    try:
-        return call()
-    except ClientError as err:
-        raise ResourceFailed(
-            logic.service_error_reason(action, error_code(err), error_message(err))
-        ) from err

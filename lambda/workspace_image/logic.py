@@ -37,6 +37,8 @@ class ImageSpec:
     timeout_seconds: float = contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS
     # Set when a WaitCondition waits instead of the custom resource.
     wait_handle: str | None = None
+    # Accounts the image is shared with once it is AVAILABLE.
+    share_with: tuple[str, ...] = ()
 
 
 def read_spec(props: Mapping[str, Any]) -> ImageSpec:
@@ -66,7 +68,17 @@ def read_spec(props: Mapping[str, Any]) -> ImageSpec:
         poll_interval_minutes=poll,
         timeout_seconds=timeout,
         wait_handle=props.get(contract.PROP_WAIT_HANDLE) or None,
+        share_with=read_accounts(props.get(contract.PROP_SHARE_WITH)),
     )
+
+
+def read_accounts(raw: Any) -> tuple[str, ...]:
+    """Turn the ``ShareWithAccounts`` property (a list of strings) into a tuple."""
+    if raw in (None, ""):
+        return ()
+    if not isinstance(raw, list):
+        raise InvalidProperties(f"{contract.PROP_SHARE_WITH} must be a list of account ids")
+    return tuple(str(account) for account in raw)
 
 
 def read_tags(raw: Any) -> dict[str, str]:
@@ -93,6 +105,7 @@ def validate_spec(spec: ImageSpec) -> ImageSpec:
             spec.timeout_seconds, spec.poll_interval_minutes * 60, contract.PROP_TIMEOUT_SECONDS
         ),
         *contract.tags_errors(spec.tags, contract.PROP_TAGS),
+        *contract.account_ids_errors(list(spec.share_with), contract.PROP_SHARE_WITH),
         _wait_error(spec),
     ]
     found = [error for error in errors if error]
@@ -120,24 +133,29 @@ def parse_properties(props: Mapping[str, Any]) -> ImageSpec:
 
 
 class Change(enum.Enum):
-    """What an Update has to do to the image."""
+    """What an Update has to do to the resource."""
 
     NONE = "none"
-    TAGS = "tags"
+    IN_PLACE = "in-place"
     REPLACE = "replace"
 
 
 def classify_update(old: ImageSpec, new: ImageSpec) -> Change:
-    """An image cannot be edited: only its tags change in place."""
+    """An image cannot be edited: only its tags and its sharing change in place."""
     if (old.workspace_id, old.name, old.description) != (
         new.workspace_id,
         new.name,
         new.description,
     ):
         return Change.REPLACE
-    if dict(old.tags) != dict(new.tags):
-        return Change.TAGS
+    if dict(old.tags) != dict(new.tags) or set(old.share_with) != set(new.share_with):
+        return Change.IN_PLACE
     return Change.NONE
+
+
+def share_diff(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Return the accounts to share with and those to stop sharing with."""
+    return sorted(set(new) - set(old)), sorted(set(old) - set(new))
 
 
 def needs_watch(old: ImageSpec | None, new: ImageSpec, change: Change) -> bool:
@@ -163,9 +181,11 @@ def owner_tags(stack_id: str, logical_id: str) -> dict[str, str]:
     return {contract.OWNER_STACK_TAG: stack_id, contract.OWNER_LOGICAL_ID_TAG: logical_id}
 
 
-def creation_tags(spec: ImageSpec, stack_id: str, logical_id: str) -> list[dict[str, str]]:
-    """The ``Tags`` argument of CreateWorkspaceImage: the user's and the owner's."""
-    tags = {**spec.tags, **owner_tags(stack_id, logical_id)}
+def creation_tags(
+    user_tags: Mapping[str, str], stack_id: str, logical_id: str
+) -> list[dict[str, str]]:
+    """The ``Tags`` argument of a Create call: the user's and the owner's."""
+    tags = {**user_tags, **owner_tags(stack_id, logical_id)}
     return [{"Key": key, "Value": tags[key]} for key in sorted(tags)]
 
 
@@ -351,6 +371,7 @@ POLL_PROPERTY_KEYS = (
     contract.PROP_NAME,
     contract.PROP_POLL_INTERVAL_MINUTES,
     contract.PROP_TIMEOUT_SECONDS,
+    contract.PROP_SHARE_WITH,
 )
 MAX_TARGET_INPUT_LENGTH = 8192
 
@@ -397,3 +418,104 @@ def wait_signal(decision: PollDecision, image_id: str) -> dict[str, str]:
         "UniqueId": contract.SIGNAL_UNIQUE_ID,
         "Data": image_id,
     }
+
+
+# --- Custom::WorkspaceBundle ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BundleSpec:
+    """What the template asks of a bundle, with CloudFormation's strings parsed."""
+
+    name: str
+    description: str
+    image_id: str
+    compute_type: str
+    user_storage_gib: float
+    root_storage_gib: float
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def parse_bundle_properties(props: Mapping[str, Any]) -> BundleSpec:
+    """Read and validate bundle properties; raise InvalidProperties on any break."""
+    spec = read_bundle_spec(props)
+    errors = [
+        contract.bundle_name_error(spec.name, contract.PROP_BUNDLE_NAME),
+        contract.bundle_description_error(spec.description, contract.PROP_BUNDLE_DESCRIPTION),
+        None
+        if contract.is_image_id(spec.image_id)
+        else f'"{contract.PROP_IMAGE_ID}" {spec.image_id!r} is not an image id (wsi-...)',
+        contract.compute_type_error(spec.compute_type, contract.PROP_COMPUTE_TYPE),
+        contract.storage_error(
+            spec.root_storage_gib,
+            spec.user_storage_gib,
+            contract.PROP_ROOT_STORAGE_GIB,
+            contract.PROP_USER_STORAGE_GIB,
+        ),
+        *contract.tags_errors(spec.tags, contract.PROP_TAGS),
+    ]
+    found = [error for error in errors if error]
+    if found:
+        raise InvalidProperties("; ".join(found))
+    return spec
+
+
+def read_bundle_spec(props: Mapping[str, Any]) -> BundleSpec:
+    """Parse bundle properties without judging them (old properties included)."""
+    keys = (
+        contract.PROP_BUNDLE_NAME,
+        contract.PROP_BUNDLE_DESCRIPTION,
+        contract.PROP_IMAGE_ID,
+        contract.PROP_COMPUTE_TYPE,
+    )
+    missing = [key for key in keys if not isinstance(props.get(key), str)]
+    if missing:
+        raise InvalidProperties(f"missing required properties: {', '.join(missing)}")
+    try:
+        user = float(props.get(contract.PROP_USER_STORAGE_GIB, ""))
+        root = float(props.get(contract.PROP_ROOT_STORAGE_GIB, ""))
+    except (TypeError, ValueError) as err:
+        raise InvalidProperties(
+            f"{contract.PROP_USER_STORAGE_GIB} and {contract.PROP_ROOT_STORAGE_GIB} "
+            f"must be numbers: {err}"
+        ) from err
+    return BundleSpec(
+        name=props[contract.PROP_BUNDLE_NAME],
+        description=props[contract.PROP_BUNDLE_DESCRIPTION],
+        image_id=props[contract.PROP_IMAGE_ID],
+        compute_type=props[contract.PROP_COMPUTE_TYPE],
+        user_storage_gib=user,
+        root_storage_gib=root,
+        tags=read_tags(props.get(contract.PROP_TAGS)),
+    )
+
+
+def classify_bundle_update(old: BundleSpec, new: BundleSpec) -> Change:
+    """UpdateWorkspaceBundle changes only the image; tags change in place too."""
+    fixed = ("name", "description", "compute_type", "user_storage_gib", "root_storage_gib")
+    if any(getattr(old, key) != getattr(new, key) for key in fixed):
+        return Change.REPLACE
+    if old.image_id != new.image_id or dict(old.tags) != dict(new.tags):
+        return Change.IN_PLACE
+    return Change.NONE
+
+
+def bundle_data(bundle: Mapping[str, Any]) -> dict[str, str]:
+    """Data for CloudFormation (Fn::GetAtt) of a bundle."""
+    data = {
+        contract.ATTR_BUNDLE_ID: bundle.get("BundleId"),
+        contract.ATTR_NAME: bundle.get("Name"),
+        contract.PROP_IMAGE_ID: bundle.get("ImageId"),
+    }
+    return {key: str(value) for key, value in data.items() if value}
+
+
+BUNDLE_DELETE_REMEDIES = {
+    "ResourceAssociatedException": "terminate or migrate the WorkSpaces that use it, then retry",
+}
+
+
+def bundle_delete_refused_reason(bundle_id: str, code: str, message: str) -> str:
+    """DeleteWorkspaceBundle refused: say why and what to do."""
+    remedy = BUNDLE_DELETE_REMEDIES.get(code, "fix the cause, then retry")
+    return fit_reason(f"bundle {bundle_id} was not deleted: {code}: {message}; {remedy}")

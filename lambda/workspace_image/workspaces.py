@@ -86,3 +86,69 @@ class WorkSpacesImages:
 
     def delete(self, image_id: str) -> None:
         self.client.delete_workspace_image(ImageId=image_id)
+
+    def share(self, image_id: str, account_id: str, *, allow: bool) -> None:
+        self.client.update_workspace_image_permission(
+            ImageId=image_id, AllowCopyImage=allow, SharedAccountId=account_id
+        )
+
+
+class WorkSpacesBundles:
+    """CreateWorkspaceBundle and friends, one call per method."""
+
+    def __init__(self, images: WorkSpacesImages) -> None:
+        # One client for both: the same service and retry configuration.
+        self._images = images
+
+    @property
+    def client(self) -> Any:
+        return self._images.client
+
+    def create(
+        self,
+        *,
+        name: str,
+        description: str,
+        image_id: str,
+        compute_type: str,
+        user_storage_gib: int,
+        root_storage_gib: int,
+        tags: list[dict[str, str]],
+    ) -> str:
+        response = self.client.create_workspace_bundle(
+            BundleName=name,
+            BundleDescription=description,
+            ImageId=image_id,
+            ComputeType={"Name": compute_type},
+            UserStorage={"Capacity": str(user_storage_gib)},
+            RootStorage={"Capacity": str(root_storage_gib)},
+            Tags=tags,
+        )
+        return str(response["WorkspaceBundle"]["BundleId"])
+
+    def describe(self, bundle_id: str) -> dict[str, Any] | None:
+        try:
+            found = self.client.describe_workspace_bundles(BundleIds=[bundle_id]).get("Bundles", [])
+        except ClientError as err:
+            if error_code(err) in NOT_FOUND_CODES:
+                return None
+            raise
+        return next((bundle for bundle in found if bundle.get("BundleId") == bundle_id), None)
+
+    def find_by_name(self, name: str) -> dict[str, Any] | None:
+        """The account's own bundles have no name filter: page through them."""
+        kwargs: dict[str, Any] = {}
+        while True:
+            page = self.client.describe_workspace_bundles(**kwargs)
+            for bundle in page.get("Bundles", []):
+                if bundle.get("Name") == name:
+                    return dict(bundle)
+            if not page.get("NextToken"):
+                return None
+            kwargs["NextToken"] = page["NextToken"]
+
+    def update_image(self, bundle_id: str, image_id: str) -> None:
+        self.client.update_workspace_bundle(BundleId=bundle_id, ImageId=image_id)
+
+    def delete(self, bundle_id: str) -> None:
+        self.client.delete_workspace_bundle(BundleId=bundle_id)

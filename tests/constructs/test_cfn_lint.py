@@ -10,7 +10,7 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 
-from cdk_workspace_image import WorkspaceImage
+from cdk_workspace_image import WorkspaceBundle, WorkspaceImage
 
 # W3005 (DependsOn already enforced by a GetAtt) comes from CDK's function role.
 ALLOWED = {"W3005"}
@@ -37,13 +37,23 @@ def test_a_stack_of_several_images_is_clean(tmp_path: Path, timeout: cdk.Duratio
     app = cdk.App(outdir=str(tmp_path))
     stack = cdk.Stack(app, "Lint")
     for n in range(3):
-        WorkspaceImage(
+        image = WorkspaceImage(
             stack,
             f"Image{n}",
             workspace_id=f"ws-abcdef12{n}",
             image_name=f"image-{n}",
             tags={"team": "euc"},
+            share_with_accounts=["111122223333"],
             timeout=timeout,
+        )
+        WorkspaceBundle(
+            stack,
+            f"Bundle{n}",
+            image=image,
+            bundle_name=f"bundle-{n}",
+            compute_type="STANDARD",
+            user_storage_gib=50,
+            root_storage_gib=80,
         )
     app.synth()
 

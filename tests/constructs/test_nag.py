@@ -23,13 +23,24 @@ NAG_DIRS = {2: ROOT / ".venv" / "cdk-nag-2", 3: ROOT / ".venv" / "cdk-nag-3"}
 STACK = """
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
-from cdk_workspace_image import WorkspaceImage
+from cdk_workspace_image import WorkspaceBundle, WorkspaceImage
 
 app = cdk.App()
 stack = cdk.Stack(app, "NagStack")
-WorkspaceImage(stack, "Golden", workspace_id="ws-abcdef123", image_name="golden")
+golden = WorkspaceImage(
+    stack, "Golden", workspace_id="ws-abcdef123", image_name="golden",
+    share_with_accounts=["111122223333"],
+)
 WorkspaceImage(
     stack, "Long", workspace_id="ws-abcdef124", image_name="long", timeout=cdk.Duration.hours(8)
+)
+WorkspaceBundle(
+    stack, "Bundle", image=golden, bundle_name="golden-standard", compute_type="STANDARD",
+    user_storage_gib=50, root_storage_gib=80,
+)
+WorkspaceBundle(
+    stack, "Imported", image=WorkspaceImage.from_image_id(stack, "Shared", "wsi-abcdef123"),
+    bundle_name="shared-power", compute_type="POWER", user_storage_gib=100, root_storage_gib=175,
 )
 """
 

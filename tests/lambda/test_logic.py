@@ -66,7 +66,8 @@ def test_missing_tags_mean_no_tags() -> None:
     [
         ({}, logic.Change.NONE),
         ({"PollIntervalMinutes": "5"}, logic.Change.NONE),
-        ({"Tags": [{"Key": "team", "Value": "vdi"}]}, logic.Change.TAGS),
+        ({"Tags": [{"Key": "team", "Value": "vdi"}]}, logic.Change.IN_PLACE),
+        ({"ShareWithAccounts": ["111122223333"]}, logic.Change.IN_PLACE),
         ({"Name": "golden-v2"}, logic.Change.REPLACE),
         ({"WorkspaceId": "ws-other0001"}, logic.Change.REPLACE),
         ({"Description": "new words"}, logic.Change.REPLACE),
@@ -85,7 +86,7 @@ def test_tag_diff_sets_new_and_changed_and_removes_dropped_keys() -> None:
 
 
 def test_creation_tags_add_the_owner_tags_sorted() -> None:
-    tags = logic.creation_tags(spec(), STACK_ID, "GoldenBA401183")
+    tags = logic.creation_tags(spec().tags, STACK_ID, "GoldenBA401183")
     assert tags == [
         {"Key": contract.OWNER_LOGICAL_ID_TAG, "Value": "GoldenBA401183"},
         {"Key": contract.OWNER_STACK_TAG, "Value": STACK_ID},

@@ -62,16 +62,25 @@ class SynthesizedStack:
         ]
 
     def properties(
-        self, logical_id: str, function_arn: str, refs: dict[str, str] | None = None
+        self,
+        logical_id: str,
+        function_arn: str,
+        refs: dict[str, str] | None = None,
+        attributes: dict[str, dict[str, str]] | None = None,
     ) -> dict[str, Any]:
         """The resource's properties as CloudFormation would resolve and send them.
 
         ``refs`` gives the value of ``Ref`` for the resources that are referenced
-        (a WaitConditionHandle's Ref is its pre-signed URL).
+        (a WaitConditionHandle's Ref is its pre-signed URL); ``attributes`` the
+        Data that other custom resources answered with (``Fn::GetAtt``). Any
+        other ``Fn::GetAtt`` is the provider function's Arn.
         """
 
         def resolve(value: Any) -> Any:
             if isinstance(value, dict) and set(value) == {"Fn::GetAtt"}:
+                target, attribute = value["Fn::GetAtt"]
+                if target in (attributes or {}):
+                    return (attributes or {})[target][attribute]
                 return function_arn
             if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in (refs or {}):
                 return (refs or {})[value["Ref"]]

@@ -34,7 +34,13 @@ class Rehearsal:
 
     def properties(self, **overrides: Any) -> dict[str, Any]:
         """The image's properties from the template, with some changed."""
-        props = self.stack.properties(self.logical_id, self.cfn.function.arn, self.refs)
+        return self.properties_of(self.logical_id, **overrides)
+
+    def properties_of(
+        self, logical_id: str, attributes: dict[str, dict[str, str]] | None = None, **overrides: Any
+    ) -> dict[str, Any]:
+        """A resource's properties from the template, resolved, with some changed."""
+        props = self.stack.properties(logical_id, self.cfn.function.arn, self.refs, attributes)
         props.pop("ServiceToken")
         props.update(overrides)
         return props

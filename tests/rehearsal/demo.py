@@ -1,5 +1,5 @@
 """`make demo`: synthesize the example app with the CDK CLI, then rehearse
-`cdk deploy` and `cdk destroy` against the embedded AWS.
+`cdk deploy` and `cdk destroy` of its image and bundle against the embedded AWS.
 
 The source WorkSpace is prepared in the embedded AWS first, because its id
 goes into the template (`-c workspace_id=...`), exactly as for a real deploy.
@@ -9,7 +9,6 @@ here, a minute of injected clock each) invoke the function bundled in cdk.out.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -21,6 +20,8 @@ from tests.rehearsal.embedded_aws import EmbeddedAws
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = "WorkspaceImageExample"
+IMAGE = "Custom::WorkspaceImage"
+BUNDLE = "Custom::WorkspaceBundle"
 POLLS_WHILE_PENDING = 3
 
 
@@ -72,36 +73,65 @@ def main() -> int:
         function = aws.deploy_function(stack.template, cdk_out, STACK)
         say(f"Provider function {function.name} runs {function.asset_dir.relative_to(ROOT)}")
         cfn = CloudFormation(aws, function, stack_name=STACK)
-        (logical_id,) = stack.image_resources()
-        props = stack.properties(logical_id, function.arn)
-        props.pop("ServiceToken")
+        (image_lid,) = stack.image_resources()
+        (bundle_lid,) = stack.logical_ids(BUNDLE)
+        image_props = _props(stack, image_lid, function.arn)
 
         say()
         say(f"{STACK}: deploying... (rehearsal of cdk deploy)")
-        say(f"  CREATE_IN_PROGRESS  Custom::WorkspaceImage  {logical_id}")
-        created = cfn.request("Create", logical_id, props, before_poll=progress(aws, cfn))
-        if created.status != "SUCCESS":
-            say(f"  CREATE_FAILED  {created.reason}")
+        say(f"  CREATE_IN_PROGRESS  {IMAGE}  {image_lid}")
+        image = cfn.request("Create", image_lid, image_props, before_poll=progress(aws, cfn))
+        if not _complete("CREATE", IMAGE, image_lid, image.status, image.reason):
             return 1
-        say(f"  CREATE_COMPLETE     Custom::WorkspaceImage  {logical_id}")
+        # The bundle refers to the image's id, so CloudFormation creates it next.
+        bundle_props = _props(stack, bundle_lid, function.arn, {image_lid: image.data})
+        say(f"  CREATE_IN_PROGRESS  {BUNDLE}  {bundle_lid}")
+        bundle = cfn.request("Create", bundle_lid, bundle_props, resource_type=BUNDLE)
+        if not _complete("CREATE", BUNDLE, bundle_lid, bundle.status, bundle.reason):
+            return 1
         say()
         say(f" ✅  {STACK}")
         say()
         say("Outputs:")
-        say(f"{STACK}.ImageId = {created.data['ImageId']}")
-        say(f"Data returned to CloudFormation: {json.dumps(created.data)}")
+        say(f"{STACK}.BundleId = {bundle.data['BundleId']}")
+        say(f"{STACK}.ImageId = {image.data['ImageId']}")
 
         say()
-        say(f"{STACK}: destroying... (rehearsal of cdk destroy)")
-        deleted = cfn.request("Delete", logical_id, props, physical_id=created.physical_id)
-        if deleted.status != "SUCCESS" or aws.images() or aws.poll_rules():
-            say(f"  DELETE_FAILED  {deleted.reason}")
+        say(f"{STACK}: destroying... (rehearsal of cdk destroy: the bundle first)")
+        deleted = cfn.request(
+            "Delete", bundle_lid, bundle_props, physical_id=bundle.physical_id, resource_type=BUNDLE
+        )
+        if not _complete("DELETE", BUNDLE, bundle_lid, deleted.status, deleted.reason):
             return 1
-        say(f"  DELETE_COMPLETE     Custom::WorkspaceImage  {logical_id} (image deleted)")
-        say(f" ✅  {STACK}: destroyed; no image and no poll schedule left")
+        deleted = cfn.request("Delete", image_lid, image_props, physical_id=image.physical_id)
+        if not _complete("DELETE", IMAGE, image_lid, deleted.status, deleted.reason):
+            return 1
+        if aws.images() or aws.poll_rules():
+            say("  something was left behind")
+            return 1
+        say(f" ✅  {STACK}: destroyed; no bundle, image or poll schedule left")
         return 0
     finally:
         aws.stop()
+
+
+def _props(
+    stack: SynthesizedStack,
+    logical_id: str,
+    function_arn: str,
+    attributes: dict[str, dict[str, str]] | None = None,
+) -> dict[str, object]:
+    props = stack.properties(logical_id, function_arn, attributes=attributes)
+    props.pop("ServiceToken")
+    return props
+
+
+def _complete(action: str, resource_type: str, logical_id: str, status: str, reason: str) -> bool:
+    if status != "SUCCESS":
+        say(f"  {action}_FAILED       {resource_type}  {logical_id}  {reason}")
+        return False
+    say(f"  {action}_COMPLETE     {resource_type}  {logical_id}")
+    return True
 
 
 if __name__ == "__main__":

@@ -68,6 +68,7 @@ class EmbeddedAws:
         ).read()
         fake_workspaces.faults.reset()
         fake_workspaces.images_in_use.clear()
+        fake_workspaces.bundles_in_use.clear()
 
     @property
     def env(self) -> dict[str, str]:

@@ -48,6 +48,26 @@ def every_path(rehearsal: Rehearsal) -> set[str]:
         old_properties=retagged,
         before_poll=available_at_next_poll,
     )
+    # The bundle of the new image, swapped to the first image, then deleted.
+    (bundle_id,) = rehearsal.stack.logical_ids("Custom::WorkspaceBundle")
+    bundle_props = rehearsal.properties_of(bundle_id, attributes={logical_id: replaced.data})
+    bundle = cfn.request("Create", bundle_id, bundle_props, resource_type="Custom::WorkspaceBundle")
+    swapped = {**bundle_props, "ImageId": created.physical_id}
+    cfn.request(
+        "Update",
+        bundle_id,
+        swapped,
+        physical_id=bundle.physical_id,
+        old_properties=bundle_props,
+        resource_type="Custom::WorkspaceBundle",
+    )
+    cfn.request(
+        "Delete",
+        bundle_id,
+        swapped,
+        physical_id=bundle.physical_id,
+        resource_type="Custom::WorkspaceBundle",
+    )
     cfn.request("Delete", logical_id, retagged, physical_id=created.physical_id)
     # A Delete that never learned the image id finds it by name and owner tags.
     cfn.request("Delete", logical_id, renamed, physical_id="not-an-image")
@@ -58,7 +78,7 @@ def every_path(rehearsal: Rehearsal) -> set[str]:
 def test_the_role_grants_exactly_what_the_handler_calls(rehearsal: Rehearsal) -> None:
     called = every_path(rehearsal)
 
-    assert "workspaces:CreateWorkspaceImage" in called
+    assert {"workspaces:CreateWorkspaceImage", "workspaces:UpdateWorkspaceBundle"} <= called
     assert granted_actions(rehearsal.stack.template) - RUNTIME_ACTIONS == called
 
 

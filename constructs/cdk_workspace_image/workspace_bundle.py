@@ -1,0 +1,139 @@
+"""WorkspaceBundle: a WorkSpaces bundle of an image, as a CloudFormation resource."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import jsii
+from aws_cdk import CustomResource, Duration, ITaggable, RemovalPolicy, TagManager, TagType, Token
+from constructs import Construct
+
+from cdk_workspace_image._tagging import render_tags
+from cdk_workspace_image._validation import concrete, concrete_items
+from cdk_workspace_image.provider import WorkspaceImageProvider
+from cdk_workspace_image.runtime import contract
+from cdk_workspace_image.workspace_image import IWorkspaceImage
+
+# CreateWorkspaceBundle answers at once: there is nothing to wait for.
+BUNDLE_SERVICE_TIMEOUT = Duration.minutes(15)
+
+
+@jsii.implements(ITaggable)
+class WorkspaceBundle(Construct):
+    """A custom WorkSpaces bundle of an image, ready for ``aws_workspaces.CfnWorkspace``.
+
+    A change of ``image`` updates the bundle in place (UpdateWorkspaceBundle);
+    a change of anything else makes a new bundle, which needs a new name.
+    Because the bundle refers to the image's id, CloudFormation creates it after
+    the image is AVAILABLE and deletes it before the image.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        image: IWorkspaceImage,
+        bundle_name: str,
+        compute_type: str,
+        user_storage_gib: int,
+        root_storage_gib: int,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        removal_policy: RemovalPolicy | None = None,
+    ) -> None:
+        """Declare a bundle.
+
+        :param image: The image the bundle launches WorkSpaces from.
+            A ``WorkspaceImage``, or ``WorkspaceImage.from_image_id(...)``.
+        :param bundle_name: The bundle's name, unique in the Region.
+            1-64 letters, digits, ``_ . / ( ) -``.
+        :param compute_type: The compute type, e.g. ``"STANDARD"`` or ``"POWER"``.
+            One of the names of botocore's ``Compute`` shape.
+        :param user_storage_gib: The user volume, in GiB.
+            10, 50 or 100 with an 80 GiB root; 100-2000 with a larger root.
+        :param root_storage_gib: The root volume, in GiB.
+            80, or 175-2000.
+        :param description: The bundle's description.
+            1-255 letters, digits, spaces, ``_ . / ( ) -``.
+            Default: derived from ``bundle_name``.
+        :param tags: Tags for the bundle, on top of those from ``Tags.of(...)``.
+            Default: no tags.
+        :param removal_policy: What happens to the bundle when it leaves the stack.
+            Default: ``RemovalPolicy.RETAIN``, like the image.
+        """
+        description = description if description is not None else f"Bundle {bundle_name}"
+        tags = dict(tags or {})
+        _validate(
+            bundle_name=bundle_name,
+            description=description,
+            compute_type=compute_type,
+            user_storage_gib=user_storage_gib,
+            root_storage_gib=root_storage_gib,
+            tags=tags,
+        )
+        super().__init__(scope, construct_id)
+        self._tags = TagManager(TagType.KEY_VALUE, contract.BUNDLE_RESOURCE_TYPE, tags)
+        provider = WorkspaceImageProvider.of(self)
+        provider.allow_bundles()
+        self._resource = CustomResource(
+            self,
+            "Resource",
+            service_token=provider.service_token,
+            resource_type=contract.BUNDLE_RESOURCE_TYPE,
+            properties={
+                contract.PROP_BUNDLE_NAME: bundle_name,
+                contract.PROP_BUNDLE_DESCRIPTION: description,
+                contract.PROP_IMAGE_ID: image.image_id,
+                contract.PROP_COMPUTE_TYPE: compute_type,
+                contract.PROP_USER_STORAGE_GIB: user_storage_gib,
+                contract.PROP_ROOT_STORAGE_GIB: root_storage_gib,
+            },
+            removal_policy=removal_policy or RemovalPolicy.RETAIN,
+            service_timeout=BUNDLE_SERVICE_TIMEOUT,
+        )
+        self._resource.node.add_dependency(provider.self_policy)
+        render_tags(self._tags, self._resource)
+
+    @property
+    def bundle_id(self) -> str:
+        """The bundle's id, ``wsb-...``: ``CfnWorkspace(bundle_id=...)`` takes it."""
+        return self._resource.get_att_string(contract.ATTR_BUNDLE_ID)
+
+    @property
+    def tags(self) -> TagManager:
+        """The bundle's tags, as ``Tags.of(...)`` sees them."""
+        return self._tags
+
+    @property
+    def resource(self) -> CustomResource:
+        """The underlying Custom::WorkspaceBundle resource."""
+        return self._resource
+
+
+def _validate(
+    *,
+    bundle_name: str,
+    description: str,
+    compute_type: str,
+    user_storage_gib: int,
+    root_storage_gib: int,
+    tags: Mapping[str, str],
+) -> None:
+    """Check concrete values at synth time; tokens are checked by the handler."""
+    storage = (user_storage_gib, root_storage_gib)
+    errors = [
+        concrete(bundle_name, contract.bundle_name_error, "bundle_name"),
+        concrete(description, contract.bundle_description_error, "description"),
+        concrete(compute_type, contract.compute_type_error, "compute_type"),
+        None
+        if any(Token.is_unresolved(size) for size in storage)
+        else contract.storage_error(
+            root_storage_gib, user_storage_gib, "root_storage_gib", "user_storage_gib"
+        ),
+    ]
+    found = [error for error in errors if error] + contract.tags_errors(
+        concrete_items(tags), "tags"
+    )
+    if found:
+        raise ValueError("; ".join(found))

@@ -1,0 +1,42 @@
+"""What every resource handler shares: failing a request, logging a decision,
+and turning a refused AWS call into the service's words."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import logic
+from botocore.exceptions import ClientError
+from workspaces import error_code, error_message
+
+logger = logging.getLogger("index")
+
+T = TypeVar("T")
+
+
+class ResourceFailed(Exception):
+    """Fails the request; the message is CloudFormation's reason."""
+
+
+def log_decision(event: dict[str, Any], decision: str, **fields: Any) -> None:
+    """One structured line per decision. Never the event: it holds the ResponseURL."""
+    record = {
+        "decision": decision,
+        "request": event.get("RequestType"),
+        "logical_id": event.get("LogicalResourceId"),
+        **fields,
+    }
+    logger.info(json.dumps(record, default=str))
+
+
+def call(action: str, run: Callable[[], T]) -> T:
+    """Run one AWS call; a refusal fails the request with the service's words."""
+    try:
+        return run()
+    except ClientError as err:
+        raise ResourceFailed(
+            logic.service_error_reason(action, error_code(err), error_message(err))
+        ) from err
