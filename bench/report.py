@@ -392,8 +392,8 @@ def render(results: Results) -> str:
     checks = []
     if skipped:
         checks.append(
-            f"{skipped} cached-synth runs were not counted: the handler's source changed "
-            "between their two synths (a new asset hash)."
+            f"Cached synths not counted: {skipped}. The handler's source changed between "
+            "their two synths (a new asset hash)."
         )
     if not calls_agree:
         checks.append("The moto fake's own WorkSpaces call count disagrees with the request log.")
