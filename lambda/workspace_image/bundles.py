@@ -12,7 +12,7 @@ from typing import Any
 import contract
 import logic
 from botocore.exceptions import ClientError
-from common import ResourceFailed, call, log_decision
+from common import ResourceFailed, call, log_decision, update_tags
 from workspaces import (
     NOT_FOUND_CODES,
     WorkSpacesBundles,
@@ -53,11 +53,7 @@ class BundleResource:
             call(
                 "UpdateWorkspaceBundle", lambda: self._bundles.update_image(bundle_id, new.image_id)
             )
-        to_set, to_remove = logic.tag_diff(old.tags, new.tags)
-        if to_set:
-            call("CreateTags", lambda: self._images.set_tags(bundle_id, to_set))
-        if to_remove:
-            call("DeleteTags", lambda: self._images.remove_tags(bundle_id, to_remove))
+        update_tags(self._images, bundle_id, old.tags, new.tags)
         self._answer(bundle_id, data)
         return bundle_id
 

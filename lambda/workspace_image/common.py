@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import logic
 from botocore.exceptions import ClientError
-from workspaces import error_code, error_message
+from workspaces import WorkSpacesImages, error_code, error_message
 
 logger = logging.getLogger("index")
 
@@ -30,6 +30,17 @@ def log_decision(event: dict[str, Any], decision: str, **fields: Any) -> None:
         **fields,
     }
     logger.info(json.dumps(record, default=str))
+
+
+def update_tags(
+    api: WorkSpacesImages, resource_id: str, old: Mapping[str, str], new: Mapping[str, str]
+) -> None:
+    """Bring an image's or bundle's tags from ``old`` to ``new`` in place."""
+    to_set, to_remove = logic.tag_diff(old, new)
+    if to_set:
+        call("CreateTags", lambda: api.set_tags(resource_id, to_set))
+    if to_remove:
+        call("DeleteTags", lambda: api.remove_tags(resource_id, to_remove))
 
 
 def call(action: str, run: Callable[[], T]) -> T:

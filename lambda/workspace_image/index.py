@@ -21,7 +21,7 @@ import contract
 import logic
 from botocore.exceptions import ClientError
 from bundles import BundleResource
-from common import ResourceFailed, call, log_decision
+from common import ResourceFailed, call, log_decision, update_tags
 from polling_helper import ImageResourceHelper, send_response
 from workspaces import (
     NOT_FOUND_CODES,
@@ -83,11 +83,7 @@ def update(event: dict[str, Any], context: Any) -> str:
             _start_watch(event, new, new_id, context)
         return new_id
     if change is logic.Change.IN_PLACE:
-        to_set, to_remove = logic.tag_diff(old.tags, new.tags)
-        if to_set:
-            call("CreateTags", lambda: images.set_tags(image_id, to_set))
-        if to_remove:
-            call("DeleteTags", lambda: images.remove_tags(image_id, to_remove))
+        update_tags(images, image_id, old.tags, new.tags)
         to_share, to_unshare = logic.share_diff(old.share_with, new.share_with)
         _share(event, image_id, to_share, allow=True)
         _share(event, image_id, to_unshare, allow=False)
