@@ -328,33 +328,36 @@ def _spec(props: dict[str, Any]) -> logic.ImageSpec:
 def _start_image(
     event: dict[str, Any], spec: logic.ImageSpec, replacing: logic.ImageSpec | None = None
 ) -> str:
-    """Adopt the image a repeated request already made, or CreateWorkspaceImage.
+    """CreateWorkspaceImage, or adopt the image a repeated request already made.
 
-    The look-up comes first: CreateWorkspaceImage has no client token, and
-    while an image is made its source WorkSpace is unavailable, so a second
-    Create would fail rather than report the name as taken.
+    CreateWorkspaceImage has no client token. When it refuses in a way that a
+    repeated request explains (the name is taken; the source WorkSpace is busy
+    being imaged; a rollback's source is no longer granted), the image of that
+    name is looked up and adopted if this resource made it. Creating first
+    keeps the look-up, which pages through every image, off the common path
+    (bench/RESULTS.md).
     """
     stack_id, logical_id = event["StackId"], event["LogicalResourceId"]
     started_at = time.time()
-    existing = call("DescribeWorkspaceImages", lambda: images.find_owned_by_name(spec.name))
-    if existing is not None:
-        image_id = _adopt(event, spec, replacing, existing)
-    else:
-        try:
-            image_id = images.create(
-                workspace_id=spec.workspace_id,
-                name=spec.name,
-                description=spec.description,
-                tags=logic.creation_tags(spec.tags, stack_id, logical_id),
-            )
-        except ClientError as err:
-            log_decision(event, "create:refused", error=error_code(err))
-            raise ResourceFailed(
-                logic.service_error_reason(
-                    "CreateWorkspaceImage", error_code(err), error_message(err)
-                )
-            ) from err
+    try:
+        image_id = images.create(
+            workspace_id=spec.workspace_id,
+            name=spec.name,
+            description=spec.description,
+            tags=logic.creation_tags(spec.tags, stack_id, logical_id),
+        )
         log_decision(event, "create:started", image_id=image_id, name=spec.name)
+    except ClientError as err:
+        refusal = logic.service_error_reason(
+            "CreateWorkspaceImage", error_code(err), error_message(err)
+        )
+        log_decision(event, "create:refused", error=error_code(err))
+        if error_code(err) not in logic.ADOPTABLE_CREATE_ERRORS:
+            raise ResourceFailed(refusal) from err
+        existing = call("DescribeWorkspaceImages", lambda: images.find_owned_by_name(spec.name))
+        if existing is None:
+            raise ResourceFailed(refusal) from err
+        image_id = _adopt(event, spec, replacing, existing)
     helper.Data[contract.ATTR_IMAGE_ID] = image_id
     helper.Data[STARTED_AT] = started_at
     return image_id

@@ -169,6 +169,12 @@ def needs_watch(old: ImageSpec | None, new: ImageSpec, change: Change) -> bool:
     return old is None or change is Change.REPLACE or old.wait_handle != new.wait_handle
 
 
+# CreateWorkspaceImage refusals that a repeated request (or a rollback) explains.
+ADOPTABLE_CREATE_ERRORS = frozenset(
+    {"ResourceAlreadyExistsException", "InvalidResourceStateException", "AccessDeniedException"}
+)
+
+
 def tag_diff(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
     """Return the tags to set (new or changed) and the keys to remove."""
     to_set = {key: value for key, value in new.items() if old.get(key) != value}

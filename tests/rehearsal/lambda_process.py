@@ -57,6 +57,8 @@ class LambdaFunction:
             "AWS_LAMBDA_FUNCTION_NAME": self.name,
             "REHEARSAL_CLOCK_OFFSET_SECONDS": str(clock_offset),
             "REHEARSAL_API_LOG": str(api_log),
+            # No __pycache__ in the staged asset: its hash would not see it.
+            "PYTHONDONTWRITEBYTECODE": "1",
             **self.environment,
             **aws_env,
         }

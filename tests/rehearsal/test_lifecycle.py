@@ -169,10 +169,10 @@ def test_a_repeated_create_adopts_its_own_image_instead_of_making_another(
     fake_workspaces.set_image_state(image_id, "AVAILABLE")
     rehearsal.cfn.fire()
 
-    # THEN the second delivery adopted the image instead of calling Create
-    # (which would fail: the source WorkSpace is busy while it is imaged)
+    # THEN the second delivery, refused because the source WorkSpace is busy
+    # being imaged, adopted the image instead of failing or making another
     assert list(rehearsal.aws.images()) == [image_id]
-    assert fake_workspaces.faults.calls["CreateWorkspaceImage"] == 1
+    assert fake_workspaces.faults.calls["CreateWorkspaceImage"] == 2
     response = rehearsal.cfn.response(request_id)
     assert response.status == "SUCCESS"
     assert response.physical_id == image_id
@@ -406,10 +406,12 @@ def test_a_replacement_that_breaks_removes_the_new_image_and_the_rollback_keeps_
     assert "Boom: it broke" in failed.reason
     assert list(rehearsal.aws.images()) == [created.physical_id]
 
-    # CloudFormation's rollback sends the old properties back. The role may
-    # no longer allow imaging the old source: the old image must be adopted
-    # without calling CreateWorkspaceImage.
-    creates = fake_workspaces.faults.calls["CreateWorkspaceImage"]
+    # CloudFormation's rollback sends the old properties back. The role no
+    # longer allows imaging the old source (IAM answers before the name check):
+    # the old image must be adopted all the same.
+    fake_workspaces.faults.inject(
+        "CreateWorkspaceImage", "AccessDeniedException", "not authorized on the old source"
+    )
     rollback = rehearsal.cfn.request(
         "Update",
         rehearsal.logical_id,
@@ -419,7 +421,6 @@ def test_a_replacement_that_breaks_removes_the_new_image_and_the_rollback_keeps_
     )
     assert rollback.status == "SUCCESS"
     assert rollback.physical_id == created.physical_id
-    assert fake_workspaces.faults.calls["CreateWorkspaceImage"] == creates
     assert list(rehearsal.aws.images()) == [created.physical_id]
     assert_nothing_scheduled(rehearsal)
 
@@ -583,3 +584,19 @@ def test_an_update_of_timeout_or_poll_interval_only_keeps_the_image(rehearsal: R
     assert response.physical_id == created.physical_id
     assert fake_workspaces.faults.calls["CreateWorkspaceImage"] == 1
     assert_nothing_scheduled(rehearsal)
+
+
+def test_a_waiting_poll_makes_one_workspaces_call_and_nothing_else(rehearsal: Rehearsal) -> None:
+    rehearsal.cfn.request(
+        "Create",
+        rehearsal.logical_id,
+        rehearsal.properties(),
+        before_poll=make_available_at(rehearsal, 3),
+    )
+
+    waiting = [
+        invocation.api_calls
+        for invocation in rehearsal.cfn.invocations
+        if "CrHelperPoll" in invocation.event and "poll:wait" in invocation.logs
+    ]
+    assert waiting == [["workspaces:DescribeWorkspaceImages"]] * 2
