@@ -145,28 +145,57 @@ class WorkspaceImageProvider(Construct):
             memory_size=256,
             log_group=self.log_group,
         )
-        self._image_arn = image_arn = stack.format_arn(
+        image_arn = stack.format_arn(
             service="workspaces", resource="workspaceimage", resource_name="*"
+        )
+        # A bundle may use an image that another account shared with this one.
+        any_account_image_arn = stack.format_arn(
+            service="workspaces", resource="workspaceimage", resource_name="*", account="*"
+        )
+        bundle_arn = stack.format_arn(
+            service="workspaces", resource="workspacebundle", resource_name="*"
         )
         rule_arn = stack.format_arn(
             service="events", resource="rule", resource_name=f"{contract.RULE_NAME_PREFIX}*"
         )
+        # Every grant is here from the start, whether or not the stack shares or
+        # bundles yet: removing the last share or bundle updates the policy
+        # before the handler runs, and the handler still needs it then.
         self.role.add_to_policy(
             iam.PolicyStatement(
                 actions=[
                     "workspaces:CreateWorkspaceImage",
                     "workspaces:DeleteWorkspaceImage",
-                    "workspaces:CreateTags",
-                    "workspaces:DeleteTags",
+                    "workspaces:UpdateWorkspaceImagePermission",
                 ],
                 resources=[image_arn],
             )
         )
         self.role.add_to_policy(
             iam.PolicyStatement(
-                # Read-only calls without resource-level permissions in the Service
-                # Authorization Reference: they need "*".
-                actions=["workspaces:DescribeWorkspaceImages", "workspaces:DescribeTags"],
+                # A bundle names its image: creating or updating one acts on both.
+                actions=["workspaces:CreateWorkspaceBundle", "workspaces:UpdateWorkspaceBundle"],
+                resources=[bundle_arn, any_account_image_arn],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["workspaces:DeleteWorkspaceBundle"],
+                resources=[bundle_arn],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                # No resource types in the Service Authorization Reference for these
+                # (tagging is limited by the aws:RequestTag/aws:TagKeys conditions
+                # only, and the handler's tag keys are the user's): they need "*".
+                actions=[
+                    "workspaces:DescribeWorkspaceImages",
+                    "workspaces:DescribeWorkspaceBundles",
+                    "workspaces:DescribeTags",
+                    "workspaces:CreateTags",
+                    "workspaces:DeleteTags",
+                ],
                 resources=["*"],
             )
         )
@@ -195,77 +224,39 @@ class WorkspaceImageProvider(Construct):
                 )
             ],
         )
-        self._wildcards = WildcardAcknowledgments(self.role.node.find_child("DefaultPolicy"))
-        self._wildcards.add(
-            image_arn,
-            "image ids are made by CreateWorkspaceImage at deploy time, so the policy cannot "
-            "name them; the actions are only those on images",
-        )
-        self._wildcards.add(
-            "*",
-            "the Describe calls support no resource types in the Service Authorization "
-            "Reference (Amazon WorkSpaces)",
-        )
-        self._wildcards.add(
-            rule_arn,
-            "poll rules are named per stack and resource at deploy time; the wildcard is "
-            f"limited to the {contract.RULE_NAME_PREFIX} prefix",
-        )
-        self._sharing = False
-        self._bundles = False
+        wildcards = WildcardAcknowledgments(self.role.node.find_child("DefaultPolicy"))
+        for arn, reason in (
+            (
+                image_arn,
+                "image ids are made by CreateWorkspaceImage at deploy time, so the policy "
+                "cannot name them; the actions are only those on images",
+            ),
+            (
+                any_account_image_arn,
+                "a bundle may use an image shared from another account, whose id is known "
+                "only at deploy time; the actions are only Create/UpdateWorkspaceBundle",
+            ),
+            (
+                bundle_arn,
+                "bundle ids are made by CreateWorkspaceBundle at deploy time, so the policy "
+                "cannot name them; the actions are only those on bundles",
+            ),
+            (
+                "*",
+                "the Describe and tag calls support no resource types in the Service "
+                "Authorization Reference (Amazon WorkSpaces)",
+            ),
+            (
+                rule_arn,
+                "poll rules are named per stack and resource at deploy time; the wildcard "
+                f"is limited to the {contract.RULE_NAME_PREFIX} prefix",
+            ),
+        ):
+            wildcards.add(arn, reason)
 
     @property
     def service_token(self) -> str:
         return self.function.function_arn
-
-    def allow_sharing(self) -> None:
-        """Let the function share images (only stacks that share get this grant)."""
-        if self._sharing:
-            return
-        self._sharing = True
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["workspaces:UpdateWorkspaceImagePermission"],
-                resources=[self._image_arn],
-            )
-        )
-
-    def allow_bundles(self) -> None:
-        """Let the function manage bundles (only stacks with bundles get these grants)."""
-        if self._bundles:
-            return
-        self._bundles = True
-        bundle_arn = Stack.of(self).format_arn(
-            service="workspaces", resource="workspacebundle", resource_name="*"
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                # A bundle names its image: creating or updating one also acts on it.
-                actions=["workspaces:CreateWorkspaceBundle", "workspaces:UpdateWorkspaceBundle"],
-                resources=[bundle_arn, self._image_arn],
-            )
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "workspaces:DeleteWorkspaceBundle",
-                    "workspaces:CreateTags",
-                    "workspaces:DeleteTags",
-                ],
-                resources=[bundle_arn],
-            )
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["workspaces:DescribeWorkspaceBundles"],
-                resources=["*"],
-            )
-        )
-        self._wildcards.add(
-            bundle_arn,
-            "bundle ids are made by CreateWorkspaceBundle at deploy time, so the policy "
-            "cannot name them; the actions are only those on bundles",
-        )
 
     def allow_imaging(self, workspace_id: str) -> None:
         """Let the function image one source WorkSpace (CreateWorkspaceImage needs its ARN)."""

@@ -75,7 +75,6 @@ class WorkspaceBundle(Construct):
         super().__init__(scope, construct_id)
         self._tags = TagManager(TagType.KEY_VALUE, contract.BUNDLE_RESOURCE_TYPE, tags)
         provider = WorkspaceImageProvider.of(self)
-        provider.allow_bundles()
         self._resource = CustomResource(
             self,
             "Resource",

@@ -141,8 +141,6 @@ class WorkspaceImage(Construct):
         self._tags = TagManager(TagType.KEY_VALUE, contract.RESOURCE_TYPE, tags)
         provider = WorkspaceImageProvider.of(self)
         provider.allow_imaging(workspace_id)
-        if accounts:
-            provider.allow_sharing()
         timeout_seconds = int(timeout.to_seconds())
         properties: dict[str, object] = {
             contract.PROP_WORKSPACE_ID: workspace_id,

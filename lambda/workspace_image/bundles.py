@@ -60,8 +60,12 @@ class BundleResource:
     def delete(self, event: dict[str, Any]) -> None:
         bundle_id = str(event.get("PhysicalResourceId", ""))
         if not contract.is_bundle_id(bundle_id):
-            log_decision(event, "bundle-delete:not-a-bundle", physical_id=bundle_id)
-            return
+            # A Create that failed after the bundle was made left a made-up id.
+            found = self._find_own(event)
+            if found is None:
+                log_decision(event, "bundle-delete:not-a-bundle", physical_id=bundle_id)
+                return
+            bundle_id = found
         try:
             self._bundles.delete(bundle_id)
         except ClientError as err:
@@ -105,6 +109,19 @@ class BundleResource:
             )
         self._answer(bundle_id, data)
         return bundle_id
+
+    def _find_own(self, event: dict[str, Any]) -> str | None:
+        """The bundle this resource made under its name, if any (by its owner tags)."""
+        name = event.get("ResourceProperties", {}).get(contract.PROP_BUNDLE_NAME)
+        if not isinstance(name, str) or contract.bundle_name_error(name, contract.PROP_BUNDLE_NAME):
+            return None
+        existing = call("DescribeWorkspaceBundles", lambda: self._bundles.find_by_name(name))
+        if existing is None:
+            return None
+        bundle_id = str(existing["BundleId"])
+        tags = call("DescribeTags", lambda: self._images.tags(bundle_id))
+        owned = logic.is_owned_by(tags, event["StackId"], event["LogicalResourceId"])
+        return bundle_id if owned else None
 
     def _answer(self, bundle_id: str, data: dict[str, Any]) -> None:
         bundle = call("DescribeWorkspaceBundles", lambda: self._bundles.describe(bundle_id))

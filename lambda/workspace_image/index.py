@@ -36,12 +36,13 @@ logger = logging.getLogger(__name__)
 images = WorkSpacesImages()
 bundles = BundleResource(images, WorkSpacesBundles(images))
 # If crhelper cannot schedule the polls, the image it just started is deleted.
-helper = ImageResourceHelper(
-    abandon=lambda image_id: _discard({"RequestType": "Abandon"}, image_id)
-)
+helper = ImageResourceHelper(abandon=lambda image_id: _abandon(image_id))
 
 # Keys kept in helper.Data between the first call and the polls.
 STARTED_AT = "StartedAt"
+# Set when this request made the image (rather than adopting one): only such
+# an image may be discarded when its polls cannot be scheduled.
+CREATED_HERE = "CreatedHere"
 
 
 def handler(event: dict[str, Any], context: Any) -> None:
@@ -121,9 +122,12 @@ def delete(event: dict[str, Any], context: Any) -> None:
     if image is None:
         log_decision(event, "delete:already-gone", image_id=image_id)
         return
-    # Only the shares this resource made; a share made by hand still stops the delete.
-    managed = logic.read_accounts(event.get("ResourceProperties", {}).get(contract.PROP_SHARE_WITH))
-    _share(event, image_id, list(managed), allow=False)
+    # Only the shares this resource made (an image is shared once AVAILABLE);
+    # a share made by hand still stops the delete.
+    if image.get("State") == "AVAILABLE":
+        props = event.get("ResourceProperties", {})
+        managed = logic.read_accounts(props.get(contract.PROP_SHARE_WITH))
+        _share(event, image_id, list(managed), allow=False)
     try:
         images.delete(image_id)
     except ClientError as err:
@@ -168,9 +172,11 @@ def poll(event: dict[str, Any], context: Any) -> str | None:
     if decision.outcome is logic.Outcome.FAILED:
         raise ResourceFailed(decision.reason)
     assert image is not None
-    _share(
-        event, image_id, list(logic.read_accounts(props.get(contract.PROP_SHARE_WITH))), allow=True
-    )
+    accounts = list(logic.read_accounts(props.get(contract.PROP_SHARE_WITH)))
+    try:
+        _share(event, image_id, accounts, allow=True)
+    except ResourceFailed as err:
+        raise ResourceFailed(_give_up(event, image_id, str(err), shared=accounts)) from err
     helper.Data.update(logic.response_data(image))
     return image_id
 
@@ -199,14 +205,25 @@ def watch(job: dict[str, Any], context: Any) -> None:
     if decision.outcome is logic.Outcome.WAIT:
         return
     if decision.outcome is logic.Outcome.AVAILABLE:
+        accounts = list(job.get(contract.PROP_SHARE_WITH, []))
         try:
-            _share(log_event, image_id, list(job.get(contract.PROP_SHARE_WITH, [])), allow=True)
+            _share(log_event, image_id, accounts, allow=True)
         except ResourceFailed as err:
-            decision = logic.PollDecision(logic.Outcome.FAILED, str(err))
+            reason = _give_up(log_event, image_id, str(err), shared=accounts)
+            decision = logic.PollDecision(logic.Outcome.FAILED, reason)
     signal = logic.wait_signal(decision, image_id)
-    if send_response(job[contract.PROP_WAIT_HANDLE], signal):
-        helper.remove_schedule(job["StackId"], job["LogicalResourceId"], context.function_name)
-        log_decision(log_event, f"watch:signalled-{signal['Status'].lower()}", image_id=image_id)
+    delivered = send_response(job[contract.PROP_WAIT_HANDLE], signal)
+    # The wait is over either way: a handle that cannot be reached (its stack
+    # rolled back, say) must not keep the watcher running.
+    helper.remove_schedule(job["StackId"], job["LogicalResourceId"], context.function_name)
+    outcome = f"signalled-{signal['Status'].lower()}" if delivered else "signal-undelivered"
+    log_decision(log_event, f"watch:{outcome}", image_id=image_id)
+
+
+def _abandon(image_id: str) -> None:
+    """crhelper could not schedule the polls: delete the image if this request made it."""
+    if helper.Data.get(CREATED_HERE):
+        _discard({"RequestType": "Abandon"}, image_id)
 
 
 def _share(log_event: dict[str, Any], image_id: str, accounts: list[str], *, allow: bool) -> None:
@@ -255,8 +272,10 @@ def _start_watch(event: dict[str, Any], spec: logic.ImageSpec, image_id: str, co
         )
     except ClientError as err:
         reason = logic.service_error_reason("PutRule", error_code(err), error_message(err))
-        helper.PhysicalResourceId = image_id
-        raise ResourceFailed(_give_up(event, image_id, reason)) from err
+        if helper.Data.get(CREATED_HERE):
+            helper.PhysicalResourceId = image_id
+            reason = _give_up(event, image_id, reason)
+        raise ResourceFailed(reason) from err
     helper.Data.clear()
     helper.Data.update({contract.ATTR_IMAGE_ID: image_id, contract.ATTR_NAME: spec.name})
     helper.finish_now()
@@ -296,13 +315,20 @@ def _check(
     return decision, image
 
 
-def _give_up(log_event: dict[str, Any], image_id: str, reason: str) -> str:
+def _give_up(
+    log_event: dict[str, Any], image_id: str, reason: str, shared: list[str] | None = None
+) -> str:
     """Delete an image whose wait failed, and return the reason to report.
 
     With DeletionPolicy Retain (the default) CloudFormation skips the Delete of
-    a failed resource, so the image is deleted here, or the reason says that
-    it is left behind.
+    a failed resource, so the image is deleted here (after undoing any share,
+    which would stop the delete), or the reason says that it is left behind.
     """
+    for account in shared or []:
+        try:
+            images.share(image_id, account, allow=False)
+        except ClientError as err:
+            log_decision(log_event, "unshare:refused", image_id=image_id, error=error_code(err))
     left_behind = _discard(log_event, image_id)
     return logic.fit_reason(f"{left_behind}; {reason}") if left_behind else reason
 
@@ -347,6 +373,7 @@ def _start_image(
             tags=logic.creation_tags(spec.tags, stack_id, logical_id),
         )
         log_decision(event, "create:started", image_id=image_id, name=spec.name)
+        helper.Data[CREATED_HERE] = True
     except ClientError as err:
         refusal = logic.service_error_reason(
             "CreateWorkspaceImage", error_code(err), error_message(err)

@@ -106,31 +106,31 @@ def test_after_a_long_wait_the_bundle_waits_for_the_image_too() -> None:
     )
 
 
-def test_bundle_permissions_come_only_with_a_bundle() -> None:
-    without, with_bundle = make_stack(), make_stack()
-    golden(without)
-    bundle(with_bundle, golden(with_bundle))
+def test_bundle_and_sharing_permissions_stay_when_the_last_user_goes() -> None:
+    # Removing the last bundle or share updates the policy before the handler
+    # deletes the bundle or unshares the image: the grants must still be there.
+    plain, full = make_stack(), make_stack()
+    golden(plain)
+    bundle(full, golden(full, share_with_accounts=["111122223333"]))
 
-    bundle_actions = {
+    needed = {
         "workspaces:CreateWorkspaceBundle",
         "workspaces:UpdateWorkspaceBundle",
         "workspaces:DeleteWorkspaceBundle",
         "workspaces:DescribeWorkspaceBundles",
+        "workspaces:UpdateWorkspaceImagePermission",
     }
-    assert not bundle_actions & actions(Template.from_stack(without))
-    assert bundle_actions <= actions(Template.from_stack(with_bundle))
+    assert needed <= actions(Template.from_stack(plain))
+    assert actions(Template.from_stack(plain)) == actions(Template.from_stack(full))
 
 
-def test_sharing_reaches_the_resource_and_its_permission_comes_only_with_it() -> None:
-    private, shared = make_stack(), make_stack()
-    golden(private)
-    golden(shared, share_with_accounts=["111122223333", "444455556666"])
+def test_sharing_reaches_the_resource() -> None:
+    stack = make_stack()
+    golden(stack, share_with_accounts=["111122223333", "444455556666"])
 
-    Template.from_stack(shared).has_resource_properties(
+    Template.from_stack(stack).has_resource_properties(
         "Custom::WorkspaceImage", {"ShareWithAccounts": ["111122223333", "444455556666"]}
     )
-    assert "workspaces:UpdateWorkspaceImagePermission" not in actions(Template.from_stack(private))
-    assert "workspaces:UpdateWorkspaceImagePermission" in actions(Template.from_stack(shared))
 
 
 @pytest.mark.parametrize(

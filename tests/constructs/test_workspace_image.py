@@ -149,16 +149,20 @@ def test_create_is_scoped_to_the_source_workspace_and_images() -> None:
     assert ":rule/cdk-wsi-*" in rendered
 
 
-def test_only_read_calls_use_a_resource_wildcard() -> None:
+def test_only_calls_without_resource_types_use_a_resource_wildcard() -> None:
     stack = make_stack()
     image(stack)
 
-    for statement in statements(Template.from_stack(stack)):
-        if statement["Resource"] == "*":
-            assert statement["Action"] == [
-                "workspaces:DescribeWorkspaceImages",
-                "workspaces:DescribeTags",
-            ]
+    wildcard = [s for s in statements(Template.from_stack(stack)) if s["Resource"] == "*"]
+    assert [s["Action"] for s in wildcard] == [
+        [
+            "workspaces:DescribeWorkspaceImages",
+            "workspaces:DescribeWorkspaceBundles",
+            "workspaces:DescribeTags",
+            "workspaces:CreateTags",
+            "workspaces:DeleteTags",
+        ]
+    ]
 
 
 def test_lambda_permissions_are_on_the_function_itself() -> None:

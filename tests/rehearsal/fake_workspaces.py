@@ -433,6 +433,7 @@ ACTIONS = {
     "UpdateWorkspaceBundle": "update_workspace_bundle",
     "DeleteWorkspaceBundle": "delete_workspace_bundle",
     "DescribeWorkspaceBundles": "describe_workspace_bundles",
+    "UpdateWorkspaceImagePermission": "update_workspace_image_permission",
 }
 
 _installed = False

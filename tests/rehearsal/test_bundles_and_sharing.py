@@ -244,3 +244,57 @@ def test_a_bad_account_id_fails_at_deploy_time(rehearsal: Rehearsal) -> None:
     assert response.status == "FAILED"
     assert "'12345' is not an AWS account id (12 digits)" in response.reason
     assert rehearsal.aws.images() == {}
+
+
+def test_a_share_that_fails_removes_the_image_and_answers_with_its_id(
+    rehearsal: Rehearsal,
+) -> None:
+    def refuse_sharing(n: int) -> None:
+        available_at_next_poll(n)
+        fake_workspaces.faults.inject(
+            "UpdateWorkspaceImagePermission", "AccessDeniedException", "not allowed", times=1
+        )
+
+    response = rehearsal.cfn.request(
+        "Create",
+        rehearsal.logical_id,
+        rehearsal.properties(ShareWithAccounts=ACCOUNTS),
+        before_poll=refuse_sharing,
+    )
+
+    assert response.status == "FAILED"
+    assert "UpdateWorkspaceImagePermission failed: AccessDeniedException" in response.reason
+    assert response.physical_id.startswith("wsi-")
+    assert rehearsal.aws.images() == {}
+    assert rehearsal.aws.poll_rules() == []
+
+
+def test_deleting_an_image_still_pending_does_not_unshare_it(rehearsal: Rehearsal) -> None:
+    _, event = rehearsal.cfn.event(
+        "Create", rehearsal.logical_id, rehearsal.properties(ShareWithAccounts=ACCOUNTS)
+    )
+    rehearsal.cfn.invoke(event)
+    (image_id,) = rehearsal.aws.images()
+
+    response = rehearsal.cfn.request(
+        "Delete",
+        rehearsal.logical_id,
+        rehearsal.properties(ShareWithAccounts=ACCOUNTS),
+        physical_id=image_id,
+    )
+
+    assert response.status == "SUCCESS"
+    assert fake_workspaces.faults.calls["UpdateWorkspaceImagePermission"] == 0
+    assert rehearsal.aws.images() == {}
+
+
+def test_a_bundle_delete_with_a_made_up_id_finds_its_own_bundle(rehearsal: Rehearsal) -> None:
+    # A Create that failed after the bundle was made answered with a made-up id.
+    image = create_image(rehearsal)
+    props = bundle_properties(rehearsal, image)
+    request_bundle(rehearsal, "Create", props)
+
+    response = request_bundle(rehearsal, "Delete", props, physical_id="Stack_Bundle_1A2B3C4D")
+
+    assert response.status == "SUCCESS"
+    assert bundles() == {}

@@ -35,7 +35,9 @@ def available_at_next_poll(n: int) -> None:
 
 def every_path(rehearsal: Rehearsal) -> set[str]:
     cfn, logical_id = rehearsal.cfn, rehearsal.logical_id
-    old = rehearsal.properties(Tags=[{"Key": "a", "Value": "1"}])
+    old = rehearsal.properties(
+        Tags=[{"Key": "a", "Value": "1"}], ShareWithAccounts=["111122223333"]
+    )
     created = cfn.request("Create", logical_id, old, before_poll=available_at_next_poll)
     retagged = rehearsal.properties(Tags=[{"Key": "b", "Value": "2"}])
     cfn.request("Update", logical_id, retagged, physical_id=created.physical_id, old_properties=old)

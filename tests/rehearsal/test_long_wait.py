@@ -226,3 +226,19 @@ def test_no_log_line_holds_the_handle_url(long_wait: LongWait) -> None:
     assert long_wait.handle_url not in logs
     for signature in rehearsal.cfn.signatures:
         assert signature not in logs
+
+
+def test_a_signal_that_cannot_be_delivered_still_ends_the_watch(long_wait: LongWait) -> None:
+    # GIVEN a handle that no longer answers (its stack rolled back, say)
+    rehearsal, image_id = start(long_wait)
+    fake_workspaces.set_image_state(image_id, "AVAILABLE")
+    rehearsal.aws.endpoint.drop_next_connections(5)
+
+    # WHEN the watcher sees the image AVAILABLE
+    rehearsal.cfn.play_schedules(lambda: False, max_polls=3)
+
+    # THEN it tried once, gave up, and removed its schedule
+    assert rehearsal.cfn.signals(long_wait.handle_key) == []
+    assert rehearsal.aws.endpoint.dropped == 5
+    assert rehearsal.aws.poll_rules() == []
+    assert "watch:signal-undelivered" in rehearsal.cfn.logs()
