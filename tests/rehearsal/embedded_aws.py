@@ -69,6 +69,7 @@ class EmbeddedAws:
         fake_workspaces.faults.reset()
         fake_workspaces.images_in_use.clear()
         fake_workspaces.bundles_in_use.clear()
+        self.endpoint.reset()
 
     @property
     def env(self) -> dict[str, str]:

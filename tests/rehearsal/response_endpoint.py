@@ -137,6 +137,12 @@ class ResponseEndpoint:
         )
         return url, signature
 
+    def reset(self) -> None:
+        """Forget the drops asked for and counted (responses stay, keyed by request)."""
+        with self._lock:
+            self._drop_next = 0
+            self.dropped = 0
+
     def drop_next_connections(self, count: int) -> None:
         """Close the next ``count`` connections before answering."""
         with self._lock:

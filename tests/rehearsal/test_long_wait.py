@@ -242,3 +242,17 @@ def test_a_signal_that_cannot_be_delivered_still_ends_the_watch(long_wait: LongW
     assert rehearsal.aws.endpoint.dropped == 5
     assert rehearsal.aws.poll_rules() == []
     assert "watch:signal-undelivered" in rehearsal.cfn.logs()
+
+
+def test_the_watcher_shares_the_image_before_signalling(long_wait: LongWait) -> None:
+    rehearsal, image_id = start(long_wait, ShareWithAccounts=["111122223333"])
+    fake_workspaces.set_image_state(image_id, "AVAILABLE")
+
+    rehearsal.cfn.play_schedules(lambda: bool(rehearsal.cfn.signals(long_wait.handle_key)))
+
+    (signal,) = rehearsal.cfn.signals(long_wait.handle_key)
+    assert signal["Status"] == "SUCCESS"
+    permissions = rehearsal.aws.client("workspaces").describe_workspace_image_permissions(
+        ImageId=image_id
+    )["ImagePermissions"]
+    assert [p["SharedAccountId"] for p in permissions] == ["111122223333"]
