@@ -98,7 +98,8 @@ def measure(rehearsal: Rehearsal, workdir: Path, rounds: int) -> PollCost:
 
     def handler(bootstrap: Path) -> ProcessRun:
         args = [str(bootstrap), str(function.asset_dir), function.handler, str(invocation)]
-        run = run_process([sys.executable, "-I", *args], env=lambda_env)
+        # -B: no .pyc in the asset (-I ignores PYTHONDONTWRITEBYTECODE).
+        run = run_process([sys.executable, "-I", "-B", *args], env=lambda_env)
         if WAITING not in run.stdout:
             raise RuntimeError(f"the poll did not keep waiting:\n{run.stdout}{run.stderr}")
         return run

@@ -57,8 +57,6 @@ class LambdaFunction:
             "AWS_LAMBDA_FUNCTION_NAME": self.name,
             "REHEARSAL_CLOCK_OFFSET_SECONDS": str(clock_offset),
             "REHEARSAL_API_LOG": str(api_log),
-            # No __pycache__ in the staged asset: its hash would not see it.
-            "PYTHONDONTWRITEBYTECODE": "1",
             **self.environment,
             **aws_env,
         }
@@ -67,6 +65,9 @@ class LambdaFunction:
                 [
                     sys.executable,
                     "-I",
+                    # No __pycache__ in the staged asset, whose hash would not see
+                    # it (-I ignores PYTHONDONTWRITEBYTECODE).
+                    "-B",
                     str(BOOTSTRAP),
                     str(self.asset_dir),
                     self.handler,
