@@ -12,7 +12,7 @@ import logic
 from botocore.exceptions import ClientError
 from workspaces import WorkSpacesImages, error_code, error_message
 
-logger = logging.getLogger("index")
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 

@@ -1,4 +1,7 @@
-"""Lambda entry point of Custom::WorkspaceImage: crhelper wiring only.
+"""Lambda entry point: crhelper wiring, and the lifecycle of Custom::WorkspaceImage.
+
+Custom::WorkspaceBundle is served by ``bundles``; Custom::WorkspaceImageReady
+by ``_confirm_ready``; the watcher of a long wait by ``watch``.
 
 The contract, as crhelper states it:
 - create and update return the physical id (the image id); outputs go in
@@ -12,7 +15,6 @@ Decisions live in ``logic`` and AWS calls in ``workspaces``.
 
 from __future__ import annotations
 
-import logging
 import time
 from functools import partial
 from typing import Any
@@ -31,11 +33,9 @@ from workspaces import (
     error_message,
 )
 
-logger = logging.getLogger(__name__)
-
 images = WorkSpacesImages()
 bundles = BundleResource(images, WorkSpacesBundles(images))
-# If crhelper cannot schedule the polls, the image it just started is deleted.
+# If crhelper cannot schedule the polls, an image this request made is deleted.
 helper = ImageResourceHelper(abandon=lambda image_id: _abandon(image_id))
 
 # Keys kept in helper.Data between the first call and the polls.
