@@ -332,7 +332,7 @@ def render(results: Results) -> str:
         "**Each cold start compiles the handler and crhelper.** Lambda's code directory is "
         "read-only, so no `.pyc` is ever cached there: compiling the asset's source takes "
         f"{_ms(cost.compile_seconds)} here, {compile_share:.0%} of a cold poll. Shipping "
-        "`.pyc` files would save it, but they must come from the runtime's Python (3.13), "
+        "`.pyc` files would save it, but they must come from the runtime's Python (3.14), "
         "which local bundling on another Python cannot produce; a `.pyc` for another "
         "version is ignored. "
         + (
