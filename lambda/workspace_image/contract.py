@@ -138,10 +138,10 @@ def name_error(value: str, label: str) -> str | None:
     return None
 
 
-def description_error(value: str, label: str) -> str | None:
-    """Return why ``value`` is not a valid image description, or None."""
-    if not 1 <= len(value) <= 256:
-        return f'"{label}" must be 1-256 characters long, got {len(value)}'
+def description_error(value: str, label: str, max_length: int = 256) -> str | None:
+    """Return why ``value`` is not a valid description (of an image, by default), or None."""
+    if not 1 <= len(value) <= max_length:
+        return f'"{label}" must be 1-{max_length} characters long, got {len(value)}'
     bad = _first_char_outside(value, DESCRIPTION_CHAR)
     if bad is not None:
         return f'"{label}" {value!r} contains {bad!r}; allowed: {DESCRIPTION_CHARS}'
@@ -233,13 +233,8 @@ def bundle_name_error(value: str, label: str) -> str | None:
 
 
 def bundle_description_error(value: str, label: str) -> str | None:
-    """Return why ``value`` is not a valid bundle description, or None."""
-    if not 1 <= len(value) <= 255:
-        return f'"{label}" must be 1-255 characters long, got {len(value)}'
-    bad = _first_char_outside(value, DESCRIPTION_CHAR)
-    if bad is not None:
-        return f'"{label}" {value!r} contains {bad!r}; allowed: {DESCRIPTION_CHARS}'
-    return None
+    """Bundle descriptions allow one character less (botocore: WorkspaceBundleDescription)."""
+    return description_error(value, label, max_length=255)
 
 
 def compute_type_error(value: str, label: str) -> str | None:
