@@ -9,9 +9,10 @@ concrete values against the WorkSpaces limits.
 from __future__ import annotations
 
 import jsii
-from aws_cdk import AspectPriority, Aspects, CfnResource, IAspect, TagManager, Token
+from aws_cdk import AspectPriority, Aspects, CfnResource, IAspect, TagManager
 from constructs import IConstruct
 
+from cdk_workspace_image._validation import concrete_items
 from cdk_workspace_image.runtime import contract
 
 
@@ -32,12 +33,7 @@ class _RenderTags:
         if node.node.path != self._cfn.node.path:
             return
         values = dict(self._tags.tag_values())
-        concrete = {
-            key: value
-            for key, value in values.items()
-            if not Token.is_unresolved(key) and not Token.is_unresolved(value)
-        }
-        errors = contract.tags_errors(concrete, "tags")
+        errors = contract.tags_errors(concrete_items(values), "tags")
         if errors:
             raise ValueError(f"{node.node.path}: " + "; ".join(errors))
         self._cfn.add_property_override(
