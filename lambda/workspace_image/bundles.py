@@ -12,7 +12,7 @@ from typing import Any
 import contract
 import logic
 from botocore.exceptions import ClientError
-from common import ResourceFailed, call, log_decision, update_tags
+from common import ResourceFailed, call, log_decision, made_here, update_tags
 from workspaces import (
     NOT_FOUND_CODES,
     WorkSpacesBundles,
@@ -82,8 +82,7 @@ class BundleResource:
         existing = call("DescribeWorkspaceBundles", lambda: self._bundles.find_by_name(spec.name))
         if existing is not None:
             bundle_id = str(existing["BundleId"])
-            tags = call("DescribeTags", lambda: self._images.tags(bundle_id))
-            if not logic.is_owned_by(tags, stack_id, logical_id):
+            if not made_here(self._images, bundle_id, event):
                 raise ResourceFailed(
                     logic.fit_reason(
                         f"a bundle named {spec.name!r} already exists ({bundle_id}) and was not "
@@ -119,9 +118,7 @@ class BundleResource:
         if existing is None:
             return None
         bundle_id = str(existing["BundleId"])
-        tags = call("DescribeTags", lambda: self._images.tags(bundle_id))
-        owned = logic.is_owned_by(tags, event["StackId"], event["LogicalResourceId"])
-        return bundle_id if owned else None
+        return bundle_id if made_here(self._images, bundle_id, event) else None
 
     def _answer(self, bundle_id: str, data: dict[str, Any]) -> None:
         bundle = call("DescribeWorkspaceBundles", lambda: self._bundles.describe(bundle_id))

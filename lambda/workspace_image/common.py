@@ -32,6 +32,12 @@ def log_decision(event: dict[str, Any], decision: str, **fields: Any) -> None:
     logger.info(json.dumps(record, default=str))
 
 
+def made_here(api: WorkSpacesImages, resource_id: str, event: dict[str, Any]) -> bool:
+    """Whether this stack's resource made the image or bundle, by its owner tags."""
+    tags = call("DescribeTags", lambda: api.tags(resource_id))
+    return logic.is_owned_by(tags, event["StackId"], event["LogicalResourceId"])
+
+
 def update_tags(
     api: WorkSpacesImages, resource_id: str, old: Mapping[str, str], new: Mapping[str, str]
 ) -> None:

@@ -23,7 +23,7 @@ import contract
 import logic
 from botocore.exceptions import ClientError
 from bundles import BundleResource
-from common import ResourceFailed, call, log_decision, update_tags
+from common import ResourceFailed, call, log_decision, made_here, update_tags
 from polling_helper import ImageResourceHelper, send_response
 from workspaces import (
     NOT_FOUND_CODES,
@@ -172,11 +172,11 @@ def poll(event: dict[str, Any], context: Any) -> str | None:
     if decision.outcome is logic.Outcome.FAILED:
         raise ResourceFailed(decision.reason)
     assert image is not None
-    accounts = list(logic.read_accounts(props.get(contract.PROP_SHARE_WITH)))
-    try:
-        _share(event, image_id, accounts, allow=True)
-    except ResourceFailed as err:
-        raise ResourceFailed(_give_up(event, image_id, str(err), shared=accounts)) from err
+    refused = _share_available(
+        event, image_id, list(logic.read_accounts(props.get(contract.PROP_SHARE_WITH)))
+    )
+    if refused:
+        raise ResourceFailed(refused)
     helper.Data.update(logic.response_data(image))
     return image_id
 
@@ -205,12 +205,9 @@ def watch(job: dict[str, Any], context: Any) -> None:
     if decision.outcome is logic.Outcome.WAIT:
         return
     if decision.outcome is logic.Outcome.AVAILABLE:
-        accounts = list(job.get(contract.PROP_SHARE_WITH, []))
-        try:
-            _share(log_event, image_id, accounts, allow=True)
-        except ResourceFailed as err:
-            reason = _give_up(log_event, image_id, str(err), shared=accounts)
-            decision = logic.PollDecision(logic.Outcome.FAILED, reason)
+        refused = _share_available(log_event, image_id, list(job.get(contract.PROP_SHARE_WITH, [])))
+        if refused:
+            decision = logic.PollDecision(logic.Outcome.FAILED, refused)
     signal = logic.wait_signal(decision, image_id)
     delivered = send_response(job[contract.PROP_WAIT_HANDLE], signal)
     # The wait is over either way: a handle that cannot be reached (its stack
@@ -224,6 +221,15 @@ def _abandon(image_id: str) -> None:
     """crhelper could not schedule the polls: delete the image if this request made it."""
     if helper.Data.get(CREATED_HERE):
         _discard({"RequestType": "Abandon"}, image_id)
+
+
+def _share_available(log_event: dict[str, Any], image_id: str, accounts: list[str]) -> str | None:
+    """Share an image that just became AVAILABLE; if refused, discard it and return why."""
+    try:
+        _share(log_event, image_id, accounts, allow=True)
+    except ResourceFailed as err:
+        return _give_up(log_event, image_id, str(err), shared=accounts)
+    return None
 
 
 def _share(log_event: dict[str, Any], image_id: str, accounts: list[str], *, allow: bool) -> None:
@@ -399,8 +405,7 @@ def _adopt(
     image_id = str(existing["ImageId"])
     if replacing is not None and replacing.name == spec.name:
         raise ResourceFailed(logic.replacement_needs_new_name_reason(spec.name))
-    tags = call("DescribeTags", lambda: images.tags(image_id))
-    if not logic.is_owned_by(tags, event["StackId"], event["LogicalResourceId"]):
+    if not made_here(images, image_id, event):
         log_decision(event, "create:name-taken", image_id=image_id)
         raise ResourceFailed(logic.name_taken_reason(spec.name, image_id))
     log_decision(event, "create:adopted", image_id=image_id, state=existing.get("State"))
@@ -416,7 +421,4 @@ def _find_own_image(event: dict[str, Any]) -> str | None:
     if existing is None:
         return None
     image_id = str(existing["ImageId"])
-    tags = call("DescribeTags", lambda: images.tags(image_id))
-    if not logic.is_owned_by(tags, event["StackId"], event["LogicalResourceId"]):
-        return None
-    return image_id
+    return image_id if made_here(images, image_id, event) else None
