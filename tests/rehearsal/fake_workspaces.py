@@ -123,6 +123,13 @@ def set_image_state(
     image.error_details = error_details or []
 
 
+def finish_pending_images() -> None:
+    """Every PENDING image becomes AVAILABLE, as when the service is done building."""
+    for image_id, image in list(backend().workspace_images.items()):
+        if image.state == "PENDING":
+            set_image_state(image_id, "AVAILABLE")
+
+
 def image_tags(image_id: str) -> dict[str, str]:
     return {tag["Key"]: tag["Value"] for tag in backend().workspace_images[image_id].tags}
 

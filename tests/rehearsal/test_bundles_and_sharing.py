@@ -13,9 +13,7 @@ ACCOUNTS = ["111122223333", "444455556666"]
 
 
 def available_at_next_poll(n: int) -> None:
-    for image_id, image in fake_workspaces.backend().workspace_images.items():
-        if image.state == "PENDING":
-            fake_workspaces.set_image_state(image_id, "AVAILABLE")
+    fake_workspaces.finish_pending_images()
 
 
 def create_image(rehearsal: Rehearsal, **overrides: Any) -> Response:

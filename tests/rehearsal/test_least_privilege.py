@@ -28,9 +28,7 @@ def granted_actions(template: dict[str, Any]) -> set[str]:
 
 
 def available_at_next_poll(n: int) -> None:
-    for image_id, image in fake_workspaces.backend().workspace_images.items():
-        if image.state == "PENDING":
-            fake_workspaces.set_image_state(image_id, "AVAILABLE")
+    fake_workspaces.finish_pending_images()
 
 
 def every_path(rehearsal: Rehearsal) -> set[str]:

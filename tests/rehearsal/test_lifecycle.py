@@ -16,14 +16,12 @@ from tests.rehearsal.conftest import Rehearsal
 from tests.rehearsal.response_endpoint import Response
 
 
-def make_available_at(rehearsal: Rehearsal, poll: int):
+def make_available_at(poll: int):
     """A before_poll hook: the (only new) image turns AVAILABLE before poll ``poll``."""
 
     def before_poll(n: int) -> None:
         if n == poll:
-            for image_id, image in rehearsal.aws.images().items():
-                if image["State"] == "PENDING":
-                    fake_workspaces.set_image_state(image_id, "AVAILABLE")
+            fake_workspaces.finish_pending_images()
 
     return before_poll
 
@@ -33,7 +31,7 @@ def create_available(rehearsal: Rehearsal, **overrides: object) -> Response:
         "Create",
         rehearsal.logical_id,
         rehearsal.properties(**overrides),
-        before_poll=make_available_at(rehearsal, 2),
+        before_poll=make_available_at(2),
     )
     assert response.status == "SUCCESS", response.reason
     return response
@@ -300,7 +298,7 @@ def test_a_tag_change_updates_tags_in_place_without_waiting(rehearsal: Rehearsal
         Tags=[{"Key": "team", "Value": "euc"}, {"Key": "old", "Value": "1"}]
     )
     created = rehearsal.cfn.request(
-        "Create", rehearsal.logical_id, old_props, before_poll=make_available_at(rehearsal, 1)
+        "Create", rehearsal.logical_id, old_props, before_poll=make_available_at(1)
     )
     new_props = rehearsal.properties(
         Tags=[{"Key": "team", "Value": "vdi"}, {"Key": "new", "Value": "2"}]
@@ -341,7 +339,7 @@ def test_a_new_name_makes_a_new_image_and_the_cleanup_delete_removes_the_old(
         new_props,
         physical_id=created.physical_id,
         old_properties=old_props,
-        before_poll=make_available_at(rehearsal, 1),
+        before_poll=make_available_at(1),
     )
 
     assert response.status == "SUCCESS"
@@ -591,7 +589,7 @@ def test_a_waiting_poll_makes_one_workspaces_call_and_nothing_else(rehearsal: Re
         "Create",
         rehearsal.logical_id,
         rehearsal.properties(),
-        before_poll=make_available_at(rehearsal, 3),
+        before_poll=make_available_at(3),
     )
 
     waiting = [
