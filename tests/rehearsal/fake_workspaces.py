@@ -10,31 +10,76 @@ moto's server, meets an API that behaves like the real one:
 - CreateWorkspaceImage checks that the source WorkSpace is AVAILABLE and
   makes a PENDING image; tests then move it to AVAILABLE or ERROR.
 - DeleteWorkspaceImage refuses while a bundle uses the image
-  (ResourceAssociatedException) or while it is shared
+  (ResourceAssociatedException), while it is shared or while it is PENDING
   (InvalidResourceStateException), and is a no-op for unknown ids.
+- UpdateWorkspaceImagePermission refuses to revoke a share that does not
+  exist (ResourceNotFoundException) and an unknown image
+  (ResourceNotFoundException, where moto would answer 500).
 - Create, Update, Delete and DescribeWorkspaceBundles exist, so that an image
-  can be put in a bundle and its delete refused for that.
+  can be put in a bundle and its delete refused for that. Bundles have a
+  State (AVAILABLE, or PENDING/ERROR through the switches below).
 - CreateTags, DeleteTags and DescribeTags work on images and bundles.
-- Faults can be injected per action (ThrottlingException and the like), and
-  every call is recorded.
+- Every call of a WorkSpaces action in ACTIONS, an EventBridge action in
+  EVENTS_ACTIONS and a Lambda action in LAMBDA_ACTIONS is counted in
+  ``faults.calls`` and can be given faults.
 
 One Lambda gap is closed too: AddPermission with a statement id that is
-already there fails with ResourceConflictException, as Lambda does.
+already there fails with ResourceConflictException (HTTP 409), as Lambda does.
+
+Fault switches, all OFF until set and all cleared by ``faults.reset()``
+(which EmbeddedAws.reset calls):
+
+- ``faults.inject(action, error_type, message, times=1)``: the next ``times``
+  calls of ``action`` answer HTTP 400 ``error_type``. Any wrapped action of
+  the three services.
+- ``faults.deny(action, seconds, resource=None)``: IAM not yet propagated.
+  For ``seconds`` of virtual time (``seconds * SLEEP_SCALE`` real seconds;
+  ``float("inf")`` for ever) ``action`` answers AccessDeniedException in
+  AWS's words (HTTP 400; 403 for Lambda, as Lambda does). With ``resource``,
+  only requests that name it are denied (CreateWorkspaceImage: its
+  WorkspaceId; otherwise any request value, Lambda's function name or ARN
+  and statement id included). A denial is decided before an injected fault,
+  and does not use one up.
+- ``faults.fail_entries(action, times=1, error_code=..., error_message=None)``:
+  PutTargets / RemoveTargets answer HTTP 200 with every entry in
+  ``FailedEntries`` and change nothing, ``times`` times.
+- ``faults.policy_conflicts(seconds)``: Lambda's overlapping-update
+  ResourceConflictException for an AddPermission / RemovePermission on a
+  function whose policy changed less than ``seconds`` real seconds ago.
+- ``faults.pending_bundles = True``: new bundles are born PENDING, and
+  UpdateWorkspaceBundle puts a bundle back to PENDING; ``finish_pending_bundles()``
+  and ``set_bundle_state()`` move them on.
+- ``faults.hide_new_bundles(times)``: eventual consistency; the next
+  ``times`` DescribeWorkspaceBundles calls with BundleIds leave out bundles
+  created after the switch was set.
+
+Modelled behaviours, ON until switched off (and back on by ``reset()``):
+
+- ``faults.allow_pending_image_delete = True`` lets DeleteWorkspaceImage
+  delete a PENDING image.
+- ``faults.allow_unshare_of_unshared = True`` makes revoking a share that
+  does not exist a silent no-op, as moto does.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+import re
 import threading
+import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
-from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.policy import Policy
+from moto.awslambda.responses import LambdaResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.utils import unix_time
+from moto.events.responses import EventsHandler
 from moto.moto_api._internal import mock_random
 from moto.workspaces import models as ws_models
 from moto.workspaces.exceptions import ResourceAlreadyExistsException, ResourceNotFoundException
@@ -43,40 +88,265 @@ from moto.workspaces.responses import WorkSpacesResponse
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
+# The Lambda process under test sleeps SLEEP_SCALE real seconds per virtual second.
+SLEEP_SCALE = 0.02
+# Who a denial names as the caller: the provider function's assumed role.
+DENIED_PRINCIPAL = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/provider-role/fn"
 
 
 class ServiceError(JsonRESTError):
     code = 400
 
-    def __init__(self, error_type: str, message: str) -> None:
+    def __init__(self, error_type: str, message: str, status: int = 400) -> None:
         super().__init__(error_type, message)
+        self.code = status
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a fault needs to know about one call."""
+
+    service: str  # IAM service prefix: workspaces, events, lambda
+    action: str
+    params: dict[str, Any]
+    # Lambda only: the function named in the path, as a bare name.
+    function_name: str = ""
+
+    def values(self) -> set[str]:
+        """Every scalar value in the request, for ``deny(..., resource=...)``."""
+        found = {str(value) for value in _scalars(self.params)}
+        if self.function_name:
+            found |= {self.function_name, _function_arn(self.function_name)}
+        return found
+
+    def names(self, resource: str) -> bool:
+        if self.action == "CreateWorkspaceImage":
+            return bool(self.params.get("WorkspaceId") == resource)
+        return resource in self.values()
+
+    def resource_arn(self) -> str:
+        """The resource a denial names; best effort, "*" when IAM has none."""
+        prefix = f"arn:aws:{self.service}:{REGION}:{ACCOUNT_ID}"
+        params = self.params
+        if self.service == "lambda":
+            return _function_arn(self.function_name) if self.function_name else "*"
+        if self.service == "events":
+            rule = params.get("Rule") or params.get("Name")
+            if not rule:
+                return "*"
+            bus = str(params.get("EventBusName") or "default").split("/")[-1]
+            return f"{prefix}:rule/{rule}" if bus == "default" else f"{prefix}:rule/{bus}/{rule}"
+        if self.action == "CreateWorkspaceImage" and params.get("WorkspaceId"):
+            return f"{prefix}:workspace/{params['WorkspaceId']}"
+        if params.get("BundleId"):
+            return f"{prefix}:workspacebundle/{params['BundleId']}"
+        if params.get("ImageId"):
+            return f"{prefix}:workspaceimage/{params['ImageId']}"
+        return "*"
+
+
+def _scalars(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _scalars(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _scalars(item)
+    elif value is not None:
+        yield value
+
+
+def _function_name(name_or_arn: str) -> str:
+    """A function's bare name from a name, partial ARN or ARN (qualifier dropped)."""
+    name_or_arn = unquote(name_or_arn)
+    if name_or_arn.startswith("arn:"):
+        return name_or_arn.split(":")[6]
+    return name_or_arn.split(":")[0]
+
+
+def _function_arn(name: str) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+
+
+@dataclass
+class _Denial:
+    action: str
+    seconds: float  # virtual seconds; math.inf for ever
+    resource: str | None
+    # time.monotonic() of the first call denied, which starts the clock
+    since: float | None = None
 
 
 class Faults:
     """Errors to return instead of serving an action, and a log of calls."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pending: dict[str, list[tuple[str, str]]] = {}
+        self._lock = threading.RLock()
         self.calls: Counter[str] = Counter()
+        self._pending: dict[str, list[tuple[str, str]]] = {}
+        self._denials: list[_Denial] = []
+        self._entry_failures: dict[str, list[tuple[str, str | None]]] = {}
+        self._conflict_window: float | None = None
+        self._policy_changed: dict[str, float] = {}
+        self._hide_after = 0
+        self._hide_times = 0
+        # Switches a test sets directly (see the module docstring).
+        self.pending_bundles = False
+        self.allow_pending_image_delete = False
+        self.allow_unshare_of_unshared = False
+
+    # --- injected errors ------------------------------------------------------
 
     def inject(self, action: str, error_type: str, message: str, times: int = 1) -> None:
         with self._lock:
             self._pending.setdefault(action, []).extend([(error_type, message)] * times)
 
     def take(self, action: str) -> tuple[str, str] | None:
+        """Count a call of ``action`` and hand out its next injected error, if any."""
         with self._lock:
             self.calls[action] += 1
+            return self._pop(action)
+
+    def _pop(self, action: str) -> tuple[str, str] | None:
+        with self._lock:
             queue = self._pending.get(action)
             return queue.pop(0) if queue else None
 
+    # --- IAM propagation ------------------------------------------------------
+
+    def deny(self, action: str, seconds: float, resource: str | None = None) -> None:
+        """Deny ``action`` (on ``resource`` only, if given) for ``seconds`` virtual seconds.
+
+        The time counts from the first call that is denied, so that it is
+        measured in the handler's (scaled) time, not in how long its process
+        took to start.
+        """
+        with self._lock:
+            self._denials.append(_Denial(action, seconds, resource))
+
+    def denial(self, request: Request) -> ServiceError | None:
+        """The AccessDeniedException that ``request`` gets now, if IAM denies it."""
+        now = time.monotonic()
+        with self._lock:
+            denied = False
+            for denial in self._denials:
+                if denial.action != request.action or not (
+                    denial.resource is None or request.names(denial.resource)
+                ):
+                    continue
+                if denial.since is None:
+                    denial.since = now
+                if now - denial.since < denial.seconds * SLEEP_SCALE:
+                    denied = True
+        if not denied:
+            return None
+        permission = f"{request.service}:{request.action}"
+        return ServiceError(
+            "AccessDeniedException",
+            f"User: {DENIED_PRINCIPAL} is not authorized to perform: {permission} "
+            f"on resource: {request.resource_arn()} "
+            f"because no identity-based policy allows the {permission} action",
+            status=403 if request.service == "lambda" else 400,
+        )
+
+    # --- EventBridge partial failures -----------------------------------------
+
+    def fail_entries(
+        self,
+        action: str,
+        times: int = 1,
+        error_code: str = "ConcurrentModificationException",
+        error_message: str | None = None,
+    ) -> None:
+        """The next ``times`` PutTargets/RemoveTargets fail every entry, with HTTP 200.
+
+        ``error_message`` defaults to "Rule <the rule's name> is being modified."
+        """
+        if action not in ("PutTargets", "RemoveTargets"):
+            raise ValueError(f"fail_entries is for PutTargets or RemoveTargets, not {action}")
+        with self._lock:
+            self._entry_failures.setdefault(action, []).extend(
+                [(error_code, error_message)] * times
+            )
+
+    def _has_entry_failure(self, action: str) -> bool:
+        with self._lock:
+            return bool(self._entry_failures.get(action))
+
+    def _take_entry_failure(self, action: str) -> tuple[str, str | None] | None:
+        with self._lock:
+            queue = self._entry_failures.get(action)
+            return queue.pop(0) if queue else None
+
+    # --- Lambda resource-policy conflicts -------------------------------------
+
+    def policy_conflicts(self, seconds: float) -> None:
+        """Policy changes less than ``seconds`` (real) apart conflict, per function."""
+        with self._lock:
+            self._conflict_window = seconds
+
+    def _begin_policy_change(self, function_name: str) -> float | None:
+        """Mark a policy change as started; raise the conflict if one is in progress.
+
+        Returns the previous change's time, to restore if this change fails.
+        """
+        now = time.monotonic()
+        with self._lock:
+            previous = self._policy_changed.get(function_name)
+            window = self._conflict_window
+            if window is not None and previous is not None and now - previous < window:
+                raise ServiceError(
+                    "ResourceConflictException",
+                    "The operation cannot be performed at this time. An update is in "
+                    f"progress for resource: {_function_arn(function_name)}",
+                    status=409,
+                )
+            self._policy_changed[function_name] = now
+            return previous
+
+    def _abandon_policy_change(self, function_name: str, previous: float | None) -> None:
+        with self._lock:
+            if previous is None:
+                self._policy_changed.pop(function_name, None)
+            else:
+                self._policy_changed[function_name] = previous
+
+    # --- bundles --------------------------------------------------------------
+
+    def hide_new_bundles(self, times: int) -> None:
+        """The next ``times`` DescribeWorkspaceBundles by id miss bundles made from now on."""
+        with self._lock:
+            self._hide_after = next(_bundle_serials)
+            self._hide_times = times
+
+    def _hidden_after(self) -> int | None:
+        """Use up one hiding describe: bundles with a larger serial are left out."""
+        with self._lock:
+            if self._hide_times <= 0:
+                return None
+            self._hide_times -= 1
+            return self._hide_after
+
+    # --- all of them ----------------------------------------------------------
+
     def reset(self) -> None:
         with self._lock:
-            self._pending.clear()
+            self._pending = {}
             self.calls.clear()
+            self._denials = []
+            self._entry_failures = {}
+            self._conflict_window = None
+            self._policy_changed = {}
+            self._hide_after = 0
+            self._hide_times = 0
+            self.pending_bundles = False
+            self.allow_pending_image_delete = False
+            self.allow_unshare_of_unshared = False
 
 
+_bundle_serials = itertools.count(1)
 faults = Faults()
+
 # Image ids that a (pretend) bundle uses.
 images_in_use: set[str] = set()
 # Bundle ids that (pretend) WorkSpaces were launched from.
@@ -134,6 +404,20 @@ def image_tags(image_id: str) -> dict[str, str]:
     return {tag["Key"]: tag["Value"] for tag in backend().workspace_images[image_id].tags}
 
 
+def set_bundle_state(bundle_id: str, state: str) -> None:
+    """Move a bundle to PENDING, AVAILABLE or ERROR (the API model's three states)."""
+    if state not in BUNDLE_STATES:
+        raise ValueError(f"a bundle's state is one of {BUNDLE_STATES}, not {state}")
+    _bundles(backend())[bundle_id].state = state
+
+
+def finish_pending_bundles() -> None:
+    """Every PENDING bundle becomes AVAILABLE."""
+    for bundle in _bundles(backend()).values():
+        if bundle.state == "PENDING":
+            bundle.state = "AVAILABLE"
+
+
 # --- backend behaviour -------------------------------------------------------
 
 _original_create_image = WorkSpacesBackend.create_workspace_image
@@ -168,6 +452,11 @@ def _delete_workspace_image(self: WorkSpacesBackend, image_id: str) -> None:
     image = self.workspace_images.get(image_id)
     if image is None:
         return
+    if image.state == "PENDING" and not faults.allow_pending_image_delete:
+        raise ServiceError(
+            "InvalidResourceStateException",
+            f"The image {image_id} is PENDING; it can be deleted once it is AVAILABLE or ERROR.",
+        )
     if image_id in images_in_use or any(
         bundle.image_id == image_id for bundle in _bundles(self).values()
     ):
@@ -182,6 +471,29 @@ def _delete_workspace_image(self: WorkSpacesBackend, image_id: str) -> None:
     _release_source(self, image)
 
 
+_original_update_permission = WorkSpacesBackend.update_workspace_image_permission
+
+
+def _update_workspace_image_permission(
+    self: WorkSpacesBackend, image_id: str, allow_copy_image: bool, shared_account_id: str
+) -> None:
+    """Share or unshare; unsharing what is not shared is refused, as the API reference says.
+
+    "This permission can be revoked only after an image has been shared." The
+    error is not documented; ResourceNotFoundException is in the call's model.
+    moto itself ignores such a revoke, and answers 500 for an unknown image.
+    """
+    image = self.workspace_images.get(image_id)
+    if image is None:
+        raise ResourceNotFoundException(f"The image {image_id} could not be found.")
+    shared = {"SharedAccountId": shared_account_id} in image.image_permissions
+    if not allow_copy_image and not shared and not faults.allow_unshare_of_unshared:
+        raise ResourceNotFoundException(
+            f"The image {image_id} is not shared with account {shared_account_id}."
+        )
+    _original_update_permission(self, image_id, allow_copy_image, shared_account_id)
+
+
 def _release_source(self: WorkSpacesBackend, image: Any) -> None:
     """An image that is done (or deleted) gives its source WorkSpace back."""
     workspace = self.workspaces.get(getattr(image, "source_workspace_id", ""))
@@ -189,8 +501,15 @@ def _release_source(self: WorkSpacesBackend, image: Any) -> None:
         workspace.state = "AVAILABLE"
 
 
+BUNDLE_STATES = ("PENDING", "AVAILABLE", "ERROR")
+
+
 class WorkspaceBundle:
-    """A custom bundle: an image with a compute type and volume sizes."""
+    """A custom bundle: an image with a compute type and volume sizes.
+
+    botocore's WorkspaceBundle has a State but, unlike an image, no error
+    fields: an ERROR bundle says nothing about why.
+    """
 
     def __init__(
         self,
@@ -214,6 +533,9 @@ class WorkspaceBundle:
         self.tags = tags
         self.owner = owner
         self.creation_time = self.last_updated_time = unix_time()
+        self.state = "PENDING" if faults.pending_bundles else "AVAILABLE"
+        # Creation order, for hide_new_bundles.
+        self.serial = next(_bundle_serials)
 
     def to_dict(self) -> dict[str, Any]:
         dct = {
@@ -227,7 +549,7 @@ class WorkspaceBundle:
             "ComputeType": self.compute_type,
             "LastUpdatedTime": self.last_updated_time,
             "CreationTime": self.creation_time,
-            "State": "AVAILABLE",
+            "State": self.state,
             "BundleType": "REGULAR",
         }
         return {key: value for key, value in dct.items() if value}
@@ -292,11 +614,18 @@ def _bundle(self: WorkSpacesBackend, bundle_id: str) -> WorkspaceBundle:
 
 
 def _update_workspace_bundle(self: WorkSpacesBackend, bundle_id: str, image_id: str) -> None:
-    """Swap the bundle's image; WorkSpaces already launched keep the old one."""
+    """Swap the bundle's image; WorkSpaces already launched keep the old one.
+
+    With ``faults.pending_bundles`` the bundle is PENDING again while the
+    service applies the new image (an assumption: the API reference does not
+    say what State an updated bundle shows).
+    """
     bundle = _bundle(self, bundle_id)
     _check_bundle_image(self, image_id)
     bundle.image_id = image_id
     bundle.last_updated_time = unix_time()
+    if faults.pending_bundles:
+        bundle.state = "PENDING"
 
 
 def _delete_workspace_bundle(self: WorkSpacesBackend, bundle_id: str) -> None:
@@ -322,10 +651,12 @@ def _describe_workspace_bundles(
         )
     if owner not in (None, self.account_id):
         return []
+    hidden_after = faults._hidden_after() if bundle_ids else None
     return [
         bundle.to_dict()
         for bundle in _bundles(self).values()
-        if bundle_ids is None or bundle.bundle_id in bundle_ids
+        if (bundle_ids is None or bundle.bundle_id in bundle_ids)
+        and (hidden_after is None or bundle.serial <= hidden_after)
     ]
 
 
@@ -404,15 +735,108 @@ def _describe_workspace_bundles_response(self: WorkSpacesResponse) -> str:
     return json.dumps({"Bundles": bundles})
 
 
+def _workspaces_request(action: str, handler: WorkSpacesResponse) -> Request:
+    return Request("workspaces", action, json.loads(handler.body or "{}"))
+
+
+def _events_request(action: str, handler: EventsHandler) -> Request:
+    return Request("events", action, json.loads(handler.body or "{}"))
+
+
+_LAMBDA_POLICY_PATH = re.compile(r"/functions/(?P<function>[^/]+)/policy(?:/(?P<sid>[^/]+))?/?$")
+
+
+def _lambda_request(action: str, handler: LambdaResponse) -> Request:
+    params: dict[str, Any] = json.loads(handler.body) if handler.body else {}
+    function_name = ""
+    match = _LAMBDA_POLICY_PATH.search(handler.path.split("?")[0])
+    if match:
+        function_name = _function_name(match["function"])
+        if match["sid"]:
+            params.setdefault("StatementId", unquote(match["sid"]))
+    qualifier = handler.querystring.get("Qualifier", [None])[0]
+    if qualifier:
+        params.setdefault("Qualifier", qualifier)
+    return Request("lambda", action, params, function_name)
+
+
+def _before(request: Request) -> None:
+    """Count the call; raise what IAM or an injected fault answers instead."""
+    denial = faults.denial(request)
+    with faults._lock:
+        faults.calls[request.action] += 1
+        fault = None if denial else faults._pop(request.action)
+    if denial is not None:
+        raise denial
+    if fault is not None:
+        raise ServiceError(*fault)
+
+
 def _with_faults(
     action: str, method: Callable[[WorkSpacesResponse], str]
 ) -> Callable[[WorkSpacesResponse], str]:
     @functools.wraps(method)
     def wrapper(self: WorkSpacesResponse) -> str:
-        fault = faults.take(action)
-        if fault is not None:
-            raise ServiceError(*fault)
+        _before(_workspaces_request(action, self))
         return method(self)
+
+    return wrapper
+
+
+def _events_with_faults(action: str, method: Callable[[EventsHandler], Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(self: EventsHandler) -> Any:
+        request = _events_request(action, self)
+        _before(request)
+        if faults._has_entry_failure(action):
+            return _failed_entries(self, request) or method(self)
+        return method(self)
+
+    return wrapper
+
+
+def _failed_entries(handler: EventsHandler, request: Request) -> tuple[str, dict[str, Any]] | None:
+    """PutTargets/RemoveTargets that fail every entry and change nothing, with HTTP 200."""
+    params = request.params
+    rule = str(params.get("Rule", ""))
+    # A rule that does not exist is still ResourceNotFoundException.
+    handler.events_backend.describe_rule(rule, params.get("EventBusName"))
+    failure = faults._take_entry_failure(request.action)
+    if failure is None:
+        return None
+    error_code, error_message = failure
+    if request.action == "PutTargets":
+        target_ids = [target.get("Id") for target in params.get("Targets", [])]
+    else:
+        target_ids = list(params.get("Ids", []))
+    entries = [
+        {
+            "TargetId": target_id,
+            "ErrorCode": error_code,
+            "ErrorMessage": error_message or f"Rule {rule} is being modified.",
+        }
+        for target_id in target_ids
+    ]
+    body = {"FailedEntryCount": len(entries), "FailedEntries": entries}
+    return json.dumps(body), handler.response_headers
+
+
+def _lambda_with_faults(action: str, method: Callable[[LambdaResponse], Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(self: LambdaResponse) -> Any:
+        request = _lambda_request(action, self)
+        _before(request)
+        if action not in ("AddPermission", "RemovePermission") or not request.function_name:
+            return method(self)
+        previous = faults._begin_policy_change(request.function_name)
+        try:
+            response = method(self)
+        except Exception:
+            faults._abandon_policy_change(request.function_name, previous)
+            raise
+        if isinstance(response, tuple) and response[0] == 404:
+            faults._abandon_policy_change(request.function_name, previous)
+        return response
 
     return wrapper
 
@@ -423,8 +847,10 @@ _original_add_statement = Policy.add_statement
 def _add_statement(self: Policy, raw: str, qualifier: str | None = None) -> tuple[Any, str]:
     sid = json.loads(raw).get("StatementId")
     if any(statement.get("Sid") == sid for statement in self.statements):
-        raise LambdaClientError(
-            "ResourceConflictException", f"The statement id ({sid}) provided already exists."
+        raise ServiceError(
+            "ResourceConflictException",
+            f"The statement id ({sid}) provided already exists.",
+            status=409,
         )
     return _original_add_statement(self, raw, qualifier)
 
@@ -441,6 +867,18 @@ ACTIONS = {
     "DeleteWorkspaceBundle": "delete_workspace_bundle",
     "DescribeWorkspaceBundles": "describe_workspace_bundles",
     "UpdateWorkspaceImagePermission": "update_workspace_image_permission",
+    "DescribeWorkspaceImagePermissions": "describe_workspace_image_permissions",
+}
+EVENTS_ACTIONS = {
+    "PutRule": "put_rule",
+    "PutTargets": "put_targets",
+    "RemoveTargets": "remove_targets",
+    "DeleteRule": "delete_rule",
+    "ListTargetsByRule": "list_targets_by_rule",
+}
+LAMBDA_ACTIONS = {
+    "AddPermission": "add_permission",
+    "RemovePermission": "remove_permission",
 }
 
 _installed = False
@@ -453,6 +891,7 @@ def install() -> None:
         return
     WorkSpacesBackend.create_workspace_image = _create_workspace_image  # type: ignore[method-assign]
     WorkSpacesBackend.delete_workspace_image = _delete_workspace_image  # type: ignore[attr-defined]
+    WorkSpacesBackend.update_workspace_image_permission = _update_workspace_image_permission  # type: ignore[method-assign]
     WorkSpacesBackend.create_tags = _create_tags  # type: ignore[method-assign]
     WorkSpacesBackend.delete_tags = _delete_tags  # type: ignore[attr-defined]
     WorkSpacesBackend.describe_tags = _describe_tags  # type: ignore[method-assign]
@@ -472,5 +911,17 @@ def install() -> None:
             WorkSpacesResponse,
             method_name,
             _with_faults(action, getattr(WorkSpacesResponse, method_name)),
+        )
+    for action, method_name in EVENTS_ACTIONS.items():
+        setattr(
+            EventsHandler,
+            method_name,
+            _events_with_faults(action, getattr(EventsHandler, method_name)),
+        )
+    for action, method_name in LAMBDA_ACTIONS.items():
+        setattr(
+            LambdaResponse,
+            method_name,
+            _lambda_with_faults(action, getattr(LambdaResponse, method_name)),
         )
     _installed = True
