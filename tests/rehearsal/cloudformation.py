@@ -4,15 +4,28 @@
 own process), then plays EventBridge: while no response has arrived, it
 moves the clock on by the schedule's rate and invokes each poll rule's target
 with the Input the handler stored. It returns what CloudFormation received.
+
+``CloudFormation.deploy`` plays a whole stack the way CloudFormation does:
+the custom resources in dependency order, each level's independent ones in
+parallel; when one fails, the others still in progress are cancelled and the
+stack rolls back, with a Delete for each resource made or attempted (a
+cancelled one gets a physical id that is not the image's). ``destroy`` plays
+a stack delete.
+
+EventBridge invokes a target only when the function's resource policy lets
+the rule do so, as the real service does.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +66,42 @@ class SynthesizedStack:
             for key, value in self.template["Resources"].items()
             if value["Type"] == contract.RESOURCE_TYPE
         }
+
+    def custom_resources(self) -> dict[str, dict[str, Any]]:
+        """The resources CloudFormation hands to the provider function."""
+        return {
+            key: value
+            for key, value in self.template["Resources"].items()
+            if value["Type"] in CUSTOM_TYPES
+        }
+
+    def creation_levels(self) -> list[list[str]]:
+        """Custom resources in the order CloudFormation creates them: each level
+        depends only on earlier ones, and a level's resources go in parallel."""
+        resources = {
+            **self.custom_resources(),
+            **{
+                key: value
+                for key, value in self.template["Resources"].items()
+                if value["Type"] == WAIT_CONDITION
+            },
+        }
+        needs = {
+            key: {dep for dep in _references(value) if dep in resources and dep != key}
+            for key, value in resources.items()
+        }
+        levels: list[list[str]] = []
+        placed: set[str] = set()
+        while len(placed) < len(resources):
+            level = sorted(key for key in resources if key not in placed and needs[key] <= placed)
+            if not level:
+                raise ValueError(f"a dependency cycle among {sorted(set(resources) - placed)}")
+            levels.append(level)
+            placed.update(level)
+        return levels
+
+    def deletion_policy(self, logical_id: str) -> str:
+        return str(self.template["Resources"][logical_id].get("DeletionPolicy", "Delete"))
 
     def logical_ids(self, resource_type: str) -> list[str]:
         return [
@@ -96,6 +145,50 @@ class SynthesizedStack:
         return dict(cfn_strings(props))
 
 
+WAIT_CONDITION = "AWS::CloudFormation::WaitCondition"
+WAIT_CONDITION_HANDLE = "AWS::CloudFormation::WaitConditionHandle"
+CUSTOM_TYPES = (
+    contract.RESOURCE_TYPE,
+    contract.BUNDLE_RESOURCE_TYPE,
+    contract.READY_RESOURCE_TYPE,
+)
+
+
+def _references(value: Any) -> set[str]:
+    """Logical ids that a resource refers to (Ref, Fn::GetAtt, DependsOn)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        if set(value) == {"Ref"}:
+            found.add(str(value["Ref"]))
+        elif set(value) == {"Fn::GetAtt"}:
+            found.add(str(value["Fn::GetAtt"][0]))
+        depends = value.get("DependsOn")
+        if isinstance(depends, str):
+            found.add(depends)
+        elif isinstance(depends, list):
+            found.update(str(item) for item in depends)
+        for item in value.values():
+            found |= _references(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _references(item)
+    return found
+
+
+@dataclass
+class Deployment:
+    """What a played deploy came to, as `cdk deploy` would show it."""
+
+    status: str
+    responses: dict[str, Response] = field(default_factory=dict)
+    cancelled: list[str] = field(default_factory=list)
+    rollback: dict[str, Response] = field(default_factory=dict)
+    events: list[str] = field(default_factory=list)
+
+    def physical_id(self, logical_id: str) -> str:
+        return self.responses[logical_id].physical_id
+
+
 @dataclass
 class CloudFormation:
     aws: EmbeddedAws
@@ -105,6 +198,12 @@ class CloudFormation:
     clock_offset: float = 0.0
     invocations: list[Invocation] = field(default_factory=list)
     signatures: list[str] = field(default_factory=list)
+    # Rules that came due but whose target the function's policy did not let in.
+    undelivered: list[str] = field(default_factory=list)
+    # Called with each stack event as deploy() and destroy() record it.
+    on_event: Callable[[str], None] | None = None
+    # Ref of the resources deploy() made up: a WaitConditionHandle's is its URL.
+    refs: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.stack_id:
@@ -216,16 +315,261 @@ class CloudFormation:
         return received[0]
 
     def fire(self, rules: list[dict[str, Any]] | None = None) -> None:
-        """What EventBridge does when the rules come due: invoke each target."""
+        """What EventBridge does when the rules come due: invoke each target
+        that the function's resource policy lets the rule invoke."""
         events = self.aws.client("events")
+        due: list[dict[str, Any]] = []
         for rule in rules if rules is not None else self.aws.poll_rules():
             if rule.get("State") != "ENABLED":
                 continue
             for target in events.list_targets_by_rule(Rule=rule["Name"]).get("Targets", []):
-                self.invoke(json.loads(target["Input"]))
+                if self.may_invoke(rule["Arn"]):
+                    due.append(json.loads(target["Input"]))
+                else:
+                    self.undelivered.append(rule["Name"])
+        # Rules fire independently: their invocations overlap, as in Lambda.
+        self.invoke_all(due)
+
+    def may_invoke(self, rule_arn: str) -> bool:
+        """Whether the function's resource policy lets this rule invoke it."""
+        for statement in self.aws.function_policy_statements(self.function.name):
+            principal = statement.get("Principal", {})
+            service = principal.get("Service") if isinstance(principal, dict) else principal
+            if service != "events.amazonaws.com" or statement.get("Effect", "Allow") != "Allow":
+                continue
+            conditions = statement.get("Condition", {})
+            patterns = [
+                value
+                for operator in ("ArnLike", "ArnEquals", "StringLike", "StringEquals")
+                for key, value in conditions.get(operator, {}).items()
+                if key.lower() == "aws:sourcearn"
+            ]
+            if not patterns or any(fnmatch.fnmatchcase(rule_arn, p) for p in patterns):
+                return True
+        return False
+
+    def invoke_all(self, events: list[dict[str, Any]]) -> None:
+        """Invoke the function with each event at the same moment."""
+        if len(events) <= 1:
+            for event in events:
+                self.invoke(event)
+            return
+        with ThreadPoolExecutor(max_workers=len(events)) as pool:
+            list(pool.map(self.invoke, events))
+
+    def deploy(
+        self,
+        stack: SynthesizedStack,
+        *,
+        before_poll: Callable[[int], None] | None = None,
+        max_polls: int = 60,
+    ) -> Deployment:
+        """Create the stack's custom resources as CloudFormation would (see the module doc)."""
+        deployment = Deployment(status="CREATE_IN_PROGRESS")
+        attributes: dict[str, dict[str, str]] = {}
+        handles: dict[str, str] = {}
+        for logical_id in stack.logical_ids(WAIT_CONDITION_HANDLE):
+            handles[logical_id], self.refs[logical_id] = self.new_wait_handle()
+        for level in stack.creation_levels():
+            custom = {key: None for key in level if _type(stack, key) in CUSTOM_TYPES}
+            started = self._start_level(stack, "Create", custom, attributes, deployment)
+            for key in level:
+                if _type(stack, key) == WAIT_CONDITION:
+                    # Done when its handle is signalled (by the long wait's watcher).
+                    handle = stack.template["Resources"][key]["Properties"]["Handle"]["Ref"]
+                    started[key] = handles[handle]
+                    self._record(deployment, f"CREATE_IN_PROGRESS  {WAIT_CONDITION}  {key}")
+            self.play_schedules(
+                partial(self._level_over, started, stop_on_failure=True), before_poll, max_polls
+            )
+            answered = self._answered(started)
+            for logical_id, response in answered.items():
+                deployment.responses[logical_id] = response
+                if isinstance(response.data, dict):
+                    attributes[logical_id] = response.data
+                self._record(deployment, _event_line(stack, "CREATE", logical_id, response))
+            failed = any(r.status in FAILED for r in deployment.responses.values())
+            if failed or len(answered) < len(started):
+                deployment.cancelled = [key for key in level if key not in answered]
+                for logical_id in deployment.cancelled:
+                    self._record(
+                        deployment,
+                        f"CREATE_FAILED       {_type(stack, logical_id)}  {logical_id}  "
+                        "Resource creation cancelled",
+                    )
+                self._roll_back(stack, deployment, attributes, before_poll, max_polls)
+                return deployment
+        deployment.status = "CREATE_COMPLETE"
+        return deployment
+
+    def _start_level(
+        self,
+        stack: SynthesizedStack,
+        request_type: str,
+        physical_ids: dict[str, str | None],
+        attributes: dict[str, dict[str, str]],
+        deployment: Deployment,
+    ) -> dict[str, str]:
+        """Send one request to each resource of a level at once; return their request ids."""
+        started: dict[str, str] = {}
+        events = []
+        for logical_id, physical_id in physical_ids.items():
+            request_id, event = self.event(
+                request_type,
+                logical_id,
+                self.resolved(stack, logical_id, attributes, strict=request_type != "Delete"),
+                physical_id=physical_id,
+                resource_type=_type(stack, logical_id),
+            )
+            started[logical_id] = request_id
+            events.append(event)
+            self._record(
+                deployment,
+                f"{request_type.upper()}_IN_PROGRESS  {_type(stack, logical_id)}  {logical_id}",
+            )
+        self.invoke_all(events)
+        return started
+
+    def _record(self, deployment: Deployment, line: str) -> None:
+        deployment.events.append(line)
+        if self.on_event:
+            self.on_event(line)
+
+    def _answered(self, started: dict[str, str]) -> dict[str, Response]:
+        return {
+            logical_id: self.aws.endpoint.received(request_id)[0]
+            for logical_id, request_id in started.items()
+            if self.aws.endpoint.received(request_id)
+        }
+
+    def _level_over(self, started: dict[str, str], *, stop_on_failure: bool) -> bool:
+        answered = self._answered(started)
+        failed = any(response.status in FAILED for response in answered.values())
+        return len(answered) == len(started) or (stop_on_failure and failed)
+
+    def destroy(
+        self,
+        stack: SynthesizedStack,
+        deployment: Deployment,
+        *,
+        before_poll: Callable[[int], None] | None = None,
+        max_polls: int = 60,
+    ) -> dict[str, Response]:
+        """Delete the stack: dependents first; DeletionPolicy Retain and
+        RetainExceptOnCreate keep the resource (no Delete is sent)."""
+        keep = {"Retain", "RetainExceptOnCreate", "Snapshot"}
+        return self._delete_levels(
+            stack,
+            {
+                key: response.physical_id
+                for key, response in deployment.responses.items()
+                if stack.deletion_policy(key) not in keep
+            },
+            {key: response.data for key, response in deployment.responses.items()},
+            deployment,
+            before_poll,
+            max_polls,
+        )
+
+    def _roll_back(
+        self,
+        stack: SynthesizedStack,
+        deployment: Deployment,
+        attributes: dict[str, dict[str, str]],
+        before_poll: Callable[[int], None] | None,
+        max_polls: int,
+    ) -> None:
+        """A failed create rolls back: everything made or attempted is deleted,
+        except what DeletionPolicy Retain keeps (RetainExceptOnCreate deletes)."""
+        deployment.status = "ROLLBACK_IN_PROGRESS"
+        to_delete = {key: response.physical_id for key, response in deployment.responses.items()}
+        for logical_id in deployment.cancelled:
+            # CloudFormation never learned the resource's id.
+            to_delete[logical_id] = f"{self.stack_name}-{logical_id}-{uuid.uuid4().hex[:12]}"
+        to_delete = {
+            key: value for key, value in to_delete.items() if stack.deletion_policy(key) != "Retain"
+        }
+        deployment.rollback = self._delete_levels(
+            stack, to_delete, attributes, deployment, before_poll, max_polls
+        )
+        ok = all(response.status == "SUCCESS" for response in deployment.rollback.values())
+        deployment.status = "ROLLBACK_COMPLETE" if ok else "ROLLBACK_FAILED"
+
+    def _delete_levels(
+        self,
+        stack: SynthesizedStack,
+        physical_ids: dict[str, str],
+        attributes: dict[str, dict[str, str]],
+        deployment: Deployment,
+        before_poll: Callable[[int], None] | None,
+        max_polls: int,
+    ) -> dict[str, Response]:
+        answers: dict[str, Response] = {}
+        for level in reversed(stack.creation_levels()):
+            level_ids: dict[str, str | None] = {
+                key: physical_ids[key]
+                for key in level
+                if key in physical_ids and _type(stack, key) in CUSTOM_TYPES
+            }
+            started = self._start_level(stack, "Delete", level_ids, attributes, deployment)
+            self.play_schedules(
+                partial(self._level_over, started, stop_on_failure=False), before_poll, max_polls
+            )
+            for logical_id, request_id in started.items():
+                answers[logical_id] = self.response(request_id)
+                self._record(
+                    deployment, _event_line(stack, "DELETE", logical_id, answers[logical_id])
+                )
+        return answers
+
+    def resolved(
+        self,
+        stack: SynthesizedStack,
+        logical_id: str,
+        attributes: dict[str, dict[str, str]],
+        *,
+        strict: bool = True,
+    ) -> dict[str, Any]:
+        """A resource's properties as CloudFormation sends them (no ServiceToken)."""
+        try:
+            props = stack.properties(logical_id, self.function.arn, self.refs, attributes)
+        except KeyError:
+            if strict:
+                raise
+            # A Delete of a resource whose dependency never answered.
+            props = stack.properties(
+                logical_id,
+                self.function.arn,
+                self.refs,
+                attributes={key: _any_attribute() for key in stack.custom_resources()},
+            )
+        props.pop("ServiceToken", None)
+        return props
 
     def logs(self) -> str:
         return "\n".join(invocation.logs for invocation in self.invocations)
+
+
+class _any_attribute(dict[str, str]):
+    """Fn::GetAtt of a resource that never answered: an empty string."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+# A custom resource answers FAILED; a wait condition's handle is signalled FAILURE.
+FAILED = ("FAILED", "FAILURE")
+
+
+def _type(stack: SynthesizedStack, logical_id: str) -> str:
+    return str(stack.template["Resources"][logical_id]["Type"])
+
+
+def _event_line(stack: SynthesizedStack, action: str, logical_id: str, response: Response) -> str:
+    """A stack event as `cdk deploy` prints it."""
+    if response.status not in FAILED:
+        return f"{action}_COMPLETE     {_type(stack, logical_id)}  {logical_id}"
+    return f"{action}_FAILED       {_type(stack, logical_id)}  {logical_id}  {response.reason}"
 
 
 def _rate_seconds(expression: str) -> float:

@@ -32,6 +32,15 @@ class Rehearsal:
     logical_id: str
     refs: dict[str, str] = field(default_factory=dict)
 
+    def policy_changed_at_run_time(self) -> list[dict[str, Any]]:
+        """Statements of the function's policy that the template did not make."""
+        fixed = set(self.stack.logical_ids("AWS::Lambda::Permission"))
+        return [
+            statement
+            for statement in self.aws.function_policy_statements(self.cfn.function.name)
+            if statement.get("Sid") not in fixed
+        ]
+
     def properties(self, **overrides: Any) -> dict[str, Any]:
         """The image's properties from the template, with some changed."""
         return self.properties_of(self.logical_id, **overrides)
@@ -46,14 +55,42 @@ class Rehearsal:
         return props
 
 
-def _rehearsal(aws: EmbeddedAws, cdk_out: Path) -> Rehearsal:
+def _rehearsal(aws: EmbeddedAws, cdk_out: Path, stack_name: str = STACK_NAME) -> Rehearsal:
     aws.reset()
     fake_workspaces.seed_workspace(REHEARSAL_WORKSPACE_ID)
-    stack = SynthesizedStack.load(cdk_out, STACK_NAME)
-    function = aws.deploy_function(stack.template, cdk_out, STACK_NAME)
-    cfn = CloudFormation(aws, function, stack_name=STACK_NAME)
-    (logical_id,) = stack.image_resources()
+    stack = SynthesizedStack.load(cdk_out, stack_name)
+    function = aws.deploy_function(stack.template, cdk_out, stack_name)
+    cfn = CloudFormation(aws, function, stack_name=stack_name)
+    logical_id = sorted(stack.image_resources())[0]
     return Rehearsal(aws, cfn, stack, logical_id)
+
+
+PARALLEL_STACK = "ThreeImages"
+PARALLEL_WORKSPACE_IDS = ("ws-parallel01", "ws-parallel02", "ws-parallel03")
+
+
+@pytest.fixture(scope="session")
+def three_images_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A stack of three independent images, with the library's defaults."""
+    import aws_cdk as cdk
+
+    from cdk_workspace_image import WorkspaceImage
+
+    outdir = tmp_path_factory.mktemp("cdk.out.three")
+    app = cdk.App(outdir=str(outdir))
+    stack = cdk.Stack(app, PARALLEL_STACK)
+    for n, workspace_id in enumerate(PARALLEL_WORKSPACE_IDS, start=1):
+        WorkspaceImage(stack, f"Image{n}", workspace_id=workspace_id, image_name=f"parallel-{n}")
+    app.synth()
+    return outdir
+
+
+@pytest.fixture
+def three_images(embedded_aws: EmbeddedAws, three_images_cdk_out: Path) -> Rehearsal:
+    rehearsal = _rehearsal(embedded_aws, three_images_cdk_out, PARALLEL_STACK)
+    for workspace_id in PARALLEL_WORKSPACE_IDS:
+        fake_workspaces.seed_workspace(workspace_id)
+    return rehearsal
 
 
 @pytest.fixture

@@ -37,6 +37,21 @@ def _asset_dir(cdk_out: Path, stack_name: str, s3_key: str) -> Path:
     return cdk_out / manifest["files"][asset_hash]["source"]["path"]
 
 
+def _pseudo(value: Any) -> Any:
+    """Resolve the pseudo parameters and joins a template uses for ARNs."""
+    pseudo = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT_ID}
+    if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in pseudo:
+        return pseudo[value["Ref"]]
+    if isinstance(value, dict) and set(value) == {"Fn::Join"}:
+        delimiter, parts = value["Fn::Join"]
+        return str(delimiter).join(str(_pseudo(part)) for part in parts)
+    if isinstance(value, dict):
+        return {key: _pseudo(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_pseudo(item) for item in value]
+    return value
+
+
 class EmbeddedAws:
     """Start with ``start()``; every client and the Lambda process talk to it."""
 
@@ -134,6 +149,23 @@ class EmbeddedAws:
             MemorySize=int(props.get("MemorySize", 128)),
             Architectures=props.get("Architectures", ["x86_64"]),
         )
+        # The template's own permissions (the provider's one for its poll rules).
+        for permission_id, permission in template["Resources"].items():
+            if permission["Type"] != "AWS::Lambda::Permission":
+                continue
+            permission_props = _pseudo(permission["Properties"])
+            extra = {
+                key: permission_props[key]
+                for key in ("SourceArn", "SourceAccount")
+                if key in permission_props
+            }
+            self.client("lambda").add_permission(
+                FunctionName=name,
+                StatementId=permission_id,
+                Action=permission_props["Action"],
+                Principal=permission_props["Principal"],
+                **extra,
+            )
         return LambdaFunction(
             name=name,
             arn=created["FunctionArn"],

@@ -5,7 +5,8 @@ Usage: python -I lambda_bootstrap.py ASSET_DIR HANDLER INVOCATION_JSON
 Only ASSET_DIR (the bundled asset from cdk.out) and the interpreter's
 site-packages (standing in for the runtime's boto3) are importable: none of
 the repo's own code is. REHEARSAL_CLOCK_OFFSET_SECONDS moves time.time()
-forward, so tests can pass hours of polling without sleeping.
+forward, so tests can pass hours of polling without sleeping;
+REHEARSAL_SLEEP_SCALE shortens every time.sleep by that factor.
 REHEARSAL_API_LOG names a file where every AWS call the handler makes is
 written as an IAM action (``service:Operation``), through botocore's events.
 """
@@ -25,6 +26,12 @@ offset = float(os.environ.get("REHEARSAL_CLOCK_OFFSET_SECONDS", "0"))
 if offset:
     _real_time = time.time
     time.time = lambda: _real_time() + offset
+
+# Sleeps (retry backoff, waiting for IAM) take a fraction of real time.
+scale = float(os.environ.get("REHEARSAL_SLEEP_SCALE", "1"))
+if scale != 1:
+    _real_sleep = time.sleep
+    time.sleep = lambda seconds: _real_sleep(seconds * scale)
 
 api_log = os.environ.get("REHEARSAL_API_LOG")
 if api_log:

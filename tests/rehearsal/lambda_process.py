@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.rehearsal.fake_workspaces import SLEEP_SCALE
+
 BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.py")
 
 
@@ -57,6 +59,9 @@ class LambdaFunction:
             "AWS_LAMBDA_FUNCTION_NAME": self.name,
             "REHEARSAL_CLOCK_OFFSET_SECONDS": str(clock_offset),
             "REHEARSAL_API_LOG": str(api_log),
+            # Waits in the handler (backoff, IAM patience) pass quickly, at the
+            # scale that the embedded AWS's timed faults use too.
+            "REHEARSAL_SLEEP_SCALE": str(SLEEP_SCALE),
             **self.environment,
             **aws_env,
         }
