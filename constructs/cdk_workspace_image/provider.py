@@ -24,6 +24,7 @@ from aws_cdk import (
     Duration,
     ILocalBundling,
     Stack,
+    Token,
     Validations,
 )
 from aws_cdk import aws_iam as iam
@@ -148,15 +149,18 @@ class WorkspaceImageProvider(Construct):
         image_arn = stack.format_arn(
             service="workspaces", resource="workspaceimage", resource_name="*"
         )
-        # A bundle may use an image that another account shared with this one.
-        any_account_image_arn = stack.format_arn(
-            service="workspaces", resource="workspaceimage", resource_name="*", account="*"
-        )
         bundle_arn = stack.format_arn(
             service="workspaces", resource="workspacebundle", resource_name="*"
         )
+        # Poll rules are named with a prefix of this stack's own (the handler
+        # derives it from the StackId), so the grants below reach only them.
+        rule_prefix = (
+            contract.RULE_NAME_PREFIX
+            if Token.is_unresolved(stack.stack_name)
+            else contract.stack_rule_prefix(stack.stack_name)
+        )
         rule_arn = stack.format_arn(
-            service="events", resource="rule", resource_name=f"{contract.RULE_NAME_PREFIX}*"
+            service="events", resource="rule", resource_name=f"{rule_prefix}*"
         )
         # Every grant is here from the start, whether or not the stack shares or
         # bundles yet: removing the last share or bundle updates the policy
@@ -166,6 +170,7 @@ class WorkspaceImageProvider(Construct):
                 actions=[
                     "workspaces:CreateWorkspaceImage",
                     "workspaces:DeleteWorkspaceImage",
+                    "workspaces:DescribeWorkspaceImagePermissions",
                     "workspaces:UpdateWorkspaceImagePermission",
                 ],
                 resources=[image_arn],
@@ -174,8 +179,10 @@ class WorkspaceImageProvider(Construct):
         self.role.add_to_policy(
             iam.PolicyStatement(
                 # A bundle names its image: creating or updating one acts on both.
+                # Only this account's images: WorkSpaces makes bundles of an image
+                # that another account shared only from a copy of it.
                 actions=["workspaces:CreateWorkspaceBundle", "workspaces:UpdateWorkspaceBundle"],
-                resources=[bundle_arn, any_account_image_arn],
+                resources=[bundle_arn, image_arn],
             )
         )
         self.role.add_to_policy(
@@ -206,23 +213,25 @@ class WorkspaceImageProvider(Construct):
                     "events:PutTargets",
                     "events:RemoveTargets",
                     "events:DeleteRule",
+                    # A new request reads the poll that an abandoned one left (supersede).
+                    "events:ListTargetsByRule",
                 ],
                 resources=[rule_arn],
             )
         )
-        # Permissions on the function itself live in a policy of their own: in
-        # the role's default policy they would make the function depend on its
-        # own ARN (a cycle). Each custom resource depends on this policy.
-        self.self_policy = iam.Policy(
+        # One fixed permission lets this stack's poll rules invoke the function.
+        # crhelper adds and removes a statement per resource at run time, and
+        # Lambda refuses overlapping policy changes (ResourceConflictException:
+        # "An update is in progress"), which parallel resources make; SourceArn
+        # is matched with ArnLike, so one statement covers every rule here.
+        self.poll_permission = lambda_.CfnPermission(
             self,
-            "PollSchedulePermissions",
-            roles=[self.role],
-            statements=[
-                iam.PolicyStatement(
-                    actions=["lambda:AddPermission", "lambda:RemovePermission"],
-                    resources=[self.function.function_arn],
-                )
-            ],
+            "PollRulesMayInvoke",
+            action="lambda:InvokeFunction",
+            function_name=self.function.function_arn,
+            principal="events.amazonaws.com",
+            source_arn=rule_arn,
+            source_account=stack.account,
         )
         wildcards = WildcardAcknowledgments(self.role.node.find_child("DefaultPolicy"))
         for arn, reason in (
@@ -230,11 +239,6 @@ class WorkspaceImageProvider(Construct):
                 image_arn,
                 "image ids are made by CreateWorkspaceImage at deploy time, so the policy "
                 "cannot name them; the actions are only those on images",
-            ),
-            (
-                any_account_image_arn,
-                "a bundle may use an image shared from another account, whose id is known "
-                "only at deploy time; the actions are only Create/UpdateWorkspaceBundle",
             ),
             (
                 bundle_arn,
@@ -248,8 +252,8 @@ class WorkspaceImageProvider(Construct):
             ),
             (
                 rule_arn,
-                "poll rules are named per stack and resource at deploy time; the wildcard "
-                f"is limited to the {contract.RULE_NAME_PREFIX} prefix",
+                "poll rules are named per resource at deploy time; the wildcard is "
+                f"limited to this stack's prefix ({rule_prefix})",
             ),
         ):
             wildcards.add(arn, reason)

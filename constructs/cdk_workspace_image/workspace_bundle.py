@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import jsii
-from aws_cdk import CustomResource, Duration, ITaggable, RemovalPolicy, TagManager, TagType, Token
+from aws_cdk import (
+    CfnDeletionPolicy,
+    CfnResource,
+    CustomResource,
+    Duration,
+    ITaggable,
+    RemovalPolicy,
+    TagManager,
+    TagType,
+    Token,
+)
 from constructs import Construct
 
 from cdk_workspace_image._tagging import render_tags
@@ -14,8 +24,9 @@ from cdk_workspace_image.provider import WorkspaceImageProvider
 from cdk_workspace_image.runtime import contract
 from cdk_workspace_image.workspace_image import IWorkspaceImage
 
-# CreateWorkspaceBundle answers at once: there is nothing to wait for.
-BUNDLE_SERVICE_TIMEOUT = Duration.minutes(15)
+DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+# A new bundle is PENDING for a while; the handler waits until it is AVAILABLE.
+BUNDLE_SERVICE_TIMEOUT = Duration.minutes(30)
 
 
 @jsii.implements(ITaggable)
@@ -60,7 +71,8 @@ class WorkspaceBundle(Construct):
         :param tags: Tags for the bundle, on top of those from ``Tags.of(...)``.
             Default: no tags.
         :param removal_policy: What happens to the bundle when it leaves the stack.
-            Default: ``RemovalPolicy.RETAIN``, like the image.
+            A replaced bundle is always deleted (UpdateReplacePolicy Delete).
+            Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``, like the image.
         """
         description = description if description is not None else f"Bundle {bundle_name}"
         tags = dict(tags or {})
@@ -88,10 +100,15 @@ class WorkspaceBundle(Construct):
                 contract.PROP_USER_STORAGE_GIB: user_storage_gib,
                 contract.PROP_ROOT_STORAGE_GIB: root_storage_gib,
             },
-            removal_policy=removal_policy or RemovalPolicy.RETAIN,
+            removal_policy=removal_policy or DEFAULT_REMOVAL_POLICY,
             service_timeout=BUNDLE_SERVICE_TIMEOUT,
         )
-        self._resource.node.add_dependency(provider.self_policy)
+        self._resource.node.add_dependency(provider.poll_permission)
+        cfn = self._resource.node.default_child
+        assert isinstance(cfn, CfnResource)
+        # A replaced bundle still uses the old image, whose delete the service
+        # refuses while it does: delete it, as a replaced image is deleted.
+        cfn.cfn_options.update_replace_policy = CfnDeletionPolicy.DELETE
         render_tags(self._tags, self._resource)
 
     @property
@@ -120,15 +137,20 @@ def _validate(
     tags: Mapping[str, str],
 ) -> None:
     """Check concrete values at synth time; tokens are checked by the handler."""
-    storage = (user_storage_gib, root_storage_gib)
+    # The storage rule depends on the compute type, so all three must be concrete.
+    storage = (compute_type, user_storage_gib, root_storage_gib)
     errors = [
         concrete(bundle_name, contract.bundle_name_error, "bundle_name"),
         concrete(description, contract.bundle_description_error, "description"),
         concrete(compute_type, contract.compute_type_error, "compute_type"),
         None
-        if any(Token.is_unresolved(size) for size in storage)
+        if any(Token.is_unresolved(value) for value in storage)
         else contract.storage_error(
-            root_storage_gib, user_storage_gib, "root_storage_gib", "user_storage_gib"
+            compute_type,
+            root_storage_gib,
+            user_storage_gib,
+            "root_storage_gib",
+            "user_storage_gib",
         ),
     ]
     found = [error for error in errors if error] + contract.tags_errors(

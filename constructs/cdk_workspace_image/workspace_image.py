@@ -31,8 +31,12 @@ from cdk_workspace_image.runtime import contract
 
 DEFAULT_TIMEOUT = Duration.minutes(55)
 DEFAULT_POLL_INTERVAL = Duration.minutes(1)
-# With a wait condition, the custom resource only starts the image.
+# The Ready resource of a long wait only reads the image.
 QUICK_ANSWER_TIMEOUT = Duration.minutes(15)
+SERVICE_TIMEOUT = Duration.seconds(contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS)
+# Kept when it leaves the stack, but deleted when the deploy that created it
+# rolls back: a failed or cancelled first deploy leaves no image behind.
+DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
 
 
 @runtime_checkable
@@ -116,7 +120,8 @@ class WorkspaceImage(Construct):
         :param removal_policy: What happens to the image when the resource
             leaves the stack (DeletionPolicy). A replaced image is always
             deleted once its successor is AVAILABLE (UpdateReplacePolicy Delete).
-            Default: ``RemovalPolicy.RETAIN``; an image is slow to rebuild.
+            Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: kept, since an
+            image is slow to rebuild, unless the deploy that creates it rolls back.
         :param share_with_accounts: AWS accounts to share the image with.
             Shared once the image is AVAILABLE (UpdateWorkspaceImagePermission),
             kept in step on update, and unshared before the image is deleted.
@@ -164,12 +169,13 @@ class WorkspaceImage(Construct):
             service_token=provider.service_token,
             resource_type=contract.RESOURCE_TYPE,
             properties=properties,
-            removal_policy=removal_policy or RemovalPolicy.RETAIN,
-            # With a wait condition the custom resource answers once the image is started.
-            service_timeout=timeout if handle is None else QUICK_ANSWER_TIMEOUT,
+            removal_policy=removal_policy or DEFAULT_REMOVAL_POLICY,
+            # The handler keeps its own deadline (timeout); CloudFormation's is the
+            # longest it allows, so that a Delete can wait for a PENDING image.
+            service_timeout=SERVICE_TIMEOUT,
         )
-        # The function must be allowed to schedule its polls before it runs.
-        self._resource.node.add_dependency(provider.self_policy)
+        # Poll rules must be allowed to invoke the function before it runs.
+        self._resource.node.add_dependency(provider.poll_permission)
         cfn = self._resource.node.default_child
         assert isinstance(cfn, CfnResource)
         # removal_policy decides what happens when the image leaves the stack.

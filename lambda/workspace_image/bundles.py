@@ -1,18 +1,21 @@
 """Custom::WorkspaceBundle: a bundle of an image, served by the same function.
 
-Bundles are made at once (no wait), so each request answers in one call.
-Like images, bundle names are unique and CreateWorkspaceBundle has no client
-token: a repeated Create adopts the bundle this resource made (owner tags).
+A new bundle is PENDING for a while: a request answers at once when it is
+AVAILABLE, and otherwise polls (``poll``) until it is, or fails with the
+reason on ERROR. Like images, bundle names are unique and
+CreateWorkspaceBundle has no client token: a repeated Create adopts the
+bundle this resource made (owner tags).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import contract
 import logic
 from botocore.exceptions import ClientError
-from common import ResourceFailed, call, log_decision, made_here, update_tags
+from common import ResourceFailed, call, log_decision, made_here, patience, update_tags
 from workspaces import (
     NOT_FOUND_CODES,
     WorkSpacesBundles,
@@ -29,11 +32,13 @@ class BundleResource:
         self._images = images
         self._bundles = bundles
 
-    def create(self, event: dict[str, Any], data: dict[str, Any]) -> str:
+    def create(self, event: dict[str, Any], data: dict[str, Any]) -> tuple[str, bool]:
+        """Create (or adopt) the bundle; return its id and whether it is ready."""
         spec = _spec(event["ResourceProperties"])
         return self._start(event, spec, data)
 
-    def update(self, event: dict[str, Any], data: dict[str, Any]) -> str:
+    def update(self, event: dict[str, Any], data: dict[str, Any]) -> tuple[str, bool]:
+        """Swap the image in place, or make a new bundle; return its id and whether it is ready."""
         new = _spec(event["ResourceProperties"])
         old = logic.read_bundle_spec(event["OldResourceProperties"])
         bundle_id = str(event["PhysicalResourceId"])
@@ -50,24 +55,62 @@ class BundleResource:
                 )
             return self._start(event, new, data)
         if old.image_id != new.image_id:
+            self._refuse_foreign_image(event, new.image_id)
             call(
-                "UpdateWorkspaceBundle", lambda: self._bundles.update_image(bundle_id, new.image_id)
+                "UpdateWorkspaceBundle",
+                lambda: self._bundles.update_image(bundle_id, new.image_id),
+                f"bundle {bundle_id}",
             )
         update_tags(self._images, bundle_id, old.tags, new.tags)
-        self._answer(bundle_id, data)
+        return bundle_id, self._answer(bundle_id, data, created_here=False)
+
+    def poll(self, event: dict[str, Any], data: dict[str, Any]) -> str | None:
+        """One scheduled poll: the bundle id once AVAILABLE, None to keep waiting."""
+        # ``data`` is this event's CrHelperData, cleared for the answer below.
+        state = dict(event["CrHelperData"])
+        bundle_id = str(state[contract.ATTR_BUNDLE_ID])
+        started_at = float(state[STARTED_AT])
+        now = time.time()
+        bundle = call("DescribeWorkspaceBundles", lambda: self._bundles.describe(bundle_id))
+        decision = logic.decide_bundle_poll(
+            bundle,
+            bundle_id=bundle_id,
+            now=now,
+            started_at=started_at,
+            wait_seconds=contract.BUNDLE_WAIT_SECONDS,
+            poll_interval_seconds=60,
+        )
+        log_decision(
+            event,
+            f"bundle-poll:{decision.outcome.value}",
+            bundle_id=bundle_id,
+            state=(bundle or {}).get("State", "MISSING"),
+            elapsed_seconds=round(now - started_at),
+        )
+        data.clear()
+        if decision.outcome is logic.Outcome.WAIT:
+            return None
+        if decision.outcome is logic.Outcome.FAILED:
+            reason = decision.reason
+            if bundle is not None and state.get(CREATED_HERE):
+                reason = self._discard(event, bundle_id, reason)
+            raise ResourceFailed(reason)
+        assert bundle is not None
+        data.update(logic.bundle_data(bundle))
         return bundle_id
 
     def delete(self, event: dict[str, Any]) -> None:
         bundle_id = str(event.get("PhysicalResourceId", ""))
         if not contract.is_bundle_id(bundle_id):
-            # A Create that failed after the bundle was made left a made-up id.
+            # A Create that failed (or was cancelled) after the bundle was made
+            # left a made-up id.
             found = self._find_own(event)
             if found is None:
                 log_decision(event, "bundle-delete:not-a-bundle", physical_id=bundle_id)
                 return
             bundle_id = found
         try:
-            self._bundles.delete(bundle_id)
+            patience.run("DeleteWorkspaceBundle", lambda: self._bundles.delete(bundle_id))
         except ClientError as err:
             if error_code(err) in NOT_FOUND_CODES:
                 log_decision(event, "bundle-delete:already-gone", bundle_id=bundle_id)
@@ -77,8 +120,12 @@ class BundleResource:
             ) from err
         log_decision(event, "bundle-delete:deleted", bundle_id=bundle_id)
 
-    def _start(self, event: dict[str, Any], spec: logic.BundleSpec, data: dict[str, Any]) -> str:
+    def _start(
+        self, event: dict[str, Any], spec: logic.BundleSpec, data: dict[str, Any]
+    ) -> tuple[str, bool]:
         stack_id, logical_id = event["StackId"], event["LogicalResourceId"]
+        self._refuse_foreign_image(event, spec.image_id)
+        created_here = False
         existing = call("DescribeWorkspaceBundles", lambda: self._bundles.find_by_name(spec.name))
         if existing is not None:
             bundle_id = str(existing["BundleId"])
@@ -102,12 +149,31 @@ class BundleResource:
                     root_storage_gib=int(spec.root_storage_gib),
                     tags=logic.creation_tags(spec.tags, stack_id, logical_id),
                 ),
+                "a new bundle",
             )
+            created_here = True
             log_decision(
                 event, "bundle-create:created", bundle_id=bundle_id, image_id=spec.image_id
             )
-        self._answer(bundle_id, data)
-        return bundle_id
+        return bundle_id, self._answer(bundle_id, data, created_here=created_here)
+
+    def _refuse_foreign_image(self, event: dict[str, Any], image_id: str) -> None:
+        """WorkSpaces bundles only images this account owns; a shared one is copied first."""
+        image = call("DescribeWorkspaceImages", lambda: self._images.describe(image_id))
+        account = event["StackId"].split(":")[4]
+        owner = str((image or {}).get("OwnerAccountId") or account)
+        if owner != account:
+            raise ResourceFailed(logic.shared_image_reason(image_id, owner))
+
+    def _discard(self, event: dict[str, Any], bundle_id: str, reason: str) -> str:
+        """Delete a bundle that failed; the reason says if it stays."""
+        try:
+            call("DeleteWorkspaceBundle", lambda: self._bundles.delete(bundle_id))
+        except ResourceFailed as err:
+            log_decision(event, "bundle-discard:refused", bundle_id=bundle_id)
+            return logic.fit_reason(f"{bundle_id} is left behind ({err}); {reason}")
+        log_decision(event, "bundle-discard:deleted", bundle_id=bundle_id)
+        return reason
 
     def _find_own(self, event: dict[str, Any]) -> str | None:
         """The bundle this resource made under its name, if any (by its owner tags)."""
@@ -120,12 +186,26 @@ class BundleResource:
         bundle_id = str(existing["BundleId"])
         return bundle_id if made_here(self._images, bundle_id, event) else None
 
-    def _answer(self, bundle_id: str, data: dict[str, Any]) -> None:
+    def _answer(self, bundle_id: str, data: dict[str, Any], *, created_here: bool) -> bool:
+        """Put the answer in ``data`` if the bundle is AVAILABLE (True), else what
+        the polls need (False). A bundle just made may not be listed yet."""
         bundle = call("DescribeWorkspaceBundles", lambda: self._bundles.describe(bundle_id))
-        if bundle is None:
-            raise ResourceFailed(f"bundle {bundle_id} no longer exists")
         data.clear()
-        data.update(logic.bundle_data(bundle))
+        if bundle is not None and (bundle.get("State") or "AVAILABLE") == "AVAILABLE":
+            data.update(logic.bundle_data(bundle))
+            return True
+        data.update(
+            {
+                contract.ATTR_BUNDLE_ID: bundle_id,
+                STARTED_AT: time.time(),
+                CREATED_HERE: created_here,
+            }
+        )
+        return False
+
+
+STARTED_AT = "StartedAt"
+CREATED_HERE = logic.CREATED_HERE_KEY
 
 
 def _spec(props: dict[str, Any]) -> logic.BundleSpec:

@@ -1,10 +1,12 @@
 """What every resource handler shares: failing a request, logging a decision,
-and turning a refused AWS call into the service's words."""
+waiting out IAM's eventual consistency, and turning a refused AWS call into
+the service's words."""
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -49,11 +51,69 @@ def update_tags(
         call("DeleteTags", lambda: api.remove_tags(resource_id, to_remove))
 
 
-def call(action: str, run: Callable[[], T]) -> T:
-    """Run one AWS call; a refusal fails the request with the service's words."""
+class Patience:
+    """How long one invocation waits, in all, for IAM grants to take effect.
+
+    A call that is denied is retried with backoff (``logic.denied_retry_delay``)
+    while the invocation's budget lasts; ``reset`` starts a new invocation.
+    """
+
+    def __init__(
+        self,
+        budget: float = logic.DENIED_BUDGET_SECONDS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._budget = budget
+        self._sleep = sleep
+        self.spent = 0.0
+
+    def reset(self) -> None:
+        self.spent = 0.0
+
+    def run(self, action: str, run: Callable[[], T]) -> T:
+        """Run ``run``; retry it while it is denied and the budget lasts."""
+        attempt = 0
+        while True:
+            try:
+                return run()
+            except ClientError as err:
+                if error_code(err) not in logic.ACCESS_DENIED_CODES:
+                    raise
+                attempt += 1
+                delay = logic.denied_retry_delay(attempt, self.spent, self._budget)
+                if delay is None:
+                    raise
+                logger.info(
+                    json.dumps({"decision": "denied:retry", "action": action, "delay": delay})
+                )
+                self._sleep(delay)
+                self.spent += delay
+
+
+patience = Patience()
+
+
+def call(action: str, run: Callable[[], T], resource: str = "*") -> T:
+    """Run one AWS call, waiting out IAM propagation; a refusal fails the
+    request with the service's words, and a lasting denial names the action
+    and the resource."""
     try:
-        return run()
+        return patience.run(action, run)
     except ClientError as err:
-        raise ResourceFailed(
-            logic.service_error_reason(action, error_code(err), error_message(err))
-        ) from err
+        code, message = error_code(err), error_message(err)
+        if code in logic.ACCESS_DENIED_CODES:
+            reason = logic.denied_reason(action, resource, patience.spent, code, message)
+        else:
+            reason = logic.service_error_reason(action, code, message)
+        raise ResourceFailed(reason) from err
+
+
+def best_effort(log_event: dict[str, Any], action: str, run: Callable[[], object]) -> bool:
+    """A clean-up call: never raises, so the rest of the clean-up still runs."""
+    try:
+        patience.run(action, run)
+    except Exception as err:  # whatever it raised, the clean-up goes on
+        code = error_code(err) if isinstance(err, ClientError) else type(err).__name__
+        log_decision(log_event, "cleanup:failed", action=action, error=code)
+        return False
+    return True

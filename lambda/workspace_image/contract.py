@@ -11,8 +11,10 @@ CreateTags) and from CloudFormation's custom resource limits.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 RESOURCE_TYPE = "Custom::WorkspaceImage"
 # Created after a long wait's WaitCondition: answers with the image id, so that
@@ -59,8 +61,9 @@ OWNER_STACK_TAG = "cdk-workspace-image:stack-id"
 OWNER_LOGICAL_ID_TAG = "cdk-workspace-image:logical-id"
 RESERVED_TAG_KEYS = frozenset({OWNER_STACK_TAG, OWNER_LOGICAL_ID_TAG})
 
-# EventBridge rules that schedule polls are named with this prefix; the
-# function's IAM policy is scoped to it.
+# EventBridge rules that schedule polls are named with this prefix, then a
+# hash of the stack's name (``stack_rule_prefix``): the function's IAM policy
+# and its one fixed invoke permission are scoped to the stack's prefix.
 RULE_NAME_PREFIX = "cdk-wsi-"
 
 NAME_CHAR = re.compile(r"[a-zA-Z0-9_./()\-]")
@@ -101,13 +104,42 @@ COMPUTE_TYPES = (
     "GRAPHICS_G7_8XLARGE",
     "GRAPHICS_G7_12XLARGE",
 )
-# Volume sizes WorkSpaces accepts (Administration Guide, "Modify a WorkSpace"):
-# a root of 80 GiB with a user volume of 10, 50 or 100 GiB, or a root of
-# 175-2000 GiB with a user volume of 100-2000 GiB.
-SMALL_ROOT_GIB = 80
-SMALL_ROOT_USER_GIB = (10, 50, 100)
-LARGE_VOLUME_GIB = (175, 2000)
-LARGE_ROOT_USER_GIB = (100, 2000)
+# Volume sizes WorkSpaces accepts, per compute type (Administration Guide, "Modify a
+# WorkSpace in WorkSpaces Personal" and "Create a custom WorkSpaces image and bundle
+# for WorkSpaces Personal"):
+# - Value, Standard, Performance, Power, PowerPro: "[80, 10] [80, 50] [80, 100]
+#   [175 to 2000, 100 to 2000]".
+# - GeneralPurpose.4xlarge and .8xlarge: "a minimum of 175GB for the root volume and
+#   100 GB for the user volume".
+# - Graphics, GraphicsPro and their .g4dn kinds "can have the root and user volumes
+#   both set to 100 GB minimum". For the later GPU types (G6, Gr6, G6f, Gr6f, G7) the
+#   guide says only that storage scales with size, starting at "Root: 100 GB, User:
+#   100 GB" for the smallest, so 100/100 is the floor checked here and the service
+#   judges the rest.
+# A pair is allowed when both sizes fall in one group.
+GiBRange = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class VolumeGroup:
+    """Root and user sizes that go together: any whole GiB in one of each's ranges."""
+
+    root: tuple[GiBRange, ...]
+    user: tuple[GiBRange, ...]
+
+
+MAX_VOLUME_GIB = 2000
+SMALL_ROOT_GROUP = VolumeGroup(root=((80, 80),), user=((10, 10), (50, 50), (100, 100)))
+LARGE_ROOT_GROUP = VolumeGroup(root=((175, MAX_VOLUME_GIB),), user=((100, MAX_VOLUME_GIB),))
+GPU_GROUP = VolumeGroup(root=((100, MAX_VOLUME_GIB),), user=((100, MAX_VOLUME_GIB),))
+VOLUME_GROUPS: dict[str, tuple[VolumeGroup, ...]] = {
+    **dict.fromkeys(
+        ("VALUE", "STANDARD", "PERFORMANCE", "POWER", "POWERPRO"),
+        (SMALL_ROOT_GROUP, LARGE_ROOT_GROUP),
+    ),
+    **dict.fromkeys(("GENERALPURPOSE_4XLARGE", "GENERALPURPOSE_8XLARGE"), (LARGE_ROOT_GROUP,)),
+    **dict.fromkeys((name for name in COMPUTE_TYPES if name.startswith("GRAPHICS")), (GPU_GROUP,)),
+}
 # WorkSpaces tags: \p{L}\p{Z}\p{N} plus _ . : / = + - @ ; Python's \w covers
 # letters, digits and underscore in every script.
 TAG_PATTERN = re.compile(r"^[\w\s.:/=+\-@]*$")
@@ -126,6 +158,26 @@ MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS = 3600
 WAIT_CONDITION_ABOVE_SECONDS = 55 * 60
 # A WaitCondition waits at most 12 hours.
 MAX_TIMEOUT_SECONDS = 12 * 3600
+
+
+# A Delete waits this long for a PENDING image to be done, so that it can be
+# deleted; it fits in the custom resource's ServiceTimeout (one hour).
+DELETE_WAIT_SECONDS = 55 * 60
+# How long a bundle may stay PENDING before the deploy fails; it fits in the
+# bundle resource's ServiceTimeout (30 minutes).
+BUNDLE_WAIT_SECONDS = 25 * 60
+
+
+def stack_rule_prefix(stack_name: str) -> str:
+    """The name prefix of one stack's poll rules: the same at synth and at deploy."""
+    digest = hashlib.sha256(stack_name.encode()).hexdigest()[:8]
+    return f"{RULE_NAME_PREFIX}{digest}-"
+
+
+def stack_name_of(stack_id: str) -> str:
+    """The stack's name, from its StackId (``arn:...:stack/NAME/UUID``)."""
+    parts = stack_id.split("/")
+    return parts[1] if len(parts) >= 3 else stack_id
 
 
 def name_error(value: str, label: str) -> str | None:
@@ -245,26 +297,25 @@ def compute_type_error(value: str, label: str) -> str | None:
     return None
 
 
-def storage_error(root_gib: float, user_gib: float, root_label: str, user_label: str) -> str | None:
-    """Return why a root and user volume size cannot go together, or None."""
-    rule = (
-        f"{root_label} {SMALL_ROOT_GIB} with {user_label} "
-        f"{', '.join(str(size) for size in SMALL_ROOT_USER_GIB)}, or {root_label} "
-        f"{LARGE_VOLUME_GIB[0]}-{LARGE_VOLUME_GIB[1]} with {user_label} "
-        f"{LARGE_ROOT_USER_GIB[0]}-{LARGE_ROOT_USER_GIB[1]} (GiB)"
-    )
-    small = root_gib == SMALL_ROOT_GIB and user_gib in SMALL_ROOT_USER_GIB
-    large = (
-        LARGE_VOLUME_GIB[0] <= root_gib <= LARGE_VOLUME_GIB[1]
-        and LARGE_ROOT_USER_GIB[0] <= user_gib <= LARGE_ROOT_USER_GIB[1]
-        and root_gib == int(root_gib)
-        and user_gib == int(user_gib)
-    )
-    if small or large:
+def storage_error(
+    compute_type: str, root_gib: float, user_gib: float, root_label: str, user_label: str
+) -> str | None:
+    """Return why a root and user volume size cannot go together for ``compute_type``, or None.
+
+    An unknown compute type passes here: ``compute_type_error`` reports it.
+    """
+    groups = VOLUME_GROUPS.get(compute_type)
+    if groups is None or any(
+        _in_ranges(root_gib, group.root) and _in_ranges(user_gib, group.user) for group in groups
+    ):
         return None
+    rule = ", or ".join(
+        f"{root_label} {_describe(group.root)} with {user_label} {_describe(group.user)}"
+        for group in groups
+    )
     return (
-        f'"{root_label}" {root_gib:g} and "{user_label}" {user_gib:g} do not go together; '
-        f"allowed: {rule}"
+        f'"{root_label}" {root_gib:g} and "{user_label}" {user_gib:g} do not go together '
+        f"for {compute_type}; allowed: {rule} (GiB)"
     )
 
 
@@ -276,6 +327,15 @@ def is_image_id(value: str) -> bool:
 def is_bundle_id(value: str) -> bool:
     """Tell whether ``value`` looks like a WorkSpaces bundle id."""
     return bool(BUNDLE_ID_PATTERN.match(value))
+
+
+def _in_ranges(size: float, ranges: tuple[GiBRange, ...]) -> bool:
+    # The range test comes first: int() of NaN or infinity raises.
+    return any(low <= size <= high for low, high in ranges) and size == int(size)
+
+
+def _describe(ranges: tuple[GiBRange, ...]) -> str:
+    return ", ".join(str(low) if low == high else f"{low}-{high}" for low, high in ranges)
 
 
 def _first_char_outside(value: str, allowed: re.Pattern[str]) -> str | None:

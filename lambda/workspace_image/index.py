@@ -23,8 +23,16 @@ import contract
 import logic
 from botocore.exceptions import ClientError
 from bundles import BundleResource
-from common import ResourceFailed, call, log_decision, made_here, update_tags
-from polling_helper import ImageResourceHelper, send_response
+from common import (
+    ResourceFailed,
+    best_effort,
+    call,
+    log_decision,
+    made_here,
+    patience,
+    update_tags,
+)
+from polling_helper import ImageResourceHelper, schedule_failure_reason, send_response
 from workspaces import (
     NOT_FOUND_CODES,
     WorkSpacesBundles,
@@ -36,16 +44,23 @@ from workspaces import (
 images = WorkSpacesImages()
 bundles = BundleResource(images, WorkSpacesBundles(images))
 # If crhelper cannot schedule the polls, an image this request made is deleted.
-helper = ImageResourceHelper(abandon=lambda image_id: _abandon(image_id))
+helper = ImageResourceHelper(abandon=lambda image_id: _abandon(image_id), patience=patience)
 
 # Keys kept in helper.Data between the first call and the polls.
 STARTED_AT = "StartedAt"
 # Set when this request made the image (rather than adopting one): only such
-# an image may be discarded when its polls cannot be scheduled.
-CREATED_HERE = "CreatedHere"
+# an image may be discarded when its polls cannot be scheduled, or when a
+# later request finds that CloudFormation abandoned this one.
+CREATED_HERE = logic.CREATED_HERE_KEY
+# Images that an abandoned request made, to delete once the service allows.
+DISCARD = logic.DISCARD_KEY
+# The image this request adopted rather than made.
+ADOPTED = "Adopted"
 
 
 def handler(event: dict[str, Any], context: Any) -> None:
+    # Each invocation has its own budget for waiting out IAM propagation.
+    patience.reset()
     if contract.WATCH_EVENT_KEY in event:
         watch(event[contract.WATCH_EVENT_KEY], context)
     else:
@@ -56,11 +71,12 @@ def handler(event: dict[str, Any], context: Any) -> None:
 def create(event: dict[str, Any], context: Any) -> str:
     if event["ResourceType"] == contract.READY_RESOURCE_TYPE:
         return _confirm_ready(event)
+    abandoned = _supersede(event, context)
     if event["ResourceType"] == contract.BUNDLE_RESOURCE_TYPE:
-        helper.finish_now()
-        return bundles.create(event, helper.Data)
+        return _bundle_answer(bundles.create(event, helper.Data))
     spec = _spec(event["ResourceProperties"])
     image_id = _start_image(event, spec)
+    _discard_abandoned(event, abandoned, keep=image_id)
     if logic.needs_watch(None, spec, logic.Change.REPLACE):
         _start_watch(event, spec, image_id, context)
     return image_id
@@ -70,16 +86,19 @@ def create(event: dict[str, Any], context: Any) -> str:
 def update(event: dict[str, Any], context: Any) -> str:
     if event["ResourceType"] == contract.READY_RESOURCE_TYPE:
         return _confirm_ready(event)
+    abandoned = _supersede(event, context)
     if event["ResourceType"] == contract.BUNDLE_RESOURCE_TYPE:
-        helper.finish_now()
-        return bundles.update(event, helper.Data)
+        return _bundle_answer(bundles.update(event, helper.Data))
     new = _spec(event["ResourceProperties"])
     old = logic.read_spec(event["OldResourceProperties"])
     image_id = str(event["PhysicalResourceId"])
     change = logic.classify_update(old, new)
     log_decision(event, f"update:{change.value}", image_id=image_id)
     if change is logic.Change.REPLACE:
+        # A rollback of a replacement that CloudFormation cancelled comes here
+        # too: it adopts the old image, and deletes the abandoned new one.
         new_id = _start_image(event, new, replacing=old)
+        _discard_abandoned(event, abandoned, keep=new_id)
         if logic.needs_watch(old, new, change):
             _start_watch(event, new, new_id, context)
         return new_id
@@ -87,12 +106,16 @@ def update(event: dict[str, Any], context: Any) -> str:
         update_tags(images, image_id, old.tags, new.tags)
         to_share, to_unshare = logic.share_diff(old.share_with, new.share_with)
         _share(event, image_id, to_share, allow=True)
-        _share(event, image_id, to_unshare, allow=False)
+        _unshare(event, image_id, to_unshare)
     image = call("DescribeWorkspaceImages", lambda: images.describe(image_id))
     if image is None:
         raise ResourceFailed(
             f"image {image_id} no longer exists; it was deleted outside CloudFormation"
         )
+    if _discard_abandoned(event, abandoned, keep=image_id):
+        # The poll answers once the abandoned images are deleted.
+        helper.Data.update({contract.ATTR_IMAGE_ID: image_id, STARTED_AT: time.time()})
+        return image_id
     helper.Data.clear()
     helper.Data.update(logic.response_data(image))
     helper.finish_now()
@@ -105,48 +128,67 @@ def update(event: dict[str, Any], context: Any) -> str:
 def delete(event: dict[str, Any], context: Any) -> None:
     if event["ResourceType"] == contract.READY_RESOURCE_TYPE:
         return  # it only reports the id; the image belongs to Custom::WorkspaceImage
+    abandoned = _supersede(event, context)
     if event["ResourceType"] == contract.BUNDLE_RESOURCE_TYPE:
+        helper.finish_now()
         return bundles.delete(event)
-    helper.remove_schedule(event["StackId"], event["LogicalResourceId"], context.function_name)
     image_id = str(event.get("PhysicalResourceId", ""))
     if not contract.is_image_id(image_id):
         # A Create that failed before an image existed has a made-up id
         # (crhelper issue #7); one that CloudFormation gave up on may still
-        # have made an image, found by its name and owner tags.
+        # have made an image, found by its poll schedule (``abandoned``) or by
+        # its name and owner tags.
         found = _find_own_image(event)
         if found is None:
             log_decision(event, "delete:not-an-image", physical_id=image_id)
-            return
-        image_id = found
-    image = call("DescribeWorkspaceImages", lambda: images.describe(image_id))
-    if image is None:
-        log_decision(event, "delete:already-gone", image_id=image_id)
+        image_id = found or ""
+    if image_id:
+        _delete_own(event, image_id)
+    started_at = time.time()
+    waiting = _discard_all(event, [*abandoned, image_id], started_at, own=image_id)
+    if not waiting:
+        helper.finish_now()
         return
-    # Only the shares this resource made (an image is shared once AVAILABLE);
-    # a share made by hand still stops the delete.
-    if image.get("State") == "AVAILABLE":
+    # The service refuses to delete a PENDING image: poll until it can.
+    helper.Data.update({DISCARD: waiting, STARTED_AT: started_at})
+
+
+@helper.poll_delete
+def poll_delete(event: dict[str, Any], context: Any) -> str | None:
+    data = event["CrHelperData"]
+    to_delete, started_at = list(data.get(DISCARD) or []), float(data[STARTED_AT])
+    # helper.Data is this event's CrHelperData: nothing of it goes in the answer.
+    helper.Data.clear()
+    waiting = _discard_all(
+        event, to_delete, started_at, own=str(event.get("PhysicalResourceId", ""))
+    )
+    if waiting:
+        return None
+    return str(event.get("PhysicalResourceId") or "deleted")
+
+
+def _delete_own(event: dict[str, Any], image_id: str) -> None:
+    """Undo the shares this resource made, so that its image can be deleted.
+
+    Only those (an image is shared once AVAILABLE): a share made by hand
+    still stops the delete, and the reason says so.
+    """
+    image = call("DescribeWorkspaceImages", lambda: images.describe(image_id))
+    if image is not None and image.get("State") == "AVAILABLE":
         props = event.get("ResourceProperties", {})
-        managed = logic.read_accounts(props.get(contract.PROP_SHARE_WITH))
-        _share(event, image_id, list(managed), allow=False)
-    try:
-        images.delete(image_id)
-    except ClientError as err:
-        if error_code(err) in NOT_FOUND_CODES:
-            log_decision(event, "delete:already-gone", image_id=image_id)
-            return
-        log_decision(event, "delete:refused", image_id=image_id, error=error_code(err))
-        raise ResourceFailed(
-            logic.delete_refused_reason(image_id, error_code(err), error_message(err))
-        ) from err
-    log_decision(event, "delete:deleted", image_id=image_id, state=image.get("State"))
+        _unshare(event, image_id, list(logic.read_accounts(props.get(contract.PROP_SHARE_WITH))))
 
 
 @helper.poll_create
 @helper.poll_update
 def poll(event: dict[str, Any], context: Any) -> str | None:
     data = event["CrHelperData"]
+    if event["ResourceType"] == contract.BUNDLE_RESOURCE_TYPE:
+        helper.PhysicalResourceId = str(data.get(contract.ATTR_BUNDLE_ID, ""))
+        return bundles.poll(event, helper.Data)
     image_id = str(data[contract.ATTR_IMAGE_ID])
     started_at = float(data[STARTED_AT])
+    to_discard = list(data.get(DISCARD) or [])
     props = event["ResourceProperties"]
     # Every failure from here on answers with the image id (crhelper keeps it
     # when the function raises), so that nothing refers to a made-up id. Data
@@ -172,6 +214,8 @@ def poll(event: dict[str, Any], context: Any) -> str | None:
     if decision.outcome is logic.Outcome.FAILED:
         raise ResourceFailed(decision.reason)
     assert image is not None
+    if _discard_all(event, to_discard, started_at):
+        return None  # answer once the images an abandoned request made are deleted
     refused = _share_available(
         event, image_id, list(logic.read_accounts(props.get(contract.PROP_SHARE_WITH)))
     )
@@ -212,15 +256,18 @@ def watch(job: dict[str, Any], context: Any) -> None:
     delivered = send_response(job[contract.PROP_WAIT_HANDLE], signal)
     # The wait is over either way: a handle that cannot be reached (its stack
     # rolled back, say) must not keep the watcher running.
-    helper.remove_schedule(job["StackId"], job["LogicalResourceId"], context.function_name)
+    helper.remove_schedule(
+        job["StackId"], job["LogicalResourceId"], context.function_name, strict=False
+    )
     outcome = f"signalled-{signal['Status'].lower()}" if delivered else "signal-undelivered"
     log_decision(log_event, f"watch:{outcome}", image_id=image_id)
 
 
-def _abandon(image_id: str) -> None:
+def _abandon(image_id: str) -> str | None:
     """crhelper could not schedule the polls: delete the image if this request made it."""
     if helper.Data.get(CREATED_HERE):
-        _discard({"RequestType": "Abandon"}, image_id)
+        return _discard({"RequestType": "Abandon"}, image_id)
+    return None
 
 
 def _share_available(log_event: dict[str, Any], image_id: str, accounts: list[str]) -> str | None:
@@ -236,9 +283,118 @@ def _share(log_event: dict[str, Any], image_id: str, accounts: list[str], *, all
     """Share the image with (or stop sharing it with) each account."""
     for account in accounts:
         call(
-            "UpdateWorkspaceImagePermission", partial(images.share, image_id, account, allow=allow)
+            "UpdateWorkspaceImagePermission",
+            partial(images.share, image_id, account, allow=allow),
+            f"image {image_id}",
         )
         log_decision(log_event, "share" if allow else "unshare", image_id=image_id, account=account)
+
+
+def _unshare(log_event: dict[str, Any], image_id: str, accounts: list[str]) -> None:
+    """Stop sharing with those of ``accounts`` the image is shared with: the API
+    revokes only a share that exists, and one may have been undone by hand."""
+    if not accounts:
+        return
+    shared = call(
+        "DescribeWorkspaceImagePermissions",
+        lambda: images.shared_accounts(image_id),
+        f"image {image_id}",
+    )
+    _share(log_event, image_id, logic.accounts_to_revoke(accounts, shared), allow=False)
+
+
+def _supersede(event: dict[str, Any], context: Any) -> tuple[str, ...]:
+    """Take over from a request that CloudFormation abandoned (a cancelled deploy).
+
+    A poll schedule still there when a new request arrives belongs to a
+    request CloudFormation gave up on: remove it, so that it neither answers
+    nor overwrites this request's poll, and return the images it made.
+    """
+    stack_id, logical_id = event["StackId"], event["LogicalResourceId"]
+    target = helper.read_schedule(stack_id, logical_id)
+    if target is None:
+        return ()
+    abandoned = logic.abandoned_images(target, event["RequestId"])
+    helper.remove_schedule(stack_id, logical_id, context.function_name, strict=False)
+    log_decision(event, "supersede", abandoned=list(abandoned))
+    return abandoned
+
+
+def _discard_abandoned(event: dict[str, Any], abandoned: tuple[str, ...], *, keep: str) -> bool:
+    """Delete what an abandoned request made, except the image this request keeps.
+
+    Those still PENDING go into this request's Data, for its polls to delete;
+    returns whether there are any.
+    """
+    waiting = _discard_all(event, [i for i in abandoned if i != keep], time.time())
+    if waiting:
+        helper.Data[DISCARD] = waiting
+    return bool(waiting)
+
+
+def _discard_all(
+    log_event: dict[str, Any], image_ids: list[str], started_at: float, own: str = ""
+) -> list[str]:
+    """Delete each image; return those the service cannot delete yet (PENDING).
+
+    A refusal of the resource's ``own`` image for another reason (a bundle
+    uses it, a share by hand) fails the request with the remedy; any other
+    image is left, and the log says so.
+    """
+    waiting = []
+    for image_id in dict.fromkeys(image_id for image_id in image_ids if image_id):
+        outcome = _discard_one(log_event, image_id, started_at, own=image_id == own)
+        if outcome is logic.Discard.WAIT:
+            waiting.append(image_id)
+    return waiting
+
+
+def _discard_one(
+    log_event: dict[str, Any], image_id: str, started_at: float, *, own: bool
+) -> logic.Discard:
+    # The state decides what a refusal means; if it cannot be read (a denial
+    # that lasts), the delete is tried all the same.
+    state: str | None = None
+    try:
+        image = patience.run("DescribeWorkspaceImages", lambda: images.describe(image_id))
+        if image is None:
+            log_decision(log_event, "discard:gone", image_id=image_id)
+            return logic.Discard.GONE
+        state = image.get("State")
+    except ClientError as err:
+        log_decision(log_event, "discard:state-unknown", image_id=image_id, error=error_code(err))
+    try:
+        patience.run("DeleteWorkspaceImage", lambda: images.delete(image_id))
+    except ClientError as err:
+        code = error_code(err)
+        if code in NOT_FOUND_CODES:
+            log_decision(log_event, "discard:gone", image_id=image_id)
+            return logic.Discard.GONE
+        outcome = logic.refused_delete(
+            state,
+            code,
+            now=time.time(),
+            started_at=started_at,
+            wait_seconds=contract.DELETE_WAIT_SECONDS,
+        )
+        log_decision(
+            log_event, f"discard:{outcome.value}", image_id=image_id, state=state, error=code
+        )
+        if outcome is logic.Discard.REFUSED and own:
+            raise ResourceFailed(
+                logic.delete_refused_reason(image_id, code, error_message(err))
+            ) from err
+        return outcome
+    log_decision(log_event, "discard:deleted", image_id=image_id, state=state)
+    return logic.Discard.DELETED
+
+
+def _bundle_answer(answer: tuple[str, bool]) -> str:
+    """A bundle request answers at once when its bundle is AVAILABLE, else polls."""
+    bundle_id, done = answer
+    if done:
+        helper.finish_now()
+    return bundle_id
 
 
 def _confirm_ready(event: dict[str, Any]) -> str:
@@ -276,8 +432,8 @@ def _start_watch(event: dict[str, Any], spec: logic.ImageSpec, image_id: str, co
             {contract.WATCH_EVENT_KEY: job},
             context,
         )
-    except ClientError as err:
-        reason = logic.service_error_reason("PutRule", error_code(err), error_message(err))
+    except Exception as err:
+        reason = schedule_failure_reason(err)
         if helper.Data.get(CREATED_HERE):
             helper.PhysicalResourceId = image_id
             reason = _give_up(event, image_id, reason)
@@ -326,28 +482,24 @@ def _give_up(
 ) -> str:
     """Delete an image whose wait failed, and return the reason to report.
 
-    With DeletionPolicy Retain (the default) CloudFormation skips the Delete of
-    a failed resource, so the image is deleted here (after undoing any share,
-    which would stop the delete), or the reason says that it is left behind.
+    The image is deleted here (after undoing any share, which would stop the
+    delete), or the reason says that it is left behind. Clean-up calls never
+    raise: whatever they meet, the user gets the original reason.
     """
     for account in shared or []:
-        try:
-            images.share(image_id, account, allow=False)
-        except ClientError as err:
-            log_decision(log_event, "unshare:refused", image_id=image_id, error=error_code(err))
+        best_effort(
+            log_event,
+            "UpdateWorkspaceImagePermission",
+            partial(images.share, image_id, account, allow=False),
+        )
     left_behind = _discard(log_event, image_id)
-    return logic.fit_reason(f"{left_behind}; {reason}") if left_behind else reason
+    return logic.fit_reason(f"{reason}; {left_behind}") if left_behind else reason
 
 
 def _discard(log_event: dict[str, Any], image_id: str) -> str | None:
     """Delete an image that failed; return what to tell the user if it stays."""
-    try:
-        images.delete(image_id)
-    except ClientError as err:
-        log_decision(log_event, "discard:refused", image_id=image_id, error=error_code(err))
-        return f"{image_id} is left behind ({error_code(err)}): delete it by hand"
-    log_decision(log_event, "discard:deleted", image_id=image_id)
-    return None
+    outcome = _discard_one(log_event, image_id, time.time(), own=False)
+    return logic.left_behind_reason(image_id, outcome)
 
 
 def _spec(props: dict[str, Any]) -> logic.ImageSpec:
@@ -364,33 +516,50 @@ def _start_image(
 
     CreateWorkspaceImage has no client token. When it refuses in a way that a
     repeated request explains (the name is taken; the source WorkSpace is busy
-    being imaged; a rollback's source is no longer granted), the image of that
-    name is looked up and adopted if this resource made it. Creating first
-    keeps the look-up, which pages through every image, off the common path
-    (bench/RESULTS.md).
+    being imaged), the image of that name is looked up and adopted if this
+    resource made it. Creating first keeps the look-up, which pages through
+    every image, off the common path (bench/RESULTS.md).
+
+    A denial is looked up the same way first: a rollback adopts the old image
+    even when the role no longer grants its source. With nothing to adopt,
+    the denial is a grant not yet in effect, and the Create waits for it.
     """
     stack_id, logical_id = event["StackId"], event["LogicalResourceId"]
     started_at = time.time()
-    try:
-        image_id = images.create(
+
+    def create() -> str:
+        return images.create(
             workspace_id=spec.workspace_id,
             name=spec.name,
             description=spec.description,
             tags=logic.creation_tags(spec.tags, stack_id, logical_id),
         )
-        log_decision(event, "create:started", image_id=image_id, name=spec.name)
-        helper.Data[CREATED_HERE] = True
+
+    try:
+        image_id: str | None = create()
     except ClientError as err:
-        refusal = logic.service_error_reason(
-            "CreateWorkspaceImage", error_code(err), error_message(err)
-        )
-        log_decision(event, "create:refused", error=error_code(err))
-        if error_code(err) not in logic.ADOPTABLE_CREATE_ERRORS:
-            raise ResourceFailed(refusal) from err
+        code = error_code(err)
+        log_decision(event, "create:refused", error=code)
+        if code not in logic.ADOPTABLE_CREATE_ERRORS | logic.ACCESS_DENIED_CODES:
+            raise ResourceFailed(
+                logic.service_error_reason("CreateWorkspaceImage", code, error_message(err))
+            ) from err
         existing = call("DescribeWorkspaceImages", lambda: images.find_owned_by_name(spec.name))
-        if existing is None:
-            raise ResourceFailed(refusal) from err
-        image_id = _adopt(event, spec, replacing, existing)
+        if existing is not None:
+            image_id = _adopt(event, spec, replacing, existing)
+        elif code in logic.ACCESS_DENIED_CODES:
+            # Denied, and nothing to adopt: a grant of this deployment (the
+            # source WorkSpace) may not be in effect yet. Wait for it.
+            image_id = None
+        else:
+            raise ResourceFailed(
+                logic.service_error_reason("CreateWorkspaceImage", code, error_message(err))
+            ) from err
+    if image_id is None:
+        image_id = call("CreateWorkspaceImage", create, f"WorkSpace {spec.workspace_id}")
+    if not helper.Data.get(CREATED_HERE) and image_id != helper.Data.get(ADOPTED):
+        helper.Data[CREATED_HERE] = True
+        log_decision(event, "create:started", image_id=image_id, name=spec.name)
     helper.Data[contract.ATTR_IMAGE_ID] = image_id
     helper.Data[STARTED_AT] = started_at
     return image_id
@@ -409,6 +578,7 @@ def _adopt(
         log_decision(event, "create:name-taken", image_id=image_id)
         raise ResourceFailed(logic.name_taken_reason(spec.name, image_id))
     log_decision(event, "create:adopted", image_id=image_id, state=existing.get("State"))
+    helper.Data[ADOPTED] = image_id
     return image_id
 
 

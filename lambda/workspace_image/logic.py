@@ -171,8 +171,118 @@ def needs_watch(old: ImageSpec | None, new: ImageSpec, change: Change) -> bool:
 
 # CreateWorkspaceImage refusals that a repeated request (or a rollback) explains.
 ADOPTABLE_CREATE_ERRORS = frozenset(
-    {"ResourceAlreadyExistsException", "InvalidResourceStateException", "AccessDeniedException"}
+    {"ResourceAlreadyExistsException", "InvalidResourceStateException"}
 )
+
+ACCESS_DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
+# IAM is eventually consistent: a grant made in the same deployment can be
+# denied for some seconds after CloudFormation reports it complete
+# (aws/aws-cdk#37675, #31429). Denied calls are retried, the delay doubling
+# from 1 s to at most 16 s, for at most 60 s of waiting per invocation: twice
+# what aws-cdk's own fix waits (#37878: 1+2+4+8+16 = 31 s), and a small part
+# of the function's 10-minute timeout, so a lasting denial still fails fast.
+DENIED_FIRST_DELAY_SECONDS = 1.0
+DENIED_MAX_DELAY_SECONDS = 16.0
+DENIED_BUDGET_SECONDS = 60.0
+
+
+def denied_retry_delay(
+    attempt: int, spent: float, budget: float = DENIED_BUDGET_SECONDS
+) -> float | None:
+    """How long to wait before retrying a denied call, or None to give up.
+
+    ``attempt`` counts this call's denials so far (1 for the first); ``spent``
+    is what the invocation has already waited for denials.
+    """
+    delay = min(DENIED_FIRST_DELAY_SECONDS * 2 ** (attempt - 1), DENIED_MAX_DELAY_SECONDS)
+    return delay if spent + delay <= budget else None
+
+
+def denied_reason(action: str, resource: str, waited: float, code: str, message: str) -> str:
+    """A denial that outlasted the wait for IAM: name the action and the resource."""
+    return fit_reason(
+        f"{action} on {resource}: {code} for {waited:.0f} s of retries; grant it to the "
+        f"provider function's role: {message}"
+    )
+
+
+def failed_entries_reason(action: str, rule: str, response: Mapping[str, Any]) -> str | None:
+    """EventBridge answers partial failures in FailedEntries instead of raising."""
+    if not response.get("FailedEntryCount"):
+        return None
+    entries = [
+        f"{entry.get('ErrorCode', 'Error')}: {entry.get('ErrorMessage', 'no message')}"
+        for entry in response.get("FailedEntries") or []
+    ]
+    return fit_reason(
+        f"{action} on poll rule {rule} failed for {response['FailedEntryCount']} "
+        f"target(s): {'; '.join(entries) or 'no reason given'}"
+    )
+
+
+def abandoned_images(target_input: Mapping[str, Any], request_id: str) -> tuple[str, ...]:
+    """Images that an abandoned request made, from its poll schedule's input.
+
+    CloudFormation sends one request at a time per resource: a poll still
+    scheduled when a new request arrives belongs to a request it gave up on
+    (a cancelled create, update or delete). What that request made is not
+    this resource's unless the new request adopts it, so it is to be deleted.
+    A long wait's watcher belongs to a request that was answered: it made
+    the resource's image, which stays.
+    """
+    if contract.WATCH_EVENT_KEY in target_input or target_input.get("RequestId") == request_id:
+        return ()
+    data = target_input.get("CrHelperData") or {}
+    found = [str(image_id) for image_id in data.get(DISCARD_KEY) or []]
+    if data.get(CREATED_HERE_KEY) and data.get(contract.ATTR_IMAGE_ID):
+        found.append(str(data[contract.ATTR_IMAGE_ID]))
+    return tuple(dict.fromkeys(image_id for image_id in found if contract.is_image_id(image_id)))
+
+
+# Keys kept in a request's Data (crhelper's CrHelperData) between its first
+# call and its polls.
+CREATED_HERE_KEY = "CreatedHere"
+DISCARD_KEY = "Discard"
+
+
+class Discard(enum.Enum):
+    """What became of an image that is to be deleted."""
+
+    GONE = "gone"
+    DELETED = "deleted"
+    # PENDING, which the service refuses to delete: try again at the next poll.
+    WAIT = "wait"
+    # Still PENDING when the wait is over: left for the user to delete.
+    LEAVE = "leave"
+    REFUSED = "refused"
+
+
+def refused_delete(
+    state: str | None, code: str, *, now: float, started_at: float, wait_seconds: float
+) -> Discard:
+    """DeleteWorkspaceImage refused: wait for a PENDING image to be done, else give up.
+
+    Whether the service deletes a PENDING image is not documented; the
+    cautious reading of InvalidResourceStateException is "not yet".
+    """
+    # An unknown state (the describe was refused) is read as PENDING.
+    if state in ("PENDING", None) and code == "InvalidResourceStateException":
+        return Discard.WAIT if now - started_at < wait_seconds else Discard.LEAVE
+    return Discard.REFUSED
+
+
+def left_behind_reason(image_id: str, outcome: Discard) -> str | None:
+    """What to tell the user about an image that failed and could not be deleted."""
+    if outcome in (Discard.GONE, Discard.DELETED):
+        return None
+    if outcome in (Discard.WAIT, Discard.LEAVE):
+        return f"{image_id} is left behind (PENDING; a Delete of the resource waits for it)"
+    return f"{image_id} is left behind (its delete was refused): delete it by hand"
+
+
+def accounts_to_revoke(managed: tuple[str, ...] | list[str], shared: set[str]) -> list[str]:
+    """Only an account the image is shared with can be revoked (the API refuses others)."""
+    return sorted(set(managed) & shared)
 
 
 def tag_diff(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
@@ -250,8 +360,8 @@ def decide_poll(
             Outcome.FAILED,
             fit_reason(
                 f"timed out: image {image_id} is still {state} after "
-                f"{(now - started_at) / 60:.0f} of {timeout_seconds / 60:.0f} minutes "
-                "(the timeout); raise timeout (up to 12 hours), or check the source WorkSpace"
+                f"{(now - started_at) / 60:.0f} of {timeout_seconds / 60:.0f} minutes; "
+                "raise timeout (up to 12 hours), or check the source WorkSpace"
             ),
         )
     return PollDecision(Outcome.WAIT)
@@ -340,17 +450,18 @@ def delete_refused_reason(image_id: str, code: str, message: str) -> str:
 
 
 def schedule_name(stack_id: str, logical_id: str) -> str:
-    """The EventBridge rule (and permission statement) that polls for one resource.
+    """The EventBridge rule that polls for one resource.
 
     crhelper names rules LogicalResourceId + 8 random characters, which breaks
     the 64-character limit for CDK's long logical ids (crhelper issue #61) and
-    leaves no way to find the rule from a later Delete. This name is fixed per
-    stack and resource: a Delete can remove a schedule it never saw, and the
-    IAM policy can be scoped to the prefix.
+    leaves no way to find the rule from a later request. This name is fixed
+    per stack and resource: a later request finds a schedule it never saw,
+    and the IAM policy and the one invoke permission are scoped to the
+    stack's prefix (``contract.stack_rule_prefix``).
     """
-    digest = hashlib.sha256(f"{stack_id}|{logical_id}".encode()).hexdigest()[:12]
-    name = f"{contract.RULE_NAME_PREFIX}{digest}-{logical_id}"
-    return name[:64]
+    prefix = contract.stack_rule_prefix(contract.stack_name_of(stack_id))
+    digest = hashlib.sha256(f"{stack_id}|{logical_id}".encode()).hexdigest()[:8]
+    return f"{prefix}{digest}-{logical_id}"[:64]
 
 
 def schedule_expression(poll_interval_minutes: float) -> str:
@@ -375,6 +486,7 @@ POLL_EVENT_KEYS = (
 )
 POLL_PROPERTY_KEYS = (
     contract.PROP_NAME,
+    contract.PROP_BUNDLE_NAME,
     contract.PROP_POLL_INTERVAL_MINUTES,
     contract.PROP_TIMEOUT_SECONDS,
     contract.PROP_SHARE_WITH,
@@ -453,6 +565,7 @@ def parse_bundle_properties(props: Mapping[str, Any]) -> BundleSpec:
         else f'"{contract.PROP_IMAGE_ID}" {spec.image_id!r} is not an image id (wsi-...)',
         contract.compute_type_error(spec.compute_type, contract.PROP_COMPUTE_TYPE),
         contract.storage_error(
+            spec.compute_type,
             spec.root_storage_gib,
             spec.user_storage_gib,
             contract.PROP_ROOT_STORAGE_GIB,
@@ -514,6 +627,64 @@ def bundle_data(bundle: Mapping[str, Any]) -> dict[str, str]:
         contract.PROP_IMAGE_ID: bundle.get("ImageId"),
     }
     return {key: str(value) for key, value in data.items() if value}
+
+
+# DescribeWorkspaceBundles may not list a bundle right after
+# CreateWorkspaceBundle (eventual consistency): until this much time has
+# passed, a missing bundle is waited for rather than reported gone.
+BUNDLE_VISIBLE_GRACE_SECONDS = 5 * 60
+
+
+def decide_bundle_poll(
+    bundle: Mapping[str, Any] | None,
+    *,
+    bundle_id: str,
+    now: float,
+    started_at: float,
+    wait_seconds: float,
+    poll_interval_seconds: float,
+) -> PollDecision:
+    """Decide, from one DescribeWorkspaceBundles answer, whether the bundle is ready."""
+    if bundle is None:
+        if now - started_at < BUNDLE_VISIBLE_GRACE_SECONDS:
+            return PollDecision(Outcome.WAIT)
+        return PollDecision(
+            Outcome.FAILED,
+            fit_reason(
+                f"bundle {bundle_id} no longer exists: it was deleted outside CloudFormation"
+            ),
+        )
+    state = bundle.get("State") or "AVAILABLE"
+    if state == "AVAILABLE":
+        return PollDecision(Outcome.AVAILABLE)
+    if state == "ERROR":
+        # DescribeWorkspaceBundles gives no error code or message for a bundle.
+        return PollDecision(
+            Outcome.FAILED,
+            fit_reason(
+                f"bundle {bundle_id} ({bundle.get('Name')}) went to ERROR; WorkSpaces gives no "
+                f"reason for bundles: check that image {bundle.get('ImageId')} is AVAILABLE "
+                "and suits the compute type"
+            ),
+        )
+    if past_deadline(now, started_at, wait_seconds, poll_interval_seconds):
+        return PollDecision(
+            Outcome.FAILED,
+            fit_reason(
+                f"timed out: bundle {bundle_id} is still {state} after "
+                f"{(now - started_at) / 60:.0f} minutes"
+            ),
+        )
+    return PollDecision(Outcome.WAIT)
+
+
+def shared_image_reason(image_id: str, owner: str) -> str:
+    """A bundle of an image that another account shared: copy it first."""
+    return fit_reason(
+        f"image {image_id} belongs to account {owner} and is shared with this one: "
+        "WorkSpaces makes bundles only from images this account owns; copy it first "
+        "(CopyWorkspaceImage) and bundle the copy"
+    )
 
 
 BUNDLE_DELETE_REMEDIES = {

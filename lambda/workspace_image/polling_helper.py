@@ -4,9 +4,17 @@ crhelper 2.0.12 is used as it is for the request flow (create, update,
 delete, poll_create, poll_update). This subclass changes only the parts its
 known bugs (see ../shared/FACTS.md and crhelper's issue tracker) make unsafe:
 
-- #61: rule names over 64 characters. Rules and permission statements get a
-  fixed name per stack and resource (``logic.schedule_name``), so a later
-  Delete can remove a schedule that a failed or abandoned wait left behind.
+- #61: rule names over 64 characters. Rules get a fixed name per stack and
+  resource (``logic.schedule_name``), so a later request can find and remove
+  a schedule that a failed or abandoned request left behind.
+- No permission is added or removed at run time: one fixed
+  ``AWS::Lambda::Permission`` (the provider's) lets every poll rule of the
+  stack invoke the function. crhelper's statement per resource makes
+  parallel resources collide in ResourceConflictException.
+- EventBridge's partial failures (FailedEntries) and
+  ConcurrentModificationException are retried, then fail the request with
+  the reason; calls that IAM still denies wait for it (``common.Patience``).
+- Removing the schedule never fails an answer.
 - #34 and the endless retry loop: the response PUT has a timeout and a
   bounded number of attempts, and never logs the pre-signed URL.
 - The EventBridge target Input (8192 characters) gets only what a poll needs.
@@ -96,10 +104,16 @@ def _sender(response_url: str, body: dict[str, Any], ssl_verify: Any = None) -> 
     send_response(response_url, body, ssl_verify)
 
 
+class _NoPatience:
+    def run(self, action: str, run: Callable[[], Any]) -> Any:
+        return run()
+
+
 # crhelper's type stubs cover its public API only; this subclass builds on its
 # internals (_event, _polling_init, ...), so it sees the class as untyped.
 _UntypedCfnResource: Any = CfnResource
 HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
@@ -124,8 +138,18 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
     def poll_update(self, func: HandlerT) -> HandlerT:
         return cast(HandlerT, super().poll_update(func))
 
-    def __init__(self, abandon: Callable[[str], object] | None = None) -> None:
-        """``abandon(image_id)`` is called when the polls for a started image cannot be set up."""
+    def poll_delete(self, func: HandlerT) -> HandlerT:
+        return cast(HandlerT, super().poll_delete(func))
+
+    def __init__(
+        self,
+        abandon: Callable[[str], str | None] | None = None,
+        patience: Any = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """``abandon(image_id)`` is called when the polls for a started image cannot
+        be set up, and returns what to tell the user if the image stays.
+        ``patience`` (``common.Patience``) retries calls that IAM still denies."""
         # crhelper's constructor makes lambda, events and logs clients at every
         # cold start; a waiting poll uses none of them and nothing uses logs
         # (bench/RESULTS.md: 76 ms and 7 MB a cold start). Its SAM-local switch
@@ -144,10 +168,8 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         self._clients: dict[str, Any] = {}
         self._finish_now = False
         self._abandon = abandon
-
-    @property
-    def _lambda_client(self) -> Any:
-        return self._client("lambda")
+        self._patience = patience if patience is not None else _NoPatience()
+        self._sleep = sleep
 
     @property
     def _events_client(self) -> Any:
@@ -172,7 +194,21 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         if self._finish_now and "CrHelperPoll" not in event:
             self._send_response = True
             return
-        super()._polling_init(event)
+        try:
+            super()._polling_init(event)
+        except ScheduleFailed as err:
+            if event["RequestType"] != "Delete":
+                raise
+            # A Delete that cannot wait for its image must still not fail: a
+            # DELETE_FAILED stops a rollback (ROLLBACK_FAILED). It answers, and
+            # the log says what is left.
+            left = self.Data.get(logic.DISCARD_KEY)
+            logger.warning(
+                json.dumps({"decision": "delete:left-behind", "images": left, "error": str(err)})
+            )
+            self.Data = {}
+            self.PhysicalResourceId = event.get("PhysicalResourceId") or "deleted"
+            self._send_response = True
 
     def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
         super()._send(status, reason, send_response=_sender)
@@ -189,24 +225,50 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         )
 
     def _add_permission(self, rule_arn: str) -> str:
-        return self._permit(self._schedule_name(), rule_arn, self._context.function_name)
+        # The provider's one fixed AWS::Lambda::Permission covers every poll rule
+        # of the stack: no resource-policy change at run time (see the module doc).
+        return self._schedule_name()
+
+    def _remove_permission(self, sid: str) -> None:
+        return None
 
     def _put_targets(self, func_name: str) -> None:
         self._target(self._event["CrHelperRule"], logic.poll_event(self._event), func_name)
 
+    def _remove_polling(self) -> None:
+        # The answer matters more than the schedule: a rule that cannot be removed
+        # now is removed by the next poll it fires, or by the resource's next
+        # request (it has a fixed name). crhelper's own version raises, which
+        # would answer FAILED for an image that is AVAILABLE.
+        for key in ("CrHelperData",):
+            self._event.pop(key, None)
+        self.Data.pop("PhysicalResourceId", None)
+        self.remove_schedule(
+            self._event["StackId"],
+            self._event["LogicalResourceId"],
+            self._context.function_name,
+            strict=False,
+        )
+
     def _setup_polling(self) -> None:
         try:
             super()._setup_polling()
-        except Exception:
+        except Exception as err:
+            # Clean up whatever was made, whatever the clean-up's own calls raise.
             self.remove_schedule(
                 self._event["StackId"],
                 self._event["LogicalResourceId"],
                 self._context.function_name,
+                strict=False,
             )
             image_id = self.Data.get("PhysicalResourceId")
+            left_behind = None
             if image_id and self._abandon:
-                self._abandon(str(image_id))
-            raise
+                left_behind = self._abandon(str(image_id))
+            reason = _reason(err)
+            raise ScheduleFailed(
+                logic.fit_reason(f"{reason}; {left_behind}") if left_behind else reason
+            ) from err
 
     def _timeout(self) -> None:
         # crhelper answers with an empty id when the function is about to time
@@ -228,52 +290,71 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         name = logic.schedule_name(stack_id, logical_id)
         try:
             rule_arn = self._put_named_rule(name, minutes, logical_id)
-            self._permit(name, rule_arn, context.function_name)
             self._target(rule_arn, target_input, context.function_name)
         except Exception:
-            self.remove_schedule(stack_id, logical_id, context.function_name)
+            self.remove_schedule(stack_id, logical_id, context.function_name, strict=False)
             raise
 
-    def remove_schedule(self, stack_id: str, logical_id: str, function_name: str) -> None:
-        """Remove a resource's poll rule, target and permission, if any are there."""
+    def read_schedule(self, stack_id: str, logical_id: str) -> dict[str, Any] | None:
+        """The input of the resource's poll schedule, if it has one."""
         name = logic.schedule_name(stack_id, logical_id)
-        calls: tuple[Callable[[], object], ...] = (
-            lambda: self._events_client.remove_targets(Rule=name, Ids=["1"]),
-            lambda: self._lambda_client.remove_permission(
-                FunctionName=function_name, StatementId=name
-            ),
-            lambda: self._events_client.delete_rule(Name=name),
-        )
-        for call in calls:
+        try:
+            targets = self._events("ListTargetsByRule", lambda: self._list_targets(name))
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ResourceNotFoundException":
+                return None
+            raise
+        for target in targets:
             try:
-                call()
-            except ClientError as err:
-                if err.response["Error"]["Code"] != "ResourceNotFoundException":
-                    raise
+                return dict(json.loads(target.get("Input") or "{}"))
+            except ValueError:
+                return {}
+        return None
+
+    def remove_schedule(
+        self, stack_id: str, logical_id: str, function_name: str, *, strict: bool = True
+    ) -> bool:
+        """Remove a resource's poll rule and its target, if they are there.
+
+        With ``strict=False`` (a clean-up) nothing raises; the return value
+        says whether the schedule is gone.
+        """
+        name = logic.schedule_name(stack_id, logical_id)
+        try:
+            self._remove_target(name)
+            self._events("DeleteRule", lambda: self._events_client.delete_rule(Name=name))
+        except Exception as err:
+            if isinstance(err, ClientError) and _code(err) == "ResourceNotFoundException":
+                return True
+            logger.warning(json.dumps({"decision": "schedule:not-removed", "error": _reason(err)}))
+            if strict:
+                raise
+            return False
+        return True
+
+    def _list_targets(self, name: str) -> list[dict[str, Any]]:
+        return list(self._events_client.list_targets_by_rule(Rule=name).get("Targets", []))
+
+    def _remove_target(self, name: str) -> None:
+        def remove() -> None:
+            response = self._events_client.remove_targets(Rule=name, Ids=[TARGET_ID])
+            failed = logic.failed_entries_reason("RemoveTargets", name, response)
+            if failed:
+                raise PartialFailure(failed)
+
+        self._events("RemoveTargets", remove)
 
     def _put_named_rule(self, name: str, minutes: float, logical_id: str) -> str:
-        response = self._events_client.put_rule(
-            Name=name,
-            ScheduleExpression=logic.schedule_expression(minutes),
-            State="ENABLED",
-            Description=f"Polls image state for {logical_id}"[:512],
+        response = self._events(
+            "PutRule",
+            lambda: self._events_client.put_rule(
+                Name=name,
+                ScheduleExpression=logic.schedule_expression(minutes),
+                State="ENABLED",
+                Description=f"Polls image state for {logical_id}"[:512],
+            ),
         )
         return str(response["RuleArn"])
-
-    def _permit(self, sid: str, rule_arn: str, function_name: str) -> str:
-        try:
-            self._lambda_client.add_permission(
-                FunctionName=function_name,
-                StatementId=sid,
-                Action="lambda:InvokeFunction",
-                Principal="events.amazonaws.com",
-                SourceArn=rule_arn,
-            )
-        except ClientError as err:
-            # A repeated request finds the statement it added the first time.
-            if err.response["Error"]["Code"] != "ResourceConflictException":
-                raise
-        return sid
 
     def _target(self, rule_arn: str, target_input: dict[str, Any], function_name: str) -> None:
         partition, region, account = (
@@ -287,13 +368,72 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
                 f"the poll schedule's input is {len(rendered)} characters; "
                 f"EventBridge allows {logic.MAX_TARGET_INPUT_LENGTH}"
             )
-        self._events_client.put_targets(
-            Rule=rule_arn.split("/")[1],
-            Targets=[
-                {
-                    "Id": "1",
-                    "Arn": f"arn:{partition}:lambda:{region}:{account}:function:{function_name}",
-                    "Input": rendered,
-                }
-            ],
+        rule = rule_arn.split("/")[1]
+        function_arn = f"arn:{partition}:lambda:{region}:{account}:function:{function_name}"
+
+        def put() -> None:
+            response = self._events_client.put_targets(
+                Rule=rule,
+                Targets=[
+                    {
+                        "Id": TARGET_ID,
+                        "Arn": function_arn,
+                        "Input": rendered,
+                    }
+                ],
+            )
+            failed = logic.failed_entries_reason("PutTargets", rule, response)
+            if failed:
+                raise PartialFailure(failed)
+
+        self._events("PutTargets", put)
+
+    def _events(self, action: str, run: Callable[[], T]) -> T:
+        """One EventBridge call: retried while IAM propagates (``patience``), and
+        on the answers that say "try again" (ConcurrentModificationException,
+        a target that failed in FailedEntries), a few times with backoff."""
+        for attempt in range(1, EVENTS_ATTEMPTS + 1):
+            try:
+                return cast(T, self._patience.run(action, run))
+            except (ClientError, PartialFailure) as err:
+                retry = isinstance(err, PartialFailure) or _code(err) in EVENTS_RETRY_CODES
+                if not retry or attempt == EVENTS_ATTEMPTS:
+                    raise
+                logger.info(json.dumps({"decision": "events:retry", "action": action}))
+                self._sleep(EVENTS_RETRY_SECONDS * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
+
+TARGET_ID = "1"
+EVENTS_RETRY_CODES = frozenset({"ConcurrentModificationException", "InternalException"})
+EVENTS_ATTEMPTS = 4
+EVENTS_RETRY_SECONDS = 1.0
+
+
+class PartialFailure(Exception):
+    """EventBridge accepted the call but reported a failed entry."""
+
+
+class ScheduleFailed(Exception):
+    """The poll schedule could not be set up; the message is CloudFormation's reason."""
+
+
+def _code(err: Exception) -> str:
+    if isinstance(err, ClientError):
+        return str(err.response.get("Error", {}).get("Code", "Unknown"))
+    return type(err).__name__
+
+
+def schedule_failure_reason(err: Exception) -> str:
+    """Why a poll schedule could not be set up, in the service's words."""
+    return _reason(err)
+
+
+def _reason(err: Exception) -> str:
+    """An EventBridge refusal in the service's words."""
+    if isinstance(err, ClientError):
+        action = err.operation_name
+        return logic.service_error_reason(
+            action, _code(err), str(err.response.get("Error", {}).get("Message", err))
         )
+    return logic.fit_reason(str(err))

@@ -61,14 +61,26 @@ class WorkSpacesImages:
 
     def find_owned_by_name(self, name: str) -> dict[str, Any] | None:
         """DescribeWorkspaceImages has no name filter: page through owned images."""
-        kwargs: dict[str, Any] = {"ImageType": "OWNED"}
-        while True:
-            page = self.client.describe_workspace_images(**kwargs)
+        pages = self.client.get_paginator("describe_workspace_images").paginate(ImageType="OWNED")
+        for page in pages:
             for image in page.get("Images", []):
                 if image.get("Name") == name:
                     return dict(image)
+        return None
+
+    def shared_accounts(self, image_id: str) -> set[str]:
+        """The accounts the image is shared with (botocore has no paginator for this)."""
+        accounts: set[str] = set()
+        kwargs: dict[str, Any] = {"ImageId": image_id}
+        while True:
+            page = self.client.describe_workspace_image_permissions(**kwargs)
+            accounts.update(
+                str(permission["SharedAccountId"])
+                for permission in page.get("ImagePermissions", [])
+                if permission.get("SharedAccountId")
+            )
             if not page.get("NextToken"):
-                return None
+                return accounts
             kwargs["NextToken"] = page["NextToken"]
 
     def tags(self, resource_id: str) -> dict[str, str]:
@@ -137,15 +149,11 @@ class WorkSpacesBundles:
 
     def find_by_name(self, name: str) -> dict[str, Any] | None:
         """The account's own bundles have no name filter: page through them."""
-        kwargs: dict[str, Any] = {}
-        while True:
-            page = self.client.describe_workspace_bundles(**kwargs)
+        for page in self.client.get_paginator("describe_workspace_bundles").paginate():
             for bundle in page.get("Bundles", []):
                 if bundle.get("Name") == name:
                     return dict(bundle)
-            if not page.get("NextToken"):
-                return None
-            kwargs["NextToken"] = page["NextToken"]
+        return None
 
     def update_image(self, bundle_id: str, image_id: str) -> None:
         self.client.update_workspace_bundle(BundleId=bundle_id, ImageId=image_id)

@@ -58,9 +58,11 @@ def test_a_bundle_mirrors_create_workspace_bundle_and_uses_the_images_id() -> No
                 "UserStorageGiB": 50,
                 "RootStorageGiB": 80,
                 "Tags": [{"Key": "team", "Value": "euc"}],
-                "ServiceTimeout": "900",
+                "ServiceTimeout": "1800",
             },
-            "DeletionPolicy": "Retain",
+            # Kept on stack delete, deleted when replaced or when its create rolls back.
+            "DeletionPolicy": "RetainExceptOnCreate",
+            "UpdateReplacePolicy": "Delete",
         },
     )
     # One provider function serves images and bundles.
@@ -177,3 +179,50 @@ def test_large_volumes_are_accepted() -> None:
         user_storage_gib=100,
     )
     Template.from_stack(stack).resource_count_is("Custom::WorkspaceBundle", 1)
+
+
+@pytest.mark.parametrize("compute_type", ["GRAPHICSPRO", "GRAPHICS_G4DN", "GRAPHICS_G6_XLARGE"])
+def test_a_graphics_bundle_of_100_gib_root_and_user_synthesizes(compute_type: str) -> None:
+    stack = make_stack()
+    bundle(
+        stack,
+        WorkspaceImage.from_image_id(stack, "Shared", "wsi-abcdef123"),
+        compute_type=compute_type,
+        root_storage_gib=100,
+        user_storage_gib=100,
+    )
+    Template.from_stack(stack).has_resource_properties(
+        "Custom::WorkspaceBundle",
+        {"ComputeType": compute_type, "RootStorageGiB": 100, "UserStorageGiB": 100},
+    )
+
+
+def test_a_graphics_bundle_with_an_80_gib_root_fails_naming_the_arguments_and_rule() -> None:
+    stack = make_stack()
+    with pytest.raises(ValueError) as raised:
+        bundle(
+            stack,
+            WorkspaceImage.from_image_id(stack, "Shared", "wsi-abcdef123"),
+            compute_type="GRAPHICS_G4DN",
+            root_storage_gib=80,
+            user_storage_gib=100,
+        )
+    assert str(raised.value) == (
+        '"root_storage_gib" 80 and "user_storage_gib" 100 do not go together for '
+        "GRAPHICS_G4DN; allowed: root_storage_gib 100-2000 with user_storage_gib 100-2000 (GiB)"
+    )
+
+
+def test_storage_is_left_to_the_handler_when_the_compute_type_is_a_token() -> None:
+    stack = make_stack()
+    compute_type = cdk.CfnParameter(stack, "ComputeType").value_as_string
+    bundle(
+        stack,
+        WorkspaceImage.from_image_id(stack, "Shared", "wsi-abcdef123"),
+        compute_type=compute_type,
+        root_storage_gib=80,
+        user_storage_gib=100,
+    )
+    Template.from_stack(stack).has_resource_properties(
+        "Custom::WorkspaceBundle", {"ComputeType": {"Ref": "ComputeType"}}
+    )

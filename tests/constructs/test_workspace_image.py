@@ -10,6 +10,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from cdk_workspace_image import WorkspaceImage
+from cdk_workspace_image.runtime import contract
 
 WORKSPACE_ID = "ws-abcdef123"
 
@@ -49,12 +50,16 @@ def test_one_custom_resource_mirrors_the_api() -> None:
             "Tags": [{"Key": "team", "Value": "euc"}],
             "PollIntervalMinutes": 1,
             "TimeoutSeconds": 3300,
-            "ServiceTimeout": "3300",
+            # The handler keeps the timeout; CloudFormation waits as long as it
+            # allows, so that a Delete can wait for a PENDING image.
+            "ServiceTimeout": "3600",
         },
     )
 
 
-def test_defaults_retain_the_image_but_delete_a_replaced_one() -> None:
+def test_defaults_retain_the_image_except_on_a_rolled_back_create_and_delete_a_replaced_one() -> (
+    None
+):
     stack = make_stack()
     image(stack)
 
@@ -62,7 +67,7 @@ def test_defaults_retain_the_image_but_delete_a_replaced_one() -> None:
     template.has_resource(
         "Custom::WorkspaceImage",
         {
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
             "UpdateReplacePolicy": "Delete",
             "Properties": Match.object_like({"Description": "Image golden-2026-11"}),
         },
@@ -84,7 +89,7 @@ def test_timeout_and_poll_interval_reach_the_resource() -> None:
         {
             "DeletionPolicy": "Delete",
             "Properties": Match.object_like(
-                {"ServiceTimeout": "1800", "TimeoutSeconds": 1800, "PollIntervalMinutes": 5}
+                {"ServiceTimeout": "3600", "TimeoutSeconds": 1800, "PollIntervalMinutes": 5}
             ),
         },
     )
@@ -117,15 +122,49 @@ def test_the_function_runs_the_latest_python_on_arm64_with_a_retained_log_group(
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
 
 
-def test_the_image_waits_for_the_permissions_its_polls_need() -> None:
+def test_one_fixed_permission_lets_this_stacks_poll_rules_invoke_the_function() -> None:
+    # GIVEN two images in one stack
     stack = make_stack()
-    image(stack)
+    image(stack, "One", image_name="one")
+    image(stack, "Two", image_name="two", workspace_id="ws-other0001")
 
     template = Template.from_stack(stack)
-    (policy_id,) = template.find_resources(
-        "AWS::IAM::Policy", {"Properties": {"PolicyName": Match.string_like_regexp("PollSchedule")}}
+    # THEN one permission, scoped to the stack's rule prefix, serves both
+    prefix = contract.stack_rule_prefix(stack.stack_name)
+    (permission_id,) = template.find_resources(
+        "AWS::Lambda::Permission",
+        {
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Fn::GetAtt": [Match.string_like_regexp("Function"), "Arn"]},
+                "Principal": "events.amazonaws.com",
+                "SourceAccount": {"Ref": "AWS::AccountId"},
+                "SourceArn": {
+                    "Fn::Join": [
+                        "",
+                        [
+                            "arn:",
+                            {"Ref": "AWS::Partition"},
+                            ":events:",
+                            {"Ref": "AWS::Region"},
+                            ":",
+                            {"Ref": "AWS::AccountId"},
+                            f":rule/{prefix}*",
+                        ],
+                    ]
+                },
+            }
+        },
     )
-    template.has_resource("Custom::WorkspaceImage", {"DependsOn": Match.array_with([policy_id])})
+    # AND each image waits for it, and the function may not change its own policy
+    template.all_resources(
+        "Custom::WorkspaceImage", {"DependsOn": Match.array_with([permission_id])}
+    )
+    for statement in statements(template):
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        assert not any(action.startswith("lambda:") for action in actions), statement
 
 
 def test_iam_grants_no_action_wildcards() -> None:
@@ -146,7 +185,9 @@ def test_create_is_scoped_to_the_source_workspace_and_images() -> None:
     rendered = json.dumps(statements(Template.from_stack(stack)))
     assert f":workspace/{WORKSPACE_ID}" in rendered
     assert ":workspaceimage/*" in rendered
-    assert ":rule/cdk-wsi-*" in rendered
+    # Only this stack's poll rules, not every cdk-wsi- rule of the account
+    assert f":rule/{contract.stack_rule_prefix(stack.stack_name)}*" in rendered
+    assert ":rule/cdk-wsi-*" not in rendered
 
 
 def test_only_calls_without_resource_types_use_a_resource_wildcard() -> None:
@@ -163,27 +204,6 @@ def test_only_calls_without_resource_types_use_a_resource_wildcard() -> None:
             "workspaces:DeleteTags",
         ]
     ]
-
-
-def test_lambda_permissions_are_on_the_function_itself() -> None:
-    stack = make_stack()
-    image(stack)
-
-    template = Template.from_stack(stack)
-    template.has_resource_properties(
-        "AWS::IAM::Policy",
-        {
-            "PolicyDocument": {
-                "Statement": [
-                    {
-                        "Action": ["lambda:AddPermission", "lambda:RemovePermission"],
-                        "Effect": "Allow",
-                        "Resource": {"Fn::GetAtt": [Match.string_like_regexp("Function"), "Arn"]},
-                    }
-                ]
-            }
-        },
-    )
 
 
 def test_tags_from_an_enclosing_scope_reach_the_image() -> None:
@@ -320,7 +340,7 @@ def test_a_long_timeout_waits_in_a_wait_condition_of_that_timeout() -> None:
     # AND the custom resource gets the handle and answers quickly
     template.has_resource_properties(
         "Custom::WorkspaceImage",
-        {"WaitHandle": {"Ref": handle_id}, "TimeoutSeconds": 28800, "ServiceTimeout": "900"},
+        {"WaitHandle": {"Ref": handle_id}, "TimeoutSeconds": 28800, "ServiceTimeout": "3600"},
     )
     # AND image_id comes from a resource created after the wait, so users wait for it
     (ready_id,) = template.find_resources(

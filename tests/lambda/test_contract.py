@@ -84,3 +84,91 @@ def test_timeout_is_at_most_12_hours_and_longer_than_the_poll_interval() -> None
 )
 def test_is_image_id(value: str, expected: bool) -> None:
     assert contract.is_image_id(value) is expected
+
+
+def test_every_compute_type_has_a_volume_rule() -> None:
+    assert set(contract.VOLUME_GROUPS) == set(contract.COMPUTE_TYPES)
+
+
+@pytest.mark.parametrize(
+    ("compute_type", "root", "user"),
+    [
+        ("VALUE", 80, 10),
+        ("STANDARD", 80, 50),
+        ("POWERPRO", 80, 100),
+        ("PERFORMANCE", 175, 100),
+        ("POWER", 2000, 2000),
+        ("GENERALPURPOSE_4XLARGE", 175, 100),
+        ("GENERALPURPOSE_8XLARGE", 2000, 2000),
+        ("GRAPHICSPRO", 100, 100),
+        ("GRAPHICS", 100, 100),
+        ("GRAPHICS_G4DN", 100, 100),
+        ("GRAPHICSPRO_G4DN", 150, 120),
+        ("GRAPHICS_G6_XLARGE", 100, 100),
+        ("GRAPHICS_G7_12XLARGE", 2000, 2000),
+    ],
+)
+def test_volume_sizes_the_guide_allows_for_the_compute_type(
+    compute_type: str, root: int, user: int
+) -> None:
+    assert contract.storage_error(compute_type, root, user, "root", "user") is None
+
+
+@pytest.mark.parametrize(
+    ("compute_type", "root", "user"),
+    [
+        ("STANDARD", 80, 20),
+        ("STANDARD", 100, 100),
+        ("STANDARD", 175, 50),
+        ("VALUE", 2001, 100),
+        ("GENERALPURPOSE_4XLARGE", 80, 50),
+        ("GENERALPURPOSE_8XLARGE", 100, 100),
+        ("GRAPHICSPRO", 80, 50),
+        ("GRAPHICS_G4DN", 80, 100),
+        ("GRAPHICS_G6_XLARGE", 100, 50),
+        ("GRAPHICS_GR6F_4XLARGE", 99, 100),
+    ],
+)
+def test_volume_sizes_the_guide_refuses_for_the_compute_type(
+    compute_type: str, root: int, user: int
+) -> None:
+    assert "do not go together" in (
+        contract.storage_error(compute_type, root, user, "root", "user") or ""
+    )
+
+
+def test_a_storage_error_names_both_arguments_the_compute_type_and_its_rule() -> None:
+    error = contract.storage_error("GRAPHICSPRO", 80, 50, "root_storage_gib", "user_storage_gib")
+    assert error == (
+        '"root_storage_gib" 80 and "user_storage_gib" 50 do not go together for GRAPHICSPRO; '
+        "allowed: root_storage_gib 100-2000 with user_storage_gib 100-2000 (GiB)"
+    )
+
+
+def test_a_storage_error_lists_every_group_of_the_compute_type() -> None:
+    error = contract.storage_error("STANDARD", 100, 100, "root", "user")
+    assert error is not None
+    assert error.endswith(
+        "allowed: root 80 with user 10, 50, 100, or root 175-2000 with user 100-2000 (GiB)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("root", "user"), [(175.5, 100), (175, 100.5), (float("nan"), 100), (float("inf"), 100)]
+)
+def test_volume_sizes_must_be_whole_gib(root: float, user: float) -> None:
+    assert contract.storage_error("POWER", root, user, "root", "user") is not None
+
+
+def test_an_unknown_compute_type_is_left_to_compute_type_error() -> None:
+    assert contract.storage_error("HUGE", 1, 1, "root", "user") is None
+    assert contract.compute_type_error("HUGE", "compute_type") is not None
+
+
+def test_the_rule_prefix_is_the_same_at_synth_and_at_deploy() -> None:
+    stack_id = "arn:aws:cloudformation:us-east-1:123456789012:stack/Desktops/1b2c-3d4e"
+    assert contract.stack_name_of(stack_id) == "Desktops"
+    prefix = contract.stack_rule_prefix("Desktops")
+    assert prefix.startswith(contract.RULE_NAME_PREFIX) and prefix.endswith("-")
+    assert len(prefix) == len(contract.RULE_NAME_PREFIX) + 9
+    assert prefix != contract.stack_rule_prefix("Other")

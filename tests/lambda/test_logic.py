@@ -236,3 +236,174 @@ def test_an_oversized_response_turns_into_a_failure_that_fits() -> None:
     assert len(json.dumps(fitted)) <= logic.MAX_RESPONSE_BYTES
     small = {**body, "Data": {"ImageId": "wsi-1"}}
     assert logic.fit_response(small) is small
+
+
+def test_schedule_names_start_with_the_stacks_own_prefix() -> None:
+    # The provider's permission and IAM policy are scoped to this prefix at synth time.
+    name = logic.schedule_name(STACK_ID, "Golden")
+    assert name.startswith(contract.stack_rule_prefix("S"))
+    assert not name.startswith(contract.stack_rule_prefix("T"))
+
+
+# --- IAM propagation -------------------------------------------------------------
+
+
+def test_denied_calls_wait_doubling_delays_up_to_a_cap() -> None:
+    delays = [logic.denied_retry_delay(attempt, spent=0) for attempt in range(1, 8)]
+    assert delays == [1, 2, 4, 8, 16, 16, 16]
+
+
+def test_denied_calls_stop_waiting_when_the_invocations_budget_is_spent() -> None:
+    spent, attempt = 0.0, 1
+    while (delay := logic.denied_retry_delay(attempt, spent)) is not None:
+        spent += delay
+        attempt += 1
+    assert spent == 47  # 1+2+4+8+16+16; one more 16 would pass the 60 s budget
+    assert spent <= logic.DENIED_BUDGET_SECONDS
+
+
+def test_a_lasting_denial_names_the_action_the_resource_and_the_wait() -> None:
+    reason = logic.denied_reason(
+        "CreateWorkspaceImage", "WorkSpace ws-abcdef123", 47, "AccessDeniedException", "x" * 400
+    )
+    assert reason.startswith(
+        "CreateWorkspaceImage on WorkSpace ws-abcdef123: AccessDeniedException for 47 s"
+    )
+    assert len(reason) <= logic.MAX_REASON_LENGTH
+
+
+def test_a_denial_is_not_taken_for_a_repeated_create() -> None:
+    assert "AccessDeniedException" not in logic.ADOPTABLE_CREATE_ERRORS
+
+
+# --- EventBridge partial failures ---------------------------------------------------
+
+
+def test_failed_entries_are_reported_with_eventbridges_reason() -> None:
+    response = {
+        "FailedEntryCount": 1,
+        "FailedEntries": [
+            {"TargetId": "1", "ErrorCode": "ConcurrentModificationException", "ErrorMessage": "m"}
+        ],
+    }
+    assert logic.failed_entries_reason("PutTargets", "r", response) == (
+        "PutTargets on poll rule r failed for 1 target(s): ConcurrentModificationException: m"
+    )
+
+
+def test_an_answer_without_failed_entries_is_no_failure() -> None:
+    assert logic.failed_entries_reason("PutTargets", "r", {"FailedEntryCount": 0}) is None
+    assert logic.failed_entries_reason("RemoveTargets", "r", {}) is None
+
+
+# --- abandoned requests ------------------------------------------------------------
+
+
+def poll_input(request_id: str = "old", **data: object) -> dict[str, object]:
+    return {"RequestId": request_id, "CrHelperPoll": True, "CrHelperData": data}
+
+
+def test_an_abandoned_request_gives_up_the_image_it_made_and_its_discards() -> None:
+    target = poll_input(ImageId="wsi-aaaaaaaaa", CreatedHere=True, Discard=["wsi-bbbbbbbbb"])
+    assert logic.abandoned_images(target, "new") == ("wsi-bbbbbbbbb", "wsi-aaaaaaaaa")
+
+
+def test_an_adopted_image_is_not_given_up() -> None:
+    assert logic.abandoned_images(poll_input(ImageId="wsi-aaaaaaaaa"), "new") == ()
+
+
+def test_the_same_request_delivered_again_abandons_nothing() -> None:
+    target = poll_input("same", ImageId="wsi-aaaaaaaaa", CreatedHere=True)
+    assert logic.abandoned_images(target, "same") == ()
+
+
+def test_a_long_waits_watcher_belongs_to_an_answered_request() -> None:
+    target = {contract.WATCH_EVENT_KEY: {"ImageId": "wsi-aaaaaaaaa"}}
+    assert logic.abandoned_images(target, "new") == ()
+
+
+def test_ids_that_are_not_images_are_never_given_up() -> None:
+    target = poll_input(ImageId="made-up", CreatedHere=True, Discard=["wsb-000000000"])
+    assert logic.abandoned_images(target, "new") == ()
+
+
+# --- deleting images ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "code", "elapsed", "expected"),
+    [
+        ("PENDING", "InvalidResourceStateException", 60, logic.Discard.WAIT),
+        (None, "InvalidResourceStateException", 60, logic.Discard.WAIT),
+        ("PENDING", "InvalidResourceStateException", 3300, logic.Discard.LEAVE),
+        ("AVAILABLE", "InvalidResourceStateException", 60, logic.Discard.REFUSED),
+        ("PENDING", "ResourceAssociatedException", 60, logic.Discard.REFUSED),
+    ],
+)
+def test_a_refused_delete_waits_only_for_a_pending_image(
+    state: str | None, code: str, elapsed: float, expected: logic.Discard
+) -> None:
+    outcome = logic.refused_delete(state, code, now=elapsed, started_at=0, wait_seconds=3300)
+    assert outcome is expected
+
+
+def test_an_image_left_behind_is_explained() -> None:
+    assert logic.left_behind_reason("wsi-aaaaaaaaa", logic.Discard.DELETED) is None
+    assert logic.left_behind_reason("wsi-aaaaaaaaa", logic.Discard.GONE) is None
+    assert "PENDING" in str(logic.left_behind_reason("wsi-aaaaaaaaa", logic.Discard.WAIT))
+    assert "by hand" in str(logic.left_behind_reason("wsi-aaaaaaaaa", logic.Discard.REFUSED))
+
+
+def test_only_accounts_the_image_is_shared_with_are_revoked() -> None:
+    managed = ["111122223333", "444455556666"]
+    assert logic.accounts_to_revoke(managed, {"444455556666", "999988887777"}) == ["444455556666"]
+
+
+# --- bundles -----------------------------------------------------------------------
+
+
+def bundle_poll(bundle: dict[str, str] | None, elapsed: float) -> logic.PollDecision:
+    return logic.decide_bundle_poll(
+        bundle,
+        bundle_id="wsb-aaaaaaaaa",
+        now=elapsed,
+        started_at=0,
+        wait_seconds=1500,
+        poll_interval_seconds=60,
+    )
+
+
+def test_a_bundle_not_listed_soon_after_its_create_is_waited_for() -> None:
+    assert bundle_poll(None, 60).outcome is logic.Outcome.WAIT
+    late = bundle_poll(None, logic.BUNDLE_VISIBLE_GRACE_SECONDS)
+    assert late.outcome is logic.Outcome.FAILED
+    assert "no longer exists" in late.reason
+
+
+@pytest.mark.parametrize(
+    ("state", "outcome"),
+    [("AVAILABLE", logic.Outcome.AVAILABLE), ("PENDING", logic.Outcome.WAIT)],
+)
+def test_a_bundle_is_ready_once_available(state: str, outcome: logic.Outcome) -> None:
+    assert bundle_poll({"State": state}, 60).outcome is outcome
+
+
+def test_a_bundle_without_a_state_is_ready() -> None:
+    assert bundle_poll({"BundleId": "wsb-aaaaaaaaa"}, 60).outcome is logic.Outcome.AVAILABLE
+
+
+def test_a_bundle_in_error_fails_with_what_to_check() -> None:
+    decision = bundle_poll({"State": "ERROR", "Name": "b", "ImageId": "wsi-aaaaaaaaa"}, 60)
+    assert decision.outcome is logic.Outcome.FAILED
+    assert "wsi-aaaaaaaaa" in decision.reason
+
+
+def test_a_bundle_still_pending_at_its_deadline_times_out() -> None:
+    decision = bundle_poll({"State": "PENDING"}, 1500)
+    assert decision.outcome is logic.Outcome.FAILED
+    assert decision.reason.startswith("timed out: bundle wsb-aaaaaaaaa is still PENDING")
+
+
+def test_a_shared_image_bundle_says_to_copy_first() -> None:
+    reason = logic.shared_image_reason("wsi-aaaaaaaaa", "210987654321")
+    assert "CopyWorkspaceImage" in reason and "210987654321" in reason

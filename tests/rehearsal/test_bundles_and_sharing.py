@@ -250,7 +250,10 @@ def test_a_share_that_fails_removes_the_image_and_answers_with_its_id(
     def refuse_sharing(n: int) -> None:
         available_at_next_poll(n)
         fake_workspaces.faults.inject(
-            "UpdateWorkspaceImagePermission", "AccessDeniedException", "not allowed", times=1
+            "UpdateWorkspaceImagePermission",
+            "OperationNotSupportedException",
+            "not allowed",
+            times=1,
         )
 
     response = rehearsal.cfn.request(
@@ -261,7 +264,9 @@ def test_a_share_that_fails_removes_the_image_and_answers_with_its_id(
     )
 
     assert response.status == "FAILED"
-    assert "UpdateWorkspaceImagePermission failed: AccessDeniedException" in response.reason
+    assert (
+        "UpdateWorkspaceImagePermission failed: OperationNotSupportedException" in response.reason
+    )
     assert response.physical_id.startswith("wsi-")
     assert rehearsal.aws.images() == {}
     assert rehearsal.aws.poll_rules() == []
@@ -279,9 +284,12 @@ def test_deleting_an_image_still_pending_does_not_unshare_it(rehearsal: Rehearsa
         rehearsal.logical_id,
         rehearsal.properties(ShareWithAccounts=ACCOUNTS),
         physical_id=image_id,
+        before_poll=available_at_next_poll,
     )
 
     assert response.status == "SUCCESS"
+    # It was never shared (that happens once AVAILABLE, in the Create's poll),
+    # so nothing is revoked: the API refuses to revoke a share that is not there.
     assert fake_workspaces.faults.calls["UpdateWorkspaceImagePermission"] == 0
     assert rehearsal.aws.images() == {}
 

@@ -39,7 +39,7 @@ def create_available(rehearsal: Rehearsal, **overrides: object) -> Response:
 
 def assert_nothing_scheduled(rehearsal: Rehearsal) -> None:
     assert rehearsal.aws.poll_rules() == []
-    assert rehearsal.aws.function_policy_statements(rehearsal.cfn.function.name) == []
+    assert rehearsal.policy_changed_at_run_time() == []
 
 
 def assert_within_limits(response: Response) -> None:
@@ -149,9 +149,20 @@ def test_a_poll_after_the_deadline_fails_and_removes_its_schedule(rehearsal: Reh
     polls = [i for i in rehearsal.cfn.invocations if "CrHelperPoll" in i.event]
     assert len(polls) == 3
     assert rehearsal.cfn.clock_offset <= 300
-    # AND nothing is left running or half made
+    # AND nothing is left running
     assert_nothing_scheduled(rehearsal)
+    # AND the image, which the service will not delete while PENDING, goes with
+    # the rollback's Delete (by the id the answer carried) once it is done
+    deleted = rehearsal.cfn.request(
+        "Delete",
+        rehearsal.logical_id,
+        props,
+        physical_id=response.physical_id,
+        before_poll=make_available_at(2),
+    )
+    assert deleted.status == "SUCCESS", deleted.reason
     assert rehearsal.aws.images() == {}
+    assert_nothing_scheduled(rehearsal)
 
 
 def test_a_repeated_create_adopts_its_own_image_instead_of_making_another(
@@ -486,9 +497,10 @@ def test_delete_during_a_wait_removes_the_schedule_and_the_image(rehearsal: Rehe
         rehearsal.logical_id,
         rehearsal.properties(),
         physical_id=f"{rehearsal.cfn.stack_name}-{rehearsal.logical_id}-1A2B3C",
+        before_poll=make_available_at(2),
     )
 
-    # THEN nothing is left running and the image is gone
+    # THEN nothing is left running and the image is gone, once it could be deleted
     assert response.status == "SUCCESS"
     assert_nothing_scheduled(rehearsal)
     assert rehearsal.aws.images() == {}
@@ -529,17 +541,30 @@ def test_a_poll_whose_look_up_fails_answers_with_the_image_id_and_removes_it(
     rehearsal: Rehearsal,
 ) -> None:
     def deny(n: int) -> None:
-        fake_workspaces.faults.inject(
-            "DescribeWorkspaceImages", "AccessDeniedException", "not allowed"
-        )
+        # A denial that lasts past the function's patience for IAM
+        fake_workspaces.faults.deny("DescribeWorkspaceImages", float("inf"))
 
     response = rehearsal.cfn.request(
         "Create", rehearsal.logical_id, rehearsal.properties(), before_poll=deny
     )
 
+    # THEN it fails naming the action, with the image id, which is still PENDING
     assert response.status == "FAILED"
-    assert "AccessDeniedException: not allowed" in response.reason
-    assert response.physical_id.startswith("wsi-")
+    assert "DescribeWorkspaceImages on *: AccessDeniedException for 47 s" in response.reason
+    fake_workspaces.faults.reset()
+    (image_id,) = rehearsal.aws.images()
+    assert response.physical_id == image_id
+    assert_nothing_scheduled(rehearsal)
+
+    # AND the rollback's Delete waits until the image is done, then deletes it
+    deleted = rehearsal.cfn.request(
+        "Delete",
+        rehearsal.logical_id,
+        rehearsal.properties(),
+        physical_id=image_id,
+        before_poll=make_available_at(2),
+    )
+    assert deleted.status == "SUCCESS", deleted.reason
     assert rehearsal.aws.images() == {}
     assert_nothing_scheduled(rehearsal)
 
@@ -547,21 +572,17 @@ def test_a_poll_whose_look_up_fails_answers_with_the_image_id_and_removes_it(
 def test_an_image_that_cannot_be_deleted_after_a_timeout_is_reported(
     rehearsal: Rehearsal,
 ) -> None:
-    def refuse_delete(n: int) -> None:
-        fake_workspaces.faults.inject(
-            "DeleteWorkspaceImage", "InvalidResourceStateException", "still PENDING"
-        )
-
+    # GIVEN an image still PENDING at the timeout, which the service will not delete
     response = rehearsal.cfn.request(
-        "Create",
-        rehearsal.logical_id,
-        rehearsal.properties(TimeoutSeconds="300"),
-        before_poll=refuse_delete,
+        "Create", rehearsal.logical_id, rehearsal.properties(TimeoutSeconds="300")
     )
 
+    # THEN the reason says it is left behind, and answers with its id for the Delete
     assert response.status == "FAILED"
     (image_id,) = rehearsal.aws.images()
-    assert response.reason.startswith(f"{image_id} is left behind (InvalidResourceStateException)")
+    assert response.physical_id == image_id
+    assert response.reason.startswith("timed out")
+    assert f"; {image_id} is left behind (PENDING" in response.reason
     assert "timed out" in response.reason
     assert_within_limits(response)
 

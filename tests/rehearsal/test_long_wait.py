@@ -62,7 +62,7 @@ def test_the_watcher_signals_success_with_the_image_id_once_available(long_wait:
     assert polls(rehearsal) == 6
     # AND the watcher removed its schedule
     assert rehearsal.aws.poll_rules() == []
-    assert rehearsal.aws.function_policy_statements(rehearsal.cfn.function.name) == []
+    assert rehearsal.policy_changed_at_run_time() == []
 
 
 def test_image_id_comes_from_the_ready_resource_after_the_wait(long_wait: LongWait) -> None:
@@ -154,6 +154,19 @@ def test_a_poll_after_the_deadline_signals_failure_and_removes_the_schedule(
     assert fired == 15
     assert rehearsal.cfn.clock_offset <= 8 * 3600
     assert rehearsal.aws.poll_rules() == []
+    # AND the image, still PENDING (which the service will not delete), is named
+    # in the reason; the rollback's Delete removes it once it is done
+    ((image_id, image),) = rehearsal.aws.images().items()
+    assert image["State"] == "PENDING"
+    assert f"{image_id} is left behind (PENDING" in signal["Reason"]
+    deleted = rehearsal.cfn.request(
+        "Delete",
+        rehearsal.logical_id,
+        rehearsal.properties(),
+        physical_id=image_id,
+        before_poll=lambda n: fake_workspaces.finish_pending_images(),
+    )
+    assert deleted.status == "SUCCESS", deleted.reason
     assert rehearsal.aws.images() == {}
 
 
@@ -163,13 +176,18 @@ def test_a_delete_during_the_wait_stops_the_watcher_and_deletes_the_image(
     rehearsal, image_id = start(long_wait)
     rehearsal.cfn.play_schedules(lambda: False, max_polls=5)
 
+    # The image is PENDING: the Delete waits until it is done, then deletes it.
     response = rehearsal.cfn.request(
-        "Delete", rehearsal.logical_id, rehearsal.properties(), physical_id=image_id
+        "Delete",
+        rehearsal.logical_id,
+        rehearsal.properties(),
+        physical_id=image_id,
+        before_poll=lambda n: fake_workspaces.finish_pending_images(),
     )
 
     assert response.status == "SUCCESS"
     assert rehearsal.aws.poll_rules() == []
-    assert rehearsal.aws.function_policy_statements(rehearsal.cfn.function.name) == []
+    assert rehearsal.policy_changed_at_run_time() == []
     assert rehearsal.aws.images() == {}
 
 
