@@ -127,6 +127,7 @@ def update(event: dict[str, Any], context: Any) -> str:
 @helper.delete
 def delete(event: dict[str, Any], context: Any) -> None:
     if event["ResourceType"] == contract.READY_RESOURCE_TYPE:
+        helper.finish_now()
         return  # it only reports the id; the image belongs to Custom::WorkspaceImage
     abandoned = _supersede(event, context)
     if event["ResourceType"] == contract.BUNDLE_RESOURCE_TYPE:

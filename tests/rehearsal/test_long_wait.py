@@ -93,6 +93,25 @@ def test_image_id_comes_from_the_ready_resource_after_the_wait(long_wait: LongWa
     assert image_id in rehearsal.aws.images()
 
 
+def test_the_ready_resource_is_deleted_at_once_and_leaves_the_image(long_wait: LongWait) -> None:
+    rehearsal, image_id = start(long_wait)
+    (ready_id,) = rehearsal.stack.logical_ids("Custom::WorkspaceImageReady")
+
+    response = rehearsal.cfn.request(
+        "Delete",
+        ready_id,
+        {"ImageId": image_id},
+        physical_id=f"ready-{image_id}",
+        resource_type="Custom::WorkspaceImageReady",
+    )
+
+    assert response.status == "SUCCESS", response.reason
+    assert image_id in rehearsal.aws.images()
+    # No poll schedule for the Ready resource (the image's watcher is its own).
+    polls = [i for i in rehearsal.cfn.invocations if i.event.get("CrHelperPoll")]
+    assert polls == []
+
+
 def test_the_ready_resource_refuses_an_image_that_is_not_available(long_wait: LongWait) -> None:
     rehearsal, image_id = start(long_wait)
     (ready_id,) = rehearsal.stack.logical_ids(READY)
