@@ -33,10 +33,13 @@ def synth_example_app(outdir: Path, **context: str) -> Path:
 
 @pytest.fixture(scope="session")
 def example_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    # 55 minutes: the custom resource itself waits (long_wait_cdk_out rehearses
+    # the WaitCondition that the default timeout uses).
     yield synth_example_app(
         tmp_path_factory.mktemp("cdk.out"),
         workspace_id=REHEARSAL_WORKSPACE_ID,
         removal_policy="destroy",
+        timeout_minutes="55",
     )
 
 

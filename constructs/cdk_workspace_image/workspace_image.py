@@ -29,7 +29,13 @@ from cdk_workspace_image._validation import concrete, concrete_items
 from cdk_workspace_image.provider import WorkspaceImageProvider
 from cdk_workspace_image.runtime import contract
 
-DEFAULT_TIMEOUT = Duration.minutes(55)
+# The Administration Guide says creating an image "can take up to 45 minutes"
+# (Create a custom WorkSpaces image and bundle, step 3), and users report
+# longer. A timeout only ever fails an image that is still PENDING (ERROR fails
+# at once), and failing a slow but healthy build wastes the whole wait plus a
+# rollback: so the default is well past the documented figure, and past the
+# one hour a custom resource can wait, which makes a WaitCondition wait.
+DEFAULT_TIMEOUT = Duration.hours(2)
 DEFAULT_POLL_INTERVAL = Duration.minutes(1)
 # The Ready resource of a long wait only reads the image.
 QUICK_ANSWER_TIMEOUT = Duration.minutes(15)
@@ -113,7 +119,8 @@ class WorkspaceImage(Construct):
             ServiceTimeout). Longer, up to 12 hours, an
             ``AWS::CloudFormation::WaitCondition`` waits instead, and
             ``image_id`` comes from it (see ``image_id``).
-            Default: 55 minutes.
+            Default: 2 hours (the Administration Guide gives up to 45
+            minutes; a timeout fails only an image still PENDING).
         :param poll_interval: How often to check the image's state.
             Whole minutes, at least 1 (EventBridge's finest schedule).
             Default: 1 minute.

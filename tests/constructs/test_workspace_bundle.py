@@ -17,6 +17,8 @@ def make_stack() -> cdk.Stack:
 
 
 def golden(stack: cdk.Stack, **kwargs: Any) -> WorkspaceImage:
+    # 55 minutes: image_id is the custom resource's own attribute (no WaitCondition).
+    kwargs.setdefault("timeout", cdk.Duration.minutes(55))
     return WorkspaceImage(
         stack, "Golden", workspace_id="ws-abcdef123", image_name="golden", **kwargs
     )

@@ -22,6 +22,9 @@ def make_stack() -> cdk.Stack:
 def image(stack: cdk.Stack, construct_id: str = "Golden", **kwargs: Any) -> WorkspaceImage:
     kwargs.setdefault("workspace_id", WORKSPACE_ID)
     kwargs.setdefault("image_name", "golden-2026-11")
+    # Most tests look at the custom resource that waits by itself (up to 55
+    # minutes); test_the_default_timeout_... pins the default.
+    kwargs.setdefault("timeout", cdk.Duration.minutes(55))
     return WorkspaceImage(stack, construct_id, **kwargs)
 
 
@@ -72,6 +75,16 @@ def test_defaults_retain_the_image_except_on_a_rolled_back_create_and_delete_a_r
             "Properties": Match.object_like({"Description": "Image golden-2026-11"}),
         },
     )
+
+
+def test_the_default_timeout_outlasts_the_documented_45_minutes_in_a_wait_condition() -> None:
+    stack = make_stack()
+    golden = WorkspaceImage(stack, "Golden", workspace_id=WORKSPACE_ID, image_name="g")
+
+    template = Template.from_stack(stack)
+    template.has_resource_properties("Custom::WorkspaceImage", {"TimeoutSeconds": 7200})
+    template.has_resource_properties("AWS::CloudFormation::WaitCondition", {"Timeout": "7200"})
+    assert golden.wait_condition is not None
 
 
 def test_timeout_and_poll_interval_reach_the_resource() -> None:
