@@ -4,9 +4,12 @@
     cdk deploy -c workspace_id=ws-0123456789
         [-c image_name=golden-2026-11] [-c timeout_minutes=480]
         [-c share_with_accounts=111122223333,444455556666]
+        [-c developer_workspace_id=ws-0123456788]        # a second image, made at once
         [-c directory_id=d-0123456789 -c user_name=ann]   # also launch a WorkSpace
 
 The WorkSpace is created only when both directory_id and user_name are given.
+A second image (``<image_name>-dev``) is made from ``developer_workspace_id``
+when it is given; CloudFormation makes the two images in parallel.
 """
 
 import sys
@@ -28,8 +31,9 @@ if not workspace_id:
 # RETAIN keeps the image and bundle when the stack is destroyed; the rehearsal
 # passes -c removal_policy=destroy to show the Deletes as well.
 destroy = context("removal_policy") == "destroy"
-removal_policy = cdk.RemovalPolicy.DESTROY if destroy else cdk.RemovalPolicy.RETAIN
+removal_policy = cdk.RemovalPolicy.DESTROY if destroy else None
 image_name = context("image_name") or "golden-example"
+timeout_minutes = context("timeout_minutes")
 
 stack = cdk.Stack(app, "WorkspaceImageExample")
 image = WorkspaceImage(
@@ -37,8 +41,9 @@ image = WorkspaceImage(
     "Golden",
     workspace_id=workspace_id,
     image_name=image_name,
-    # Over 55 minutes (up to 12 hours) a WaitCondition waits for the image.
-    timeout=cdk.Duration.minutes(int(context("timeout_minutes") or 55)),
+    # Over 55 minutes (up to 12 hours; the default is 2 hours) a WaitCondition
+    # waits for the image.
+    timeout=cdk.Duration.minutes(int(timeout_minutes)) if timeout_minutes else None,
     share_with_accounts=[a for a in (context("share_with_accounts") or "").split(",") if a],
     removal_policy=removal_policy,
 )
@@ -53,6 +58,18 @@ bundle = WorkspaceBundle(
     removal_policy=removal_policy,
 )
 cdk.CfnOutput(stack, "ImageId", value=image.image_id, description="The WorkSpaces image id")
+developer_workspace_id = context("developer_workspace_id")
+if developer_workspace_id:
+    developer = WorkspaceImage(
+        stack,
+        "Developer",
+        workspace_id=developer_workspace_id,
+        image_name=f"{image_name}-dev",
+        removal_policy=removal_policy,
+    )
+    cdk.CfnOutput(
+        stack, "DeveloperImageId", value=developer.image_id, description="The second image's id"
+    )
 cdk.CfnOutput(stack, "BundleId", value=bundle.bundle_id, description="The bundle of the image")
 
 directory_id, user_name = context("directory_id"), context("user_name")

@@ -520,6 +520,8 @@ class CloudFormation:
                 self._record(
                     deployment, _event_line(stack, "DELETE", logical_id, answers[logical_id])
                 )
+            if any(answers[key].status != "SUCCESS" for key in started):
+                break  # what the failed resource depends on stays (DELETE_FAILED)
         return answers
 
     def resolved(
