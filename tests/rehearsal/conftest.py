@@ -69,28 +69,54 @@ PARALLEL_STACK = "ThreeImages"
 PARALLEL_WORKSPACE_IDS = ("ws-parallel01", "ws-parallel02", "ws-parallel03")
 
 
-@pytest.fixture(scope="session")
-def three_images_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A stack of three independent images, with the library's defaults."""
+def _synth_three_images(outdir: Path, timeout_minutes: int | None) -> Path:
+    """A stack of three independent images; the library's defaults but the timeout."""
     import aws_cdk as cdk
 
     from cdk_workspace_image import WorkspaceImage
 
-    outdir = tmp_path_factory.mktemp("cdk.out.three")
     app = cdk.App(outdir=str(outdir))
     stack = cdk.Stack(app, PARALLEL_STACK)
+    timeout = cdk.Duration.minutes(timeout_minutes) if timeout_minutes else None
     for n, workspace_id in enumerate(PARALLEL_WORKSPACE_IDS, start=1):
-        WorkspaceImage(stack, f"Image{n}", workspace_id=workspace_id, image_name=f"parallel-{n}")
+        WorkspaceImage(
+            stack,
+            f"Image{n}",
+            workspace_id=workspace_id,
+            image_name=f"parallel-{n}",
+            timeout=timeout,
+        )
     app.synth()
     return outdir
 
 
-@pytest.fixture
-def three_images(embedded_aws: EmbeddedAws, three_images_cdk_out: Path) -> Rehearsal:
-    rehearsal = _rehearsal(embedded_aws, three_images_cdk_out, PARALLEL_STACK)
+@pytest.fixture(scope="session")
+def three_images_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Each image's custom resource waits for it (55 minutes)."""
+    return _synth_three_images(tmp_path_factory.mktemp("cdk.out.three"), 55)
+
+
+@pytest.fixture(scope="session")
+def three_long_images_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default timeout: each image answers at once and a WaitCondition waits."""
+    return _synth_three_images(tmp_path_factory.mktemp("cdk.out.three-long"), None)
+
+
+def _three_images(aws: EmbeddedAws, cdk_out: Path) -> Rehearsal:
+    rehearsal = _rehearsal(aws, cdk_out, PARALLEL_STACK)
     for workspace_id in PARALLEL_WORKSPACE_IDS:
         fake_workspaces.seed_workspace(workspace_id)
     return rehearsal
+
+
+@pytest.fixture
+def three_images(embedded_aws: EmbeddedAws, three_images_cdk_out: Path) -> Rehearsal:
+    return _three_images(embedded_aws, three_images_cdk_out)
+
+
+@pytest.fixture
+def three_long_images(embedded_aws: EmbeddedAws, three_long_images_cdk_out: Path) -> Rehearsal:
+    return _three_images(embedded_aws, three_long_images_cdk_out)
 
 
 @pytest.fixture

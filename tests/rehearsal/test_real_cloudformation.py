@@ -237,6 +237,26 @@ def test_a_cancelled_create_leaves_no_image_and_no_rule(three_images: Rehearsal)
     assert_nothing_scheduled(three_images)
 
 
+def test_a_failed_first_deploy_with_long_waits_leaves_no_image_and_no_rule(
+    three_long_images: Rehearsal,
+) -> None:
+    # GIVEN the default timeout: each image answers at once, a WaitCondition waits
+    faults.inject("CreateWorkspaceImage", "ResourceLimitExceededException", "40 images at most")
+
+    # WHEN one image is refused, and the stack rolls back while the others are
+    # PENDING and watched (they become AVAILABLE at the rollback's second poll)
+    deployment = three_long_images.cfn.deploy(
+        three_long_images.stack, before_poll=finish_images_at(2)
+    )
+
+    # THEN the Deletes, by the images' own ids, stop the watchers and delete them
+    assert deployment.status == "ROLLBACK_COMPLETE", deployment.events
+    assert len(deployment.rollback) == 3
+    assert all(r.status == "SUCCESS" for r in deployment.rollback.values())
+    assert three_long_images.aws.images() == {}
+    assert_nothing_scheduled(three_long_images)
+
+
 def test_a_cancelled_replacement_rolls_back_to_the_old_image_and_deletes_the_new(
     rehearsal: Rehearsal,
 ) -> None:
