@@ -131,6 +131,13 @@ class WorkspaceImageProvider(Construct):
                 resources=[self.log_group.log_group_arn],
             )
         )
+        # Poll rules are named with a prefix of this stack's own, which the
+        # function gets in its environment: the grants below reach only them.
+        rule_prefix = (
+            contract.RULE_NAME_PREFIX
+            if Token.is_unresolved(stack.stack_name)
+            else contract.stack_rule_prefix(stack.stack_name)
+        )
         self.function = lambda_.Function(
             self,
             "Function",
@@ -145,19 +152,13 @@ class WorkspaceImageProvider(Construct):
             timeout=Duration.minutes(10),
             memory_size=256,
             log_group=self.log_group,
+            environment={contract.ENV_RULE_PREFIX: rule_prefix},
         )
         image_arn = stack.format_arn(
             service="workspaces", resource="workspaceimage", resource_name="*"
         )
         bundle_arn = stack.format_arn(
             service="workspaces", resource="workspacebundle", resource_name="*"
-        )
-        # Poll rules are named with a prefix of this stack's own (the handler
-        # derives it from the StackId), so the grants below reach only them.
-        rule_prefix = (
-            contract.RULE_NAME_PREFIX
-            if Token.is_unresolved(stack.stack_name)
-            else contract.stack_rule_prefix(stack.stack_name)
         )
         rule_arn = stack.format_arn(
             service="events", resource="rule", resource_name=f"{rule_prefix}*"

@@ -65,6 +65,9 @@ RESERVED_TAG_KEYS = frozenset({OWNER_STACK_TAG, OWNER_LOGICAL_ID_TAG})
 # hash of the stack's name (``stack_rule_prefix``): the function's IAM policy
 # and its one fixed invoke permission are scoped to the stack's prefix.
 RULE_NAME_PREFIX = "cdk-wsi-"
+# The function's environment variable that holds the stack's rule prefix, so
+# that the handler names rules exactly as the provider's grants expect.
+ENV_RULE_PREFIX = "POLL_RULE_PREFIX"
 
 NAME_CHAR = re.compile(r"[a-zA-Z0-9_./()\-]")
 NAME_CHARS = "letters, digits, _ . / ( ) -"

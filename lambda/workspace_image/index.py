@@ -191,6 +191,7 @@ def poll(event: dict[str, Any], context: Any) -> str | None:
     started_at = float(data[STARTED_AT])
     to_discard = list(data.get(DISCARD) or [])
     props = event["ResourceProperties"]
+    poll_minutes = float(props.get(contract.PROP_POLL_INTERVAL_MINUTES, 1))
     # Every failure from here on answers with the image id (crhelper keeps it
     # when the function raises), so that nothing refers to a made-up id. Data
     # is this event's CrHelperData: only what the answer needs stays in it.
@@ -206,7 +207,7 @@ def poll(event: dict[str, Any], context: Any) -> str | None:
                     contract.PROP_TIMEOUT_SECONDS, contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS
                 )
             ),
-            poll_minutes=float(props.get(contract.PROP_POLL_INTERVAL_MINUTES, 1)),
+            poll_minutes=poll_minutes,
         )
     except ResourceFailed as err:
         raise ResourceFailed(_give_up(event, image_id, str(err))) from err
@@ -215,7 +216,7 @@ def poll(event: dict[str, Any], context: Any) -> str | None:
     if decision.outcome is logic.Outcome.FAILED:
         raise ResourceFailed(decision.reason)
     assert image is not None
-    if _discard_all(event, to_discard, started_at):
+    if _discard_all(event, to_discard, started_at, poll_interval_seconds=poll_minutes * 60):
         return None  # answer once the images an abandoned request made are deleted
     refused = _share_available(
         event, image_id, list(logic.read_accounts(props.get(contract.PROP_SHARE_WITH)))
@@ -327,14 +328,23 @@ def _discard_abandoned(event: dict[str, Any], abandoned: tuple[str, ...], *, kee
     Those still PENDING go into this request's Data, for its polls to delete;
     returns whether there are any.
     """
-    waiting = _discard_all(event, [i for i in abandoned if i != keep], time.time())
+    interval = 60 * float(
+        event.get("ResourceProperties", {}).get(contract.PROP_POLL_INTERVAL_MINUTES, 1)
+    )
+    waiting = _discard_all(
+        event, [i for i in abandoned if i != keep], time.time(), poll_interval_seconds=interval
+    )
     if waiting:
         helper.Data[DISCARD] = waiting
     return bool(waiting)
 
 
 def _discard_all(
-    log_event: dict[str, Any], image_ids: list[str], started_at: float, own: str = ""
+    log_event: dict[str, Any],
+    image_ids: list[str],
+    started_at: float,
+    own: str = "",
+    poll_interval_seconds: float = 60,
 ) -> list[str]:
     """Delete each image; return those the service cannot delete yet (PENDING).
 
@@ -344,14 +354,16 @@ def _discard_all(
     """
     waiting = []
     for image_id in dict.fromkeys(image_id for image_id in image_ids if image_id):
-        outcome = _discard_one(log_event, image_id, started_at, own=image_id == own)
+        outcome = _discard_one(
+            log_event, image_id, started_at, own=image_id == own, interval=poll_interval_seconds
+        )
         if outcome is logic.Discard.WAIT:
             waiting.append(image_id)
     return waiting
 
 
 def _discard_one(
-    log_event: dict[str, Any], image_id: str, started_at: float, *, own: bool
+    log_event: dict[str, Any], image_id: str, started_at: float, *, own: bool, interval: float = 60
 ) -> logic.Discard:
     # The state decides what a refusal means; if it cannot be read (a denial
     # that lasts), the delete is tried all the same.
@@ -377,6 +389,7 @@ def _discard_one(
             now=time.time(),
             started_at=started_at,
             wait_seconds=contract.DELETE_WAIT_SECONDS,
+            poll_interval_seconds=interval,
         )
         log_decision(
             log_event, f"discard:{outcome.value}", image_id=image_id, state=state, error=code

@@ -258,17 +258,28 @@ class Discard(enum.Enum):
 
 
 def refused_delete(
-    state: str | None, code: str, *, now: float, started_at: float, wait_seconds: float
+    state: str | None,
+    code: str,
+    *,
+    now: float,
+    started_at: float,
+    wait_seconds: float,
+    poll_interval_seconds: float = 60,
 ) -> Discard:
     """DeleteWorkspaceImage refused: wait for a PENDING image to be done, else give up.
 
-    Whether the service deletes a PENDING image is not documented; the
-    cautious reading of InvalidResourceStateException is "not yet".
+    Whether the service deletes a PENDING image, and with which error it
+    refuses, is not documented: any refusal of a PENDING image is read as
+    "not yet" (and of an image whose state could not be read, the documented
+    InvalidResourceStateException). The wait ends where the next poll would
+    come too late (``past_deadline``).
     """
-    # An unknown state (the describe was refused) is read as PENDING.
-    if state in ("PENDING", None) and code == "InvalidResourceStateException":
-        return Discard.WAIT if now - started_at < wait_seconds else Discard.LEAVE
-    return Discard.REFUSED
+    pending = state == "PENDING" or (state is None and code == "InvalidResourceStateException")
+    if not pending:
+        return Discard.REFUSED
+    if past_deadline(now, started_at, wait_seconds, poll_interval_seconds):
+        return Discard.LEAVE
+    return Discard.WAIT
 
 
 def left_behind_reason(image_id: str, outcome: Discard) -> str | None:
@@ -449,7 +460,7 @@ def delete_refused_reason(image_id: str, code: str, message: str) -> str:
     return fit_reason(f"image {image_id} was not deleted: {code}: {message}; {remedy}")
 
 
-def schedule_name(stack_id: str, logical_id: str) -> str:
+def schedule_name(stack_id: str, logical_id: str, prefix: str | None = None) -> str:
     """The EventBridge rule that polls for one resource.
 
     crhelper names rules LogicalResourceId + 8 random characters, which breaks
@@ -457,9 +468,10 @@ def schedule_name(stack_id: str, logical_id: str) -> str:
     leaves no way to find the rule from a later request. This name is fixed
     per stack and resource: a later request finds a schedule it never saw,
     and the IAM policy and the one invoke permission are scoped to the
-    stack's prefix (``contract.stack_rule_prefix``).
+    stack's prefix: ``prefix`` as the provider gives it, else
+    ``contract.stack_rule_prefix`` of the stack's name.
     """
-    prefix = contract.stack_rule_prefix(contract.stack_name_of(stack_id))
+    prefix = prefix or contract.stack_rule_prefix(contract.stack_name_of(stack_id))
     digest = hashlib.sha256(f"{stack_id}|{logical_id}".encode()).hexdigest()[:8]
     return f"{prefix}{digest}-{logical_id}"[:64]
 

@@ -196,6 +196,9 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
             return
         try:
             super()._polling_init(event)
+        except ScheduleNotRemoved:
+            logger.warning(json.dumps({"decision": "answer:after-next-poll"}))
+            self._send_response = False
         except ScheduleFailed as err:
             if event["RequestType"] != "Delete":
                 raise
@@ -214,14 +217,19 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         super()._send(status, reason, send_response=_sender)
 
     def _schedule_name(self) -> str:
-        return logic.schedule_name(self._event["StackId"], self._event["LogicalResourceId"])
+        return schedule_name(self._event["StackId"], self._event["LogicalResourceId"])
 
     def _put_rule(self) -> str:
         props = self._event.get("ResourceProperties", {})
+        # A Delete waits for a PENDING image within CloudFormation's one hour:
+        # it checks every minute, whatever the image's own poll interval.
+        minutes = (
+            1
+            if self._event["RequestType"] == "Delete"
+            else float(props.get(contract.PROP_POLL_INTERVAL_MINUTES, 1))
+        )
         return self._put_named_rule(
-            self._schedule_name(),
-            float(props.get(contract.PROP_POLL_INTERVAL_MINUTES, 1)),
-            self._event["LogicalResourceId"],
+            self._schedule_name(), minutes, self._event["LogicalResourceId"]
         )
 
     def _add_permission(self, rule_arn: str) -> str:
@@ -236,19 +244,19 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         self._target(self._event["CrHelperRule"], logic.poll_event(self._event), func_name)
 
     def _remove_polling(self) -> None:
-        # The answer matters more than the schedule: a rule that cannot be removed
-        # now is removed by the next poll it fires, or by the resource's next
-        # request (it has a fixed name). crhelper's own version raises, which
-        # would answer FAILED for an image that is AVAILABLE.
-        for key in ("CrHelperData",):
-            self._event.pop(key, None)
-        self.Data.pop("PhysicalResourceId", None)
-        self.remove_schedule(
+        # A request is answered only once its schedule is gone: a schedule that
+        # is still there always belongs to a request that was never answered,
+        # which the resource's next request may then take over (index._supersede).
+        # If EventBridge refuses the removal, the next poll answers instead.
+        if not self.remove_schedule(
             self._event["StackId"],
             self._event["LogicalResourceId"],
             self._context.function_name,
             strict=False,
-        )
+        ):
+            raise ScheduleNotRemoved
+        self._event.pop("CrHelperData", None)
+        self.Data.pop("PhysicalResourceId", None)
 
     def _setup_polling(self) -> None:
         try:
@@ -287,7 +295,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         context: Any,
     ) -> None:
         """Invoke this function with ``target_input`` every ``minutes``, until removed."""
-        name = logic.schedule_name(stack_id, logical_id)
+        name = schedule_name(stack_id, logical_id)
         try:
             rule_arn = self._put_named_rule(name, minutes, logical_id)
             self._target(rule_arn, target_input, context.function_name)
@@ -297,7 +305,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
 
     def read_schedule(self, stack_id: str, logical_id: str) -> dict[str, Any] | None:
         """The input of the resource's poll schedule, if it has one."""
-        name = logic.schedule_name(stack_id, logical_id)
+        name = schedule_name(stack_id, logical_id)
         try:
             targets = self._events("ListTargetsByRule", lambda: self._list_targets(name))
         except ClientError as err:
@@ -319,7 +327,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         With ``strict=False`` (a clean-up) nothing raises; the return value
         says whether the schedule is gone.
         """
-        name = logic.schedule_name(stack_id, logical_id)
+        name = schedule_name(stack_id, logical_id)
         try:
             self._remove_target(name)
             self._events("DeleteRule", lambda: self._events_client.delete_rule(Name=name))
@@ -414,6 +422,10 @@ class PartialFailure(Exception):
     """EventBridge accepted the call but reported a failed entry."""
 
 
+class ScheduleNotRemoved(Exception):
+    """The poll schedule is still there: answer at the next poll instead."""
+
+
 class ScheduleFailed(Exception):
     """The poll schedule could not be set up; the message is CloudFormation's reason."""
 
@@ -422,6 +434,15 @@ def _code(err: Exception) -> str:
     if isinstance(err, ClientError):
         return str(err.response.get("Error", {}).get("Code", "Unknown"))
     return type(err).__name__
+
+
+def schedule_name(stack_id: str, logical_id: str) -> str:
+    """The resource's poll rule, with the prefix the provider's IAM and permission use.
+
+    The provider passes its prefix in the function's environment, so that the
+    names match the template even when it is deployed under another stack name.
+    """
+    return logic.schedule_name(stack_id, logical_id, os.environ.get(contract.ENV_RULE_PREFIX))
 
 
 def schedule_failure_reason(err: Exception) -> str:

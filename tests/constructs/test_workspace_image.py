@@ -169,6 +169,11 @@ def test_one_fixed_permission_lets_this_stacks_poll_rules_invoke_the_function() 
             }
         },
     )
+    # AND the function names its rules with that prefix
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Environment": {"Variables": {contract.ENV_RULE_PREFIX: prefix}}},
+    )
     # AND each image waits for it, and the function may not change its own policy
     template.all_resources(
         "Custom::WorkspaceImage", {"DependsOn": Match.array_with([permission_id])}

@@ -337,7 +337,9 @@ def test_ids_that_are_not_images_are_never_given_up() -> None:
         (None, "InvalidResourceStateException", 60, logic.Discard.WAIT),
         ("PENDING", "InvalidResourceStateException", 3300, logic.Discard.LEAVE),
         ("AVAILABLE", "InvalidResourceStateException", 60, logic.Discard.REFUSED),
-        ("PENDING", "ResourceAssociatedException", 60, logic.Discard.REFUSED),
+        (None, "ResourceAssociatedException", 60, logic.Discard.REFUSED),
+        # Which error refuses a PENDING image is undocumented: any is "not yet".
+        ("PENDING", "ResourceAssociatedException", 60, logic.Discard.WAIT),
     ],
 )
 def test_a_refused_delete_waits_only_for_a_pending_image(
@@ -345,6 +347,27 @@ def test_a_refused_delete_waits_only_for_a_pending_image(
 ) -> None:
     outcome = logic.refused_delete(state, code, now=elapsed, started_at=0, wait_seconds=3300)
     assert outcome is expected
+
+
+def test_a_delete_stops_waiting_before_its_next_poll_would_miss_the_deadline() -> None:
+    def outcome(elapsed: float, interval: float) -> logic.Discard:
+        return logic.refused_delete(
+            "PENDING",
+            "InvalidResourceStateException",
+            now=elapsed,
+            started_at=0,
+            wait_seconds=3300,
+            poll_interval_seconds=interval,
+        )
+
+    assert outcome(3000, 60) is logic.Discard.WAIT
+    assert outcome(3000, 600) is logic.Discard.LEAVE
+
+
+def test_schedule_names_take_the_providers_prefix_when_given() -> None:
+    assert logic.schedule_name(STACK_ID, "Golden", "cdk-wsi-0badcafe-").startswith(
+        "cdk-wsi-0badcafe-"
+    )
 
 
 def test_an_image_left_behind_is_explained() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from cdk_workspace_image.runtime import contract
 from tests.conftest import REHEARSAL_WORKSPACE_ID
 from tests.rehearsal import fake_workspaces
+from tests.rehearsal.cloudformation import CloudFormation
 from tests.rehearsal.conftest import Rehearsal
 from tests.rehearsal.fake_workspaces import faults
 
@@ -190,27 +191,40 @@ def test_a_target_that_is_never_added_fails_at_once_with_the_reason(
     assert_nothing_scheduled(rehearsal)
 
 
-def test_a_target_that_cannot_be_removed_does_not_fail_an_available_image(
-    rehearsal: Rehearsal,
-) -> None:
+def test_an_answer_waits_until_its_schedule_is_removed(rehearsal: Rehearsal) -> None:
+    # GIVEN EventBridge refuses to remove the schedule at the poll that finds
+    # the image AVAILABLE (every attempt of that poll)
     def refuse_removal(n: int) -> None:
         if n == 2:
             fake_workspaces.finish_pending_images()
-            faults.fail_entries("RemoveTargets", times=100)
+            faults.fail_entries("RemoveTargets", times=4)
 
     response = rehearsal.cfn.request(
         "Create", rehearsal.logical_id, rehearsal.properties(), before_poll=refuse_removal
     )
 
-    # THEN the image is answered SUCCESS even though its schedule stays
+    # THEN that poll does not answer; the next one removes the schedule and
+    # answers SUCCESS, once: a schedule that is still there always belongs to a
+    # request that was never answered, which a later request may take over
     assert response.status == "SUCCESS", response.reason
-    assert len(rehearsal.aws.poll_rules()) == 1
-    # AND the resource's next request removes it
-    faults.reset()
-    deleted = rehearsal.cfn.request(
-        "Delete", rehearsal.logical_id, rehearsal.properties(), physical_id=response.physical_id
+    polls = [i for i in rehearsal.cfn.invocations if i.event.get("CrHelperPoll")]
+    assert len(polls) == 3
+    assert "answer:after-next-poll" in rehearsal.cfn.logs()
+    assert_nothing_scheduled(rehearsal)
+
+
+def test_a_template_deployed_under_another_stack_name_still_polls(rehearsal: Rehearsal) -> None:
+    # GIVEN the synthesized template deployed as "Renamed" (a pipeline's
+    # CloudFormation action, or aws cloudformation deploy --stack-name)
+    renamed = CloudFormation(rehearsal.aws, rehearsal.cfn.function, stack_name="Renamed")
+
+    response = renamed.request(
+        "Create", rehearsal.logical_id, rehearsal.properties(), before_poll=finish_images_at(2)
     )
-    assert deleted.status == "SUCCESS", deleted.reason
+
+    # THEN its rules carry the provider's prefix, so IAM and the permission let them in
+    assert response.status == "SUCCESS", response.reason
+    assert renamed.undelivered == []
     assert_nothing_scheduled(rehearsal)
 
 
@@ -319,6 +333,19 @@ def test_a_delete_of_a_pending_image_waits_and_then_deletes_it(rehearsal: Rehear
     waits = [d for d in decisions(rehearsal) if d["decision"] == "discard:wait"]
     assert len(waits) >= 2
     assert_nothing_scheduled(rehearsal)
+
+
+def test_a_delete_checks_every_minute_whatever_the_poll_interval(rehearsal: Rehearsal) -> None:
+    props = rehearsal.properties(PollIntervalMinutes="10")
+    start(rehearsal, "Create", properties=props)
+    (image_id,) = rehearsal.aws.images()
+
+    _, event = rehearsal.cfn.event("Delete", rehearsal.logical_id, props, physical_id=image_id)
+    rehearsal.cfn.invoke(event)
+
+    # THEN its wait fits CloudFormation's hour however slowly the image was polled
+    (rule,) = rehearsal.aws.poll_rules()
+    assert rule["ScheduleExpression"] == "rate(1 minute)"
 
 
 def test_a_delete_whose_image_stays_pending_succeeds_and_says_what_is_left(
