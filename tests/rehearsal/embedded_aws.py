@@ -119,21 +119,7 @@ class EmbeddedAws:
         props = resource["Properties"]
         asset_dir = _asset_dir(cdk_out, stack_name, props["Code"]["S3Key"])
         name = f"{stack_name}-{logical_id}"[:64]
-        role = self.client("iam").create_role(
-            RoleName=f"{name}-role"[:64],
-            AssumeRolePolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
-        )
+        role_arn = self.lambda_role(f"{name}-role"[:64])
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(asset_dir.rglob("*")):
@@ -142,7 +128,7 @@ class EmbeddedAws:
         created = self.client("lambda").create_function(
             FunctionName=name,
             Runtime=props["Runtime"],
-            Role=role["Role"]["Arn"],
+            Role=role_arn,
             Handler=props["Handler"],
             Code={"ZipFile": buffer.getvalue()},
             Timeout=int(props.get("Timeout", 3)),
@@ -175,6 +161,25 @@ class EmbeddedAws:
             memory_mb=int(props.get("MemorySize", 128)),
             environment=dict(props.get("Environment", {}).get("Variables", {})),
         )
+
+    def lambda_role(self, name: str) -> str:
+        """An IAM role that Lambda may assume; its ARN."""
+        role = self.client("iam").create_role(
+            RoleName=name,
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        )
+        return str(role["Role"]["Arn"])
 
     def images(self) -> dict[str, dict[str, Any]]:
         """Every image that exists, by id, as DescribeWorkspaceImages shows it."""

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from tests.rehearsal import fake_workspaces
 from tests.rehearsal.embedded_aws import ACCOUNT_ID, REGION, EmbeddedAws
+from tests.rehearsal.fake_clients import bundle, bundle_ids, image
 from tests.rehearsal.fake_workspaces import SLEEP_SCALE, faults
 
 RULE = "cdk-wsi-poll-0123456789"
@@ -64,34 +65,9 @@ def error_of(raised: pytest.ExceptionInfo[ClientError]) -> tuple[int, str, str]:
     )
 
 
-def image(workspaces: Any, name: str = "golden", state: str = "AVAILABLE") -> str:
-    """An image in ``state``, made from a freshly seeded WorkSpace."""
-    workspace_id = fake_workspaces.seed_workspace()
-    image_id: str = workspaces.create_workspace_image(
-        Name=name, Description="golden image", WorkspaceId=workspace_id
-    )["ImageId"]
-    fake_workspaces.set_image_state(image_id, state)
-    return image_id
-
-
-def bundle(workspaces: Any, image_id: str, name: str = "golden-bundle") -> str:
-    created = workspaces.create_workspace_bundle(
-        BundleName=name,
-        BundleDescription="golden bundle",
-        ImageId=image_id,
-        ComputeType={"Name": "STANDARD"},
-        UserStorage={"Capacity": "50"},
-    )
-    return str(created["WorkspaceBundle"]["BundleId"])
-
-
 def bundle_state(workspaces: Any, bundle_id: str) -> str:
     (described,) = workspaces.describe_workspace_bundles(BundleIds=[bundle_id])["Bundles"]
     return str(described["State"])
-
-
-def bundle_ids(workspaces: Any, **filters: Any) -> list[str]:
-    return [b["BundleId"] for b in workspaces.describe_workspace_bundles(**filters)["Bundles"]]
 
 
 def rule(events: Any, name: str = RULE) -> str:
@@ -112,28 +88,14 @@ def put_target(events: Any, target_id: str = "poll", name: str = RULE) -> dict[s
 
 def function(aws: EmbeddedAws, name: str = FUNCTION) -> str:
     """A Lambda function that exists (it is never invoked)."""
-    role = aws.client("iam").create_role(
-        RoleName=f"{name}-role",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
-    )
+    role_arn = aws.lambda_role(f"{name}-role")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("index.py", "def handler(event, context):\n    return None\n")
     aws.client("lambda").create_function(
         FunctionName=name,
         Runtime="python3.13",
-        Role=role["Role"]["Arn"],
+        Role=role_arn,
         Handler="index.handler",
         Code={"ZipFile": buffer.getvalue()},
     )
