@@ -10,6 +10,7 @@ bundle this resource made (owner tags).
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 import contract
@@ -119,6 +120,19 @@ class BundleResource:
                 logic.bundle_delete_refused_reason(bundle_id, error_code(err), error_message(err))
             ) from err
         log_decision(event, "bundle-delete:deleted", bundle_id=bundle_id)
+
+    def discard(self, event: dict[str, Any], bundle_ids: list[str]) -> None:
+        """Delete bundles that an abandoned request made; what stays is logged."""
+        for bundle_id in bundle_ids:
+            try:
+                patience.run("DeleteWorkspaceBundle", partial(self._bundles.delete, bundle_id))
+            except ClientError as err:
+                if error_code(err) not in NOT_FOUND_CODES:
+                    log_decision(
+                        event, "bundle-discard:refused", bundle_id=bundle_id, error=error_code(err)
+                    )
+                continue
+            log_decision(event, "bundle-discard:deleted", bundle_id=bundle_id)
 
     def _start(
         self, event: dict[str, Any], spec: logic.BundleSpec, data: dict[str, Any]

@@ -73,7 +73,7 @@ def create(event: dict[str, Any], context: Any) -> str:
         return _confirm_ready(event)
     abandoned = _supersede(event, context)
     if event["ResourceType"] == contract.BUNDLE_RESOURCE_TYPE:
-        return _bundle_answer(bundles.create(event, helper.Data))
+        return _bundle_answer(event, bundles.create(event, helper.Data), abandoned)
     spec = _spec(event["ResourceProperties"])
     image_id = _start_image(event, spec)
     _discard_abandoned(event, abandoned, keep=image_id)
@@ -88,7 +88,7 @@ def update(event: dict[str, Any], context: Any) -> str:
         return _confirm_ready(event)
     abandoned = _supersede(event, context)
     if event["ResourceType"] == contract.BUNDLE_RESOURCE_TYPE:
-        return _bundle_answer(bundles.update(event, helper.Data))
+        return _bundle_answer(event, bundles.update(event, helper.Data), abandoned)
     new = _spec(event["ResourceProperties"])
     old = logic.read_spec(event["OldResourceProperties"])
     image_id = str(event["PhysicalResourceId"])
@@ -132,7 +132,9 @@ def delete(event: dict[str, Any], context: Any) -> None:
     abandoned = _supersede(event, context)
     if event["ResourceType"] == contract.BUNDLE_RESOURCE_TYPE:
         helper.finish_now()
-        return bundles.delete(event)
+        bundles.delete(event)
+        bundles.discard(event, list(abandoned))
+        return None
     image_id = str(event.get("PhysicalResourceId", ""))
     if not contract.is_image_id(image_id):
         # A Create that failed before an image existed has a made-up id
@@ -316,7 +318,12 @@ def _supersede(event: dict[str, Any], context: Any) -> tuple[str, ...]:
     target = helper.read_schedule(stack_id, logical_id)
     if target is None:
         return ()
-    abandoned = logic.abandoned_images(target, event["RequestId"])
+    made_by = (
+        logic.abandoned_bundles
+        if event["ResourceType"] == contract.BUNDLE_RESOURCE_TYPE
+        else logic.abandoned_images
+    )
+    abandoned = made_by(target, event["RequestId"])
     helper.remove_schedule(stack_id, logical_id, context.function_name, strict=False)
     log_decision(event, "supersede", abandoned=list(abandoned))
     return abandoned
@@ -403,9 +410,15 @@ def _discard_one(
     return logic.Discard.DELETED
 
 
-def _bundle_answer(answer: tuple[str, bool]) -> str:
-    """A bundle request answers at once when its bundle is AVAILABLE, else polls."""
+def _bundle_answer(
+    event: dict[str, Any], answer: tuple[str, bool], abandoned: tuple[str, ...]
+) -> str:
+    """A bundle request answers at once when its bundle is AVAILABLE, else polls.
+
+    A bundle that an abandoned request made (a cancelled replacement) is deleted.
+    """
     bundle_id, done = answer
+    bundles.discard(event, [other for other in abandoned if other != bundle_id])
     if done:
         helper.finish_now()
     return bundle_id

@@ -239,6 +239,16 @@ def abandoned_images(target_input: Mapping[str, Any], request_id: str) -> tuple[
     return tuple(dict.fromkeys(image_id for image_id in found if contract.is_image_id(image_id)))
 
 
+def abandoned_bundles(target_input: Mapping[str, Any], request_id: str) -> tuple[str, ...]:
+    """The bundle that an abandoned request made, from its poll schedule's input."""
+    if contract.WATCH_EVENT_KEY in target_input or target_input.get("RequestId") == request_id:
+        return ()
+    data = target_input.get("CrHelperData") or {}
+    bundle_id = str(data.get(contract.ATTR_BUNDLE_ID, ""))
+    made_here = bool(data.get(CREATED_HERE_KEY)) and contract.is_bundle_id(bundle_id)
+    return (bundle_id,) if made_here else ()
+
+
 # Keys kept in a request's Data (crhelper's CrHelperData) between its first
 # call and its polls.
 CREATED_HERE_KEY = "CreatedHere"

@@ -430,3 +430,10 @@ def test_a_bundle_still_pending_at_its_deadline_times_out() -> None:
 def test_a_shared_image_bundle_says_to_copy_first() -> None:
     reason = logic.shared_image_reason("wsi-aaaaaaaaa", "210987654321")
     assert "CopyWorkspaceImage" in reason and "210987654321" in reason
+
+
+def test_an_abandoned_request_gives_up_the_bundle_it_made() -> None:
+    target = poll_input(BundleId="wsb-aaaaaaaaa", CreatedHere=True)
+    assert logic.abandoned_bundles(target, "new") == ("wsb-aaaaaaaaa",)
+    assert logic.abandoned_bundles(poll_input(BundleId="wsb-aaaaaaaaa"), "new") == ()
+    assert logic.abandoned_bundles(target, "old") == ()

@@ -448,6 +448,45 @@ def test_a_bundle_of_an_image_another_account_shared_is_refused(rehearsal: Rehea
     assert rehearsal.aws.client("workspaces").describe_workspace_bundles()["Bundles"] == []
 
 
+def test_a_cancelled_bundle_replacement_keeps_the_old_bundle_and_deletes_the_new(
+    rehearsal: Rehearsal,
+) -> None:
+    # GIVEN a deployed bundle
+    bundle_id, old_props = bundle_of_image(rehearsal)
+    created = rehearsal.cfn.request("Create", bundle_id, old_props, resource_type=BUNDLE)
+    assert created.status == "SUCCESS", created.reason
+    # AND a replacement (a new name), cancelled while the new bundle is PENDING
+    faults.pending_bundles = True
+    new_props = {**old_props, "BundleName": "golden-example-v2"}
+    _, event = rehearsal.cfn.event(
+        "Update",
+        bundle_id,
+        new_props,
+        physical_id=created.physical_id,
+        old_properties=old_props,
+        resource_type=BUNDLE,
+    )
+    rehearsal.cfn.invoke(event)
+    assert len(rehearsal.aws.poll_rules()) == 1
+
+    # WHEN CloudFormation rolls back: an Update to the old properties, old id
+    rollback = rehearsal.cfn.request(
+        "Update",
+        bundle_id,
+        old_props,
+        physical_id=created.physical_id,
+        old_properties=new_props,
+        resource_type=BUNDLE,
+    )
+
+    # THEN the old bundle is the resource again, and the new one is deleted
+    assert rollback.status == "SUCCESS", rollback.reason
+    assert rollback.physical_id == created.physical_id
+    listed = rehearsal.aws.client("workspaces").describe_workspace_bundles()["Bundles"]
+    assert [b["BundleId"] for b in listed] == [created.physical_id]
+    assert_nothing_scheduled(rehearsal)
+
+
 # --- 7. sharing ---------------------------------------------------------------------
 
 
