@@ -248,12 +248,14 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         # is still there always belongs to a request that was never answered,
         # which the resource's next request may then take over (index._supersede).
         # If EventBridge refuses the removal, the next poll answers instead.
-        if not self.remove_schedule(
+        removed = self.remove_schedule(
             self._event["StackId"],
             self._event["LogicalResourceId"],
             self._context.function_name,
             strict=False,
-        ):
+        )
+        # Only a poll can wait for the next one; a first call always answers.
+        if not removed and "CrHelperPoll" in self._event:
             raise ScheduleNotRemoved
         self._event.pop("CrHelperData", None)
         self.Data.pop("PhysicalResourceId", None)

@@ -213,6 +213,22 @@ def test_an_answer_waits_until_its_schedule_is_removed(rehearsal: Rehearsal) -> 
     assert_nothing_scheduled(rehearsal)
 
 
+def test_a_failed_first_call_answers_even_while_eventbridge_refuses(
+    rehearsal: Rehearsal,
+) -> None:
+    # GIVEN the schedule's calls are denied, and a Create that fails at once
+    for action in ("RemoveTargets", "DeleteRule"):
+        faults.deny(action, seconds=INFINITE)
+
+    response = rehearsal.cfn.request(
+        "Create", rehearsal.logical_id, rehearsal.properties(WorkspaceId="workspace-1")
+    )
+
+    # THEN CloudFormation still gets its answer (only a poll waits for the next one)
+    assert response.status == "FAILED"
+    assert "is not a WorkSpace id" in response.reason
+
+
 def test_a_template_deployed_under_another_stack_name_still_polls(rehearsal: Rehearsal) -> None:
     # GIVEN the synthesized template deployed as "Renamed" (a pipeline's
     # CloudFormation action, or aws cloudformation deploy --stack-name)
