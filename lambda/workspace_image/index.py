@@ -54,8 +54,6 @@ STARTED_AT = "StartedAt"
 CREATED_HERE = logic.CREATED_HERE_KEY
 # Images that an abandoned request made, to delete once the service allows.
 DISCARD = logic.DISCARD_KEY
-# The image this request adopted rather than made.
-ADOPTED = "Adopted"
 
 
 def handler(event: dict[str, Any], context: Any) -> None:
@@ -562,29 +560,28 @@ def _start_image(
             tags=logic.creation_tags(spec.tags, stack_id, logical_id),
         )
 
+    created = True
     try:
-        image_id: str | None = create()
+        image_id = create()
     except ClientError as err:
         code = error_code(err)
         log_decision(event, "create:refused", error=code)
+        refusal = ResourceFailed(
+            logic.service_error_reason("CreateWorkspaceImage", code, error_message(err))
+        )
         if code not in logic.ADOPTABLE_CREATE_ERRORS | logic.ACCESS_DENIED_CODES:
-            raise ResourceFailed(
-                logic.service_error_reason("CreateWorkspaceImage", code, error_message(err))
-            ) from err
+            raise refusal from err
         existing = call("DescribeWorkspaceImages", lambda: images.find_owned_by_name(spec.name))
         if existing is not None:
             image_id = _adopt(event, spec, replacing, existing)
+            created = False
         elif code in logic.ACCESS_DENIED_CODES:
             # Denied, and nothing to adopt: a grant of this deployment (the
             # source WorkSpace) may not be in effect yet. Wait for it.
-            image_id = None
+            image_id = call("CreateWorkspaceImage", create, f"WorkSpace {spec.workspace_id}")
         else:
-            raise ResourceFailed(
-                logic.service_error_reason("CreateWorkspaceImage", code, error_message(err))
-            ) from err
-    if image_id is None:
-        image_id = call("CreateWorkspaceImage", create, f"WorkSpace {spec.workspace_id}")
-    if not helper.Data.get(CREATED_HERE) and image_id != helper.Data.get(ADOPTED):
+            raise refusal from err
+    if created:
         helper.Data[CREATED_HERE] = True
         log_decision(event, "create:started", image_id=image_id, name=spec.name)
     helper.Data[contract.ATTR_IMAGE_ID] = image_id
@@ -605,7 +602,6 @@ def _adopt(
         log_decision(event, "create:name-taken", image_id=image_id)
         raise ResourceFailed(logic.name_taken_reason(spec.name, image_id))
     log_decision(event, "create:adopted", image_id=image_id, state=existing.get("State"))
-    helper.Data[ADOPTED] = image_id
     return image_id
 
 
