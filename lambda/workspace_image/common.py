@@ -100,12 +100,15 @@ def call(action: str, run: Callable[[], T], resource: str = "*") -> T:
     try:
         return patience.run(action, run)
     except ClientError as err:
-        code, message = error_code(err), error_message(err)
-        if code in logic.ACCESS_DENIED_CODES:
-            reason = logic.denied_reason(action, resource, patience.spent, code, message)
-        else:
-            reason = logic.service_error_reason(action, code, message)
-        raise ResourceFailed(reason) from err
+        raise refusal(action, err, resource) from err
+
+
+def refusal(action: str, err: ClientError, resource: str = "*") -> ResourceFailed:
+    """A refused call as the request's failure; a denial names the action and resource."""
+    code, message = error_code(err), error_message(err)
+    if code in logic.ACCESS_DENIED_CODES:
+        return ResourceFailed(logic.denied_reason(action, resource, patience.spent, code, message))
+    return ResourceFailed(logic.service_error_reason(action, code, message))
 
 
 def best_effort(log_event: dict[str, Any], action: str, run: Callable[[], object]) -> bool:

@@ -30,6 +30,7 @@ from common import (
     log_decision,
     made_here,
     patience,
+    refusal,
     update_tags,
 )
 from polling_helper import ImageResourceHelper, schedule_failure_reason, send_response
@@ -143,10 +144,10 @@ def delete(event: dict[str, Any], context: Any) -> None:
         if found is None:
             log_decision(event, "delete:not-an-image", physical_id=image_id)
         image_id = found or ""
-    if image_id:
-        _delete_own(event, image_id)
     started_at = time.time()
-    waiting = _discard_all(event, [*abandoned, image_id], started_at, own=image_id)
+    waiting = _discard_all(
+        event, [*abandoned, image_id], started_at, own=image_id, own_shares=_managed_shares(event)
+    )
     if not waiting:
         helper.finish_now()
         return
@@ -161,23 +162,21 @@ def poll_delete(event: dict[str, Any], context: Any) -> str | None:
     # helper.Data is this event's CrHelperData: nothing of it goes in the answer.
     helper.Data.clear()
     waiting = _discard_all(
-        event, to_delete, started_at, own=str(event.get("PhysicalResourceId", ""))
+        event,
+        to_delete,
+        started_at,
+        own=str(event.get("PhysicalResourceId", "")),
+        own_shares=_managed_shares(event),
     )
     if waiting:
         return None
     return str(event.get("PhysicalResourceId") or "deleted")
 
 
-def _delete_own(event: dict[str, Any], image_id: str) -> None:
-    """Undo the shares this resource made, so that its image can be deleted.
-
-    Only those (an image is shared once AVAILABLE): a share made by hand
-    still stops the delete, and the reason says so.
-    """
-    image = call("DescribeWorkspaceImages", lambda: images.describe(image_id))
-    if image is not None and image.get("State") == "AVAILABLE":
-        props = event.get("ResourceProperties", {})
-        _unshare(event, image_id, list(logic.read_accounts(props.get(contract.PROP_SHARE_WITH))))
+def _managed_shares(event: dict[str, Any]) -> list[str]:
+    """The accounts this resource shares its image with (``share_with_accounts``)."""
+    props = event.get("ResourceProperties", {})
+    return list(logic.read_accounts(props.get(contract.PROP_SHARE_WITH)))
 
 
 @helper.poll_create
@@ -350,17 +349,24 @@ def _discard_all(
     started_at: float,
     own: str = "",
     poll_interval_seconds: float = 60,
+    own_shares: list[str] | None = None,
 ) -> list[str]:
     """Delete each image; return those the service cannot delete yet (PENDING).
 
-    A refusal of the resource's ``own`` image for another reason (a bundle
-    uses it, a share by hand) fails the request with the remedy; any other
-    image is left, and the log says so.
+    The resource's ``own`` image is first unshared from ``own_shares`` (the
+    shares it made; one made by hand still stops the delete). A refusal of it
+    for another reason (a bundle uses it, a share by hand) fails the request
+    with the remedy; any other image is left, and the log says so.
     """
     waiting = []
     for image_id in dict.fromkeys(image_id for image_id in image_ids if image_id):
         outcome = _discard_one(
-            log_event, image_id, started_at, own=image_id == own, interval=poll_interval_seconds
+            log_event,
+            image_id,
+            started_at,
+            own=image_id == own,
+            interval=poll_interval_seconds,
+            shares=own_shares if image_id == own else None,
         )
         if outcome is logic.Discard.WAIT:
             waiting.append(image_id)
@@ -368,19 +374,32 @@ def _discard_all(
 
 
 def _discard_one(
-    log_event: dict[str, Any], image_id: str, started_at: float, *, own: bool, interval: float = 60
+    log_event: dict[str, Any],
+    image_id: str,
+    started_at: float,
+    *,
+    own: bool,
+    interval: float = 60,
+    shares: list[str] | None = None,
 ) -> logic.Discard:
-    # The state decides what a refusal means; if it cannot be read (a denial
-    # that lasts), the delete is tried all the same.
+    # The state decides what a refusal means. If it cannot be read (a denial
+    # that lasts), the resource's own image fails the request, and any other
+    # is tried all the same.
     state: str | None = None
     try:
         image = patience.run("DescribeWorkspaceImages", lambda: images.describe(image_id))
+    except ClientError as err:
+        if own:
+            raise refusal("DescribeWorkspaceImages", err) from err
+        log_decision(log_event, "discard:state-unknown", image_id=image_id, error=error_code(err))
+    else:
         if image is None:
             log_decision(log_event, "discard:gone", image_id=image_id)
             return logic.Discard.GONE
         state = image.get("State")
-    except ClientError as err:
-        log_decision(log_event, "discard:state-unknown", image_id=image_id, error=error_code(err))
+    # An image is shared once AVAILABLE.
+    if shares and state == "AVAILABLE":
+        _unshare(log_event, image_id, shares)
     try:
         patience.run("DeleteWorkspaceImage", lambda: images.delete(image_id))
     except ClientError as err:
