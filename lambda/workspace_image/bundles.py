@@ -16,7 +16,15 @@ from typing import Any
 import contract
 import logic
 from botocore.exceptions import ClientError
-from common import ResourceFailed, call, log_decision, made_here, patience, update_tags
+from common import (
+    ResourceFailed,
+    call,
+    log_decision,
+    made_here,
+    patience,
+    refusal,
+    update_tags,
+)
 from workspaces import (
     NOT_FOUND_CODES,
     WorkSpacesBundles,
@@ -124,15 +132,21 @@ class BundleResource:
     def discard(self, event: dict[str, Any], bundle_ids: list[str]) -> None:
         """Delete bundles that an abandoned request made; what stays is logged."""
         for bundle_id in bundle_ids:
-            try:
-                patience.run("DeleteWorkspaceBundle", partial(self._bundles.delete, bundle_id))
-            except ClientError as err:
-                if error_code(err) not in NOT_FOUND_CODES:
-                    log_decision(
-                        event, "bundle-discard:refused", bundle_id=bundle_id, error=error_code(err)
-                    )
-                continue
-            log_decision(event, "bundle-discard:deleted", bundle_id=bundle_id)
+            self._delete_quietly(event, bundle_id)
+
+    def _delete_quietly(self, event: dict[str, Any], bundle_id: str) -> str | None:
+        """Delete a bundle this resource gives up; return the refusal if it stays."""
+        try:
+            patience.run("DeleteWorkspaceBundle", partial(self._bundles.delete, bundle_id))
+        except ClientError as err:
+            if error_code(err) in NOT_FOUND_CODES:
+                return None
+            log_decision(
+                event, "bundle-discard:refused", bundle_id=bundle_id, error=error_code(err)
+            )
+            return str(refusal("DeleteWorkspaceBundle", err, f"bundle {bundle_id}"))
+        log_decision(event, "bundle-discard:deleted", bundle_id=bundle_id)
+        return None
 
     def _start(
         self, event: dict[str, Any], spec: logic.BundleSpec, data: dict[str, Any]
@@ -181,13 +195,12 @@ class BundleResource:
 
     def _discard(self, event: dict[str, Any], bundle_id: str, reason: str) -> str:
         """Delete a bundle that failed; the reason says if it stays."""
-        try:
-            call("DeleteWorkspaceBundle", lambda: self._bundles.delete(bundle_id))
-        except ResourceFailed as err:
-            log_decision(event, "bundle-discard:refused", bundle_id=bundle_id)
-            return logic.fit_reason(f"{bundle_id} is left behind ({err}); {reason}")
-        log_decision(event, "bundle-discard:deleted", bundle_id=bundle_id)
-        return reason
+        refused = self._delete_quietly(event, bundle_id)
+        return (
+            logic.fit_reason(f"{bundle_id} is left behind ({refused}); {reason}")
+            if refused
+            else reason
+        )
 
     def _find_own(self, event: dict[str, Any]) -> str | None:
         """The bundle this resource made under its name, if any (by its owner tags)."""
