@@ -223,16 +223,15 @@ def failed_entries_reason(action: str, rule: str, response: Mapping[str, Any]) -
 def abandoned_images(target_input: Mapping[str, Any], request_id: str) -> tuple[str, ...]:
     """Images that an abandoned request made, from its poll schedule's input.
 
-    CloudFormation sends one request at a time per resource: a poll still
-    scheduled when a new request arrives belongs to a request it gave up on
-    (a cancelled create, update or delete). What that request made is not
-    this resource's unless the new request adopts it, so it is to be deleted.
-    A long wait's watcher belongs to a request that was answered: it made
-    the resource's image, which stays.
+    CloudFormation sends one request at a time per resource, and a request is
+    answered only once its schedule is gone: a poll still scheduled when a new
+    request arrives belongs to a request it gave up on (a cancelled create,
+    update or delete). What that request made is not this resource's unless
+    the new request adopts it, so it is to be deleted. A long wait's watcher
+    belongs to a request that was answered: it made the resource's image,
+    which stays.
     """
-    if contract.WATCH_EVENT_KEY in target_input or target_input.get("RequestId") == request_id:
-        return ()
-    data = target_input.get("CrHelperData") or {}
+    data = _abandoned_data(target_input, request_id)
     found = [str(image_id) for image_id in data.get(DISCARD_KEY) or []]
     if data.get(CREATED_HERE_KEY) and data.get(contract.ATTR_IMAGE_ID):
         found.append(str(data[contract.ATTR_IMAGE_ID]))
@@ -241,12 +240,17 @@ def abandoned_images(target_input: Mapping[str, Any], request_id: str) -> tuple[
 
 def abandoned_bundles(target_input: Mapping[str, Any], request_id: str) -> tuple[str, ...]:
     """The bundle that an abandoned request made, from its poll schedule's input."""
-    if contract.WATCH_EVENT_KEY in target_input or target_input.get("RequestId") == request_id:
-        return ()
-    data = target_input.get("CrHelperData") or {}
+    data = _abandoned_data(target_input, request_id)
     bundle_id = str(data.get(contract.ATTR_BUNDLE_ID, ""))
     made_here = bool(data.get(CREATED_HERE_KEY)) and contract.is_bundle_id(bundle_id)
     return (bundle_id,) if made_here else ()
+
+
+def _abandoned_data(target_input: Mapping[str, Any], request_id: str) -> Mapping[str, Any]:
+    """The Data of an abandoned request's poll; empty for a watcher or this same request."""
+    if contract.WATCH_EVENT_KEY in target_input or target_input.get("RequestId") == request_id:
+        return {}
+    return target_input.get("CrHelperData") or {}
 
 
 # Keys kept in a request's Data (crhelper's CrHelperData) between its first
