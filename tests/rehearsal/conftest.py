@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,22 @@ class Rehearsal:
         props.pop("ServiceToken")
         props.update(overrides)
         return props
+
+
+def make_available_at(poll: int) -> Callable[[int], None]:
+    """A before_poll hook: every PENDING image becomes AVAILABLE before poll ``poll``."""
+
+    def before_poll(n: int) -> None:
+        if n == poll:
+            fake_workspaces.finish_pending_images()
+
+    return before_poll
+
+
+def assert_nothing_scheduled(rehearsal: Rehearsal) -> None:
+    """No poll rule is left, and the function's policy is the template's alone."""
+    assert rehearsal.aws.poll_rules() == []
+    assert rehearsal.policy_changed_at_run_time() == []
 
 
 def _rehearsal(aws: EmbeddedAws, cdk_out: Path, stack_name: str = STACK_NAME) -> Rehearsal:

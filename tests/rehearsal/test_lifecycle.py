@@ -12,18 +12,8 @@ import json
 import pytest
 
 from tests.rehearsal import fake_workspaces
-from tests.rehearsal.conftest import Rehearsal
+from tests.rehearsal.conftest import Rehearsal, assert_nothing_scheduled, make_available_at
 from tests.rehearsal.response_endpoint import Response
-
-
-def make_available_at(poll: int):
-    """A before_poll hook: the (only new) image turns AVAILABLE before poll ``poll``."""
-
-    def before_poll(n: int) -> None:
-        if n == poll:
-            fake_workspaces.finish_pending_images()
-
-    return before_poll
 
 
 def create_available(rehearsal: Rehearsal, **overrides: object) -> Response:
@@ -35,11 +25,6 @@ def create_available(rehearsal: Rehearsal, **overrides: object) -> Response:
     )
     assert response.status == "SUCCESS", response.reason
     return response
-
-
-def assert_nothing_scheduled(rehearsal: Rehearsal) -> None:
-    assert rehearsal.aws.poll_rules() == []
-    assert rehearsal.policy_changed_at_run_time() == []
 
 
 def assert_within_limits(response: Response) -> None:

@@ -15,26 +15,11 @@ from cdk_workspace_image.runtime import contract
 from tests.conftest import REHEARSAL_WORKSPACE_ID
 from tests.rehearsal import fake_workspaces
 from tests.rehearsal.cloudformation import CloudFormation
-from tests.rehearsal.conftest import Rehearsal
+from tests.rehearsal.conftest import Rehearsal, assert_nothing_scheduled, make_available_at
 from tests.rehearsal.fake_workspaces import faults
 
 INFINITE = float("inf")
 BUNDLE = contract.BUNDLE_RESOURCE_TYPE
-
-
-def finish_images_at(poll: int):
-    """A before_poll hook: every PENDING image becomes AVAILABLE before poll ``poll``."""
-
-    def before_poll(n: int) -> None:
-        if n == poll:
-            fake_workspaces.finish_pending_images()
-
-    return before_poll
-
-
-def assert_nothing_scheduled(rehearsal: Rehearsal) -> None:
-    assert rehearsal.aws.poll_rules() == []
-    assert rehearsal.policy_changed_at_run_time() == []
 
 
 def start(rehearsal: Rehearsal, request_type: str, **kwargs: Any) -> tuple[str, dict[str, Any]]:
@@ -61,7 +46,7 @@ def test_three_images_created_at_once_all_succeed(three_images: Rehearsal) -> No
     faults.policy_conflicts(seconds=30)
 
     # WHEN CloudFormation creates three independent images at the same moment
-    deployment = three_images.cfn.deploy(three_images.stack, before_poll=finish_images_at(2))
+    deployment = three_images.cfn.deploy(three_images.stack, before_poll=make_available_at(2))
 
     # THEN all three answer SUCCESS with their own AVAILABLE image
     assert deployment.status == "CREATE_COMPLETE", deployment.events
@@ -97,7 +82,7 @@ def test_an_image_of_a_source_granted_in_this_deploy_waits_for_the_grant(
 ) -> None:
     # GIVEN a stack whose first image exists
     first = rehearsal.cfn.request(
-        "Create", rehearsal.logical_id, rehearsal.properties(), before_poll=finish_images_at(1)
+        "Create", rehearsal.logical_id, rehearsal.properties(), before_poll=make_available_at(1)
     )
     assert first.status == "SUCCESS", first.reason
     # AND a second image on a new source WorkSpace, whose grant IAM applies 20 s late
@@ -109,7 +94,7 @@ def test_an_image_of_a_source_granted_in_this_deploy_waits_for_the_grant(
         "Create",
         "Second",
         rehearsal.properties(WorkspaceId=new_source, Name="second-image"),
-        before_poll=finish_images_at(1),
+        before_poll=make_available_at(1),
     )
 
     # THEN it waits for the grant and succeeds
@@ -165,7 +150,7 @@ def test_a_target_that_eventbridge_failed_to_add_is_retried(rehearsal: Rehearsal
     faults.inject("PutRule", "ConcurrentModificationException", "rule is being modified")
 
     response = rehearsal.cfn.request(
-        "Create", rehearsal.logical_id, rehearsal.properties(), before_poll=finish_images_at(2)
+        "Create", rehearsal.logical_id, rehearsal.properties(), before_poll=make_available_at(2)
     )
 
     assert response.status == "SUCCESS", response.reason
@@ -235,7 +220,7 @@ def test_a_template_deployed_under_another_stack_name_still_polls(rehearsal: Reh
     renamed = CloudFormation(rehearsal.aws, rehearsal.cfn.function, stack_name="Renamed")
 
     response = renamed.request(
-        "Create", rehearsal.logical_id, rehearsal.properties(), before_poll=finish_images_at(2)
+        "Create", rehearsal.logical_id, rehearsal.properties(), before_poll=make_available_at(2)
     )
 
     # THEN its rules carry the provider's prefix, so IAM and the permission let them in
@@ -253,7 +238,7 @@ def test_a_cancelled_create_leaves_no_image_and_no_rule(three_images: Rehearsal)
 
     # WHEN CloudFormation cancels the other two and rolls back (their images
     # become AVAILABLE at the second poll of the rollback's Deletes)
-    deployment = three_images.cfn.deploy(three_images.stack, before_poll=finish_images_at(2))
+    deployment = three_images.cfn.deploy(three_images.stack, before_poll=make_available_at(2))
 
     # THEN the stack rolled back cleanly
     assert deployment.status == "ROLLBACK_COMPLETE", deployment.events
@@ -276,7 +261,7 @@ def test_a_failed_first_deploy_with_long_waits_leaves_no_image_and_no_rule(
     # WHEN one image is refused, and the stack rolls back while the others are
     # PENDING and watched (they become AVAILABLE at the rollback's second poll)
     deployment = three_long_images.cfn.deploy(
-        three_long_images.stack, before_poll=finish_images_at(2)
+        three_long_images.stack, before_poll=make_available_at(2)
     )
 
     # THEN the Deletes, by the images' own ids, stop the watchers and delete them
@@ -293,7 +278,7 @@ def test_a_cancelled_replacement_rolls_back_to_the_old_image_and_deletes_the_new
     # GIVEN a deployed image
     old_props = rehearsal.properties()
     created = rehearsal.cfn.request(
-        "Create", rehearsal.logical_id, old_props, before_poll=finish_images_at(1)
+        "Create", rehearsal.logical_id, old_props, before_poll=make_available_at(1)
     )
     old_id = created.physical_id
     # AND an update that replaces it, cancelled while the new image is PENDING
@@ -314,7 +299,7 @@ def test_a_cancelled_replacement_rolls_back_to_the_old_image_and_deletes_the_new
         old_props,
         physical_id=old_id,
         old_properties=new_props,
-        before_poll=finish_images_at(2),
+        before_poll=make_available_at(2),
     )
 
     # THEN the old image is the resource again, and the new one is deleted
@@ -340,7 +325,7 @@ def test_a_delete_of_a_pending_image_waits_and_then_deletes_it(rehearsal: Rehear
         rehearsal.logical_id,
         rehearsal.properties(),
         physical_id=image_id,
-        before_poll=finish_images_at(3),
+        before_poll=make_available_at(3),
     )
 
     # THEN the Delete waits until the image is done, deletes it, and succeeds
@@ -388,7 +373,7 @@ def test_a_delete_whose_image_stays_pending_succeeds_and_says_what_is_left(
 def bundle_of_image(rehearsal: Rehearsal) -> tuple[str, dict[str, Any]]:
     """A deployed image, and the bundle resource's properties for it."""
     image = rehearsal.cfn.request(
-        "Create", rehearsal.logical_id, rehearsal.properties(), before_poll=finish_images_at(1)
+        "Create", rehearsal.logical_id, rehearsal.properties(), before_poll=make_available_at(1)
     )
     assert image.status == "SUCCESS", image.reason
     (bundle_id,) = rehearsal.stack.logical_ids(BUNDLE)
@@ -510,7 +495,7 @@ def test_a_delete_revokes_only_the_shares_that_exist(rehearsal: Rehearsal) -> No
     accounts = ["111122223333", "444455556666"]
     props = rehearsal.properties(ShareWithAccounts=accounts)
     created = rehearsal.cfn.request(
-        "Create", rehearsal.logical_id, props, before_poll=finish_images_at(1)
+        "Create", rehearsal.logical_id, props, before_poll=make_available_at(1)
     )
     assert created.status == "SUCCESS", created.reason
     # GIVEN one share was undone by hand
