@@ -45,7 +45,7 @@ from workspaces import (
 images = WorkSpacesImages()
 bundles = BundleResource(images, WorkSpacesBundles(images))
 # If crhelper cannot schedule the polls, an image this request made is deleted.
-helper = ImageResourceHelper(abandon=lambda image_id: _abandon(image_id), patience=patience)
+helper = ImageResourceHelper(patience, abandon=lambda image_id: _abandon(image_id))
 
 # Keys kept in helper.Data between the first call and the polls.
 STARTED_AT = "StartedAt"

@@ -40,6 +40,7 @@ import boto3
 import contract
 import logic
 from botocore.exceptions import ClientError
+from common import Patience
 from crhelper import CfnResource
 
 logger = logging.getLogger(__name__)
@@ -104,11 +105,6 @@ def _sender(response_url: str, body: dict[str, Any], ssl_verify: Any = None) -> 
     send_response(response_url, body, ssl_verify)
 
 
-class _NoPatience:
-    def run(self, action: str, run: Callable[[], Any]) -> Any:
-        return run()
-
-
 # crhelper's type stubs cover its public API only; this subclass builds on its
 # internals (_event, _polling_init, ...), so it sees the class as untyped.
 _UntypedCfnResource: Any = CfnResource
@@ -143,13 +139,13 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
 
     def __init__(
         self,
+        patience: Patience,
         abandon: Callable[[str], str | None] | None = None,
-        patience: Any = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """``abandon(image_id)`` is called when the polls for a started image cannot
         be set up, and returns what to tell the user if the image stays.
-        ``patience`` (``common.Patience``) retries calls that IAM still denies."""
+        ``patience`` retries calls that IAM still denies."""
         # crhelper's constructor makes lambda, events and logs clients at every
         # cold start; a waiting poll uses none of them and nothing uses logs
         # (bench/RESULTS.md: 76 ms and 7 MB a cold start). Its SAM-local switch
@@ -168,7 +164,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         self._clients: dict[str, Any] = {}
         self._finish_now = False
         self._abandon = abandon
-        self._patience = patience if patience is not None else _NoPatience()
+        self._patience = patience
         self._sleep = sleep
 
     @property
@@ -275,7 +271,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
             left_behind = None
             if image_id and self._abandon:
                 left_behind = self._abandon(str(image_id))
-            reason = _reason(err)
+            reason = schedule_failure_reason(err)
             raise ScheduleFailed(
                 logic.fit_reason(f"{reason}; {left_behind}") if left_behind else reason
             ) from err
@@ -336,7 +332,11 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         except Exception as err:
             if isinstance(err, ClientError) and _code(err) == "ResourceNotFoundException":
                 return True
-            logger.warning(json.dumps({"decision": "schedule:not-removed", "error": _reason(err)}))
+            logger.warning(
+                json.dumps(
+                    {"decision": "schedule:not-removed", "error": schedule_failure_reason(err)}
+                )
+            )
             if strict:
                 raise
             return False
@@ -404,7 +404,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         a target that failed in FailedEntries), a few times with backoff."""
         for attempt in range(1, EVENTS_ATTEMPTS + 1):
             try:
-                return cast(T, self._patience.run(action, run))
+                return self._patience.run(action, run)
             except (ClientError, PartialFailure) as err:
                 retry = isinstance(err, PartialFailure) or _code(err) in EVENTS_RETRY_CODES
                 if not retry or attempt == EVENTS_ATTEMPTS:
@@ -448,12 +448,7 @@ def schedule_name(stack_id: str, logical_id: str) -> str:
 
 
 def schedule_failure_reason(err: Exception) -> str:
-    """Why a poll schedule could not be set up, in the service's words."""
-    return _reason(err)
-
-
-def _reason(err: Exception) -> str:
-    """An EventBridge refusal in the service's words."""
+    """Why a poll schedule could not be set up (or removed), in the service's words."""
     if isinstance(err, ClientError):
         action = err.operation_name
         return logic.service_error_reason(
