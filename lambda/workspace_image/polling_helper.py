@@ -14,7 +14,9 @@ known bugs (see ../shared/FACTS.md and crhelper's issue tracker) make unsafe:
 - EventBridge's partial failures (FailedEntries) and
   ConcurrentModificationException are retried, then fail the request with
   the reason; calls that IAM still denies wait for it (``common.Patience``).
-- Removing the schedule never fails an answer.
+- A poll answers only once its schedule is removed (if EventBridge refuses,
+  the next poll answers), so a schedule still there always belongs to an
+  unanswered request; a first call answers whatever the clean-up meets.
 - #34 and the endless retry loop: the response PUT has a timeout and a
   bounded number of attempts, and never logs the pre-signed URL.
 - The EventBridge target Input (8192 characters) gets only what a poll needs.
@@ -42,6 +44,7 @@ import logic
 from botocore.exceptions import ClientError
 from common import Patience
 from crhelper import CfnResource
+from workspaces import error_code, error_message
 
 logger = logging.getLogger(__name__)
 
@@ -307,7 +310,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         try:
             targets = self._events("ListTargetsByRule", lambda: self._list_targets(name))
         except ClientError as err:
-            if err.response["Error"]["Code"] == "ResourceNotFoundException":
+            if error_code(err) == "ResourceNotFoundException":
                 return None
             raise
         for target in targets:
@@ -330,7 +333,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
             self._remove_target(name)
             self._events("DeleteRule", lambda: self._events_client.delete_rule(Name=name))
         except Exception as err:
-            if isinstance(err, ClientError) and _code(err) == "ResourceNotFoundException":
+            if isinstance(err, ClientError) and error_code(err) == "ResourceNotFoundException":
                 return True
             logger.warning(
                 json.dumps(
@@ -406,7 +409,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
             try:
                 return self._patience.run(action, run)
             except (ClientError, PartialFailure) as err:
-                retry = isinstance(err, PartialFailure) or _code(err) in EVENTS_RETRY_CODES
+                retry = isinstance(err, PartialFailure) or error_code(err) in EVENTS_RETRY_CODES
                 if not retry or attempt == EVENTS_ATTEMPTS:
                     raise
                 logger.info(json.dumps({"decision": "events:retry", "action": action}))
@@ -432,12 +435,6 @@ class ScheduleFailed(Exception):
     """The poll schedule could not be set up; the message is CloudFormation's reason."""
 
 
-def _code(err: Exception) -> str:
-    if isinstance(err, ClientError):
-        return str(err.response.get("Error", {}).get("Code", "Unknown"))
-    return type(err).__name__
-
-
 def schedule_name(stack_id: str, logical_id: str) -> str:
     """The resource's poll rule, with the prefix the provider's IAM and permission use.
 
@@ -450,8 +447,5 @@ def schedule_name(stack_id: str, logical_id: str) -> str:
 def schedule_failure_reason(err: Exception) -> str:
     """Why a poll schedule could not be set up (or removed), in the service's words."""
     if isinstance(err, ClientError):
-        action = err.operation_name
-        return logic.service_error_reason(
-            action, _code(err), str(err.response.get("Error", {}).get("Message", err))
-        )
+        return logic.service_error_reason(err.operation_name, error_code(err), error_message(err))
     return logic.fit_reason(str(err))
