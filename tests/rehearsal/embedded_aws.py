@@ -22,6 +22,9 @@ from tests.rehearsal.response_endpoint import ResponseEndpoint
 
 ACCOUNT_ID = fake_workspaces.ACCOUNT_ID
 REGION = fake_workspaces.REGION
+# The second Region the embedded AWS serves (for CopyWorkspaceImage); moto keeps
+# each Region's state apart, by the Region a request is signed for.
+SECOND_REGION = fake_workspaces.SECOND_REGION
 
 
 def _free_port() -> int:
@@ -77,7 +80,12 @@ class EmbeddedAws:
             self._tmp.cleanup()
 
     def reset(self) -> None:
-        """Forget every resource and fault, as a fresh account would."""
+        """Forget every resource and fault, as a fresh account would.
+
+        moto's reset drops every account's and every Region's backends, so both
+        REGION and SECOND_REGION (WorkSpaces, EC2's AMIs, custom image imports)
+        start empty.
+        """
         urllib.request.urlopen(
             urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
         ).read()
@@ -98,13 +106,15 @@ class EmbeddedAws:
             "SSL_CERT_FILE": str(self.endpoint.cert_path),
         }
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, region: str = REGION, **options: Any) -> Any:
+        """A client of ``service`` in ``region``; ``options`` go to boto3 (e.g. ``config``)."""
         return boto3.client(
             service,
             endpoint_url=self.url,
-            region_name=REGION,
+            region_name=region,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
+            **options,
         )
 
     def deploy_function(
@@ -181,9 +191,9 @@ class EmbeddedAws:
         )
         return str(role["Role"]["Arn"])
 
-    def images(self) -> dict[str, dict[str, Any]]:
-        """Every image that exists, by id, as DescribeWorkspaceImages shows it."""
-        found = self.client("workspaces").describe_workspace_images().get("Images", [])
+    def images(self, region: str = REGION) -> dict[str, dict[str, Any]]:
+        """Every image that exists in ``region``, by id, as DescribeWorkspaceImages shows it."""
+        found = self.client("workspaces", region).describe_workspace_images().get("Images", [])
         return {image["ImageId"]: image for image in found}
 
     def poll_rules(self) -> list[dict[str, Any]]:

@@ -19,6 +19,17 @@ moto's server, meets an API that behaves like the real one:
   can be put in a bundle and its delete refused for that. Bundles have a
   State (AVAILABLE, or PENDING/ERROR through the switches below).
 - CreateTags, DeleteTags and DescribeTags work on images and bundles.
+- The other ways to make an image exist, each checked against botocore's
+  model of its request (InvalidParameterValuesException) and each making a
+  PENDING image of the account that records its source (``image_source()``):
+  ImportWorkspaceImage (a BYOL image of an AMI of the account, see
+  ``seed_ami``), ImportCustomWorkspaceImage with
+  DescribeCustomWorkspaceImageImport (an import record whose stages
+  ``advance_imports`` and ``fail_import`` move on), CopyWorkspaceImage (from
+  this or another Region, SECOND_REGION, or an image another account shared
+  with this one, see ``seed_image``) and CreateUpdatedWorkspaceImage (when
+  DescribeWorkspaceImages' ``Updates`` says one is available, see
+  ``set_update_available``). ``finish_pending_images()`` completes imports too.
 - Every call of a WorkSpaces action in ACTIONS, an EventBridge action in
   EVENTS_ACTIONS and a Lambda action in LAMBDA_ACTIONS is counted in
   ``faults.calls`` and can be given faults.
@@ -70,11 +81,12 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+import botocore.session
 from moto.awslambda.policy import Policy
 from moto.awslambda.responses import LambdaResponse
 from moto.core.exceptions import JsonRESTError
@@ -88,6 +100,9 @@ from moto.workspaces.responses import WorkSpacesResponse
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
+# A second Region, for CopyWorkspaceImage; a client signed for it reaches its backend.
+SECOND_REGION = "us-west-2"
+REGIONS = (REGION, SECOND_REGION)
 # The Lambda process under test sleeps SLEEP_SCALE real seconds per virtual second.
 SLEEP_SCALE = 0.02
 # Who a denial names as the caller: the provider function's assumed role.
@@ -111,6 +126,8 @@ class Request:
     params: dict[str, Any]
     # Lambda only: the function named in the path, as a bare name.
     function_name: str = ""
+    # The Region the request was signed for.
+    region: str = REGION
 
     def values(self) -> set[str]:
         """Every scalar value in the request, for ``deny(..., resource=...)``."""
@@ -126,8 +143,15 @@ class Request:
 
     def resource_arn(self) -> str:
         """The resource a denial names; best effort, "*" when IAM has none."""
-        prefix = f"arn:aws:{self.service}:{REGION}:{ACCOUNT_ID}"
+        prefix = f"arn:aws:{self.service}:{self.region}:{ACCOUNT_ID}"
         params = self.params
+        if self.action in NO_RESOURCE_ACTIONS:
+            return "*"
+        if self.action == "CopyWorkspaceImage" and params.get("SourceImageId"):
+            source_prefix = f"arn:aws:workspaces:{params.get('SourceRegion') or self.region}"
+            return f"{source_prefix}:{ACCOUNT_ID}:workspaceimage/{params['SourceImageId']}"
+        if self.action == "CreateUpdatedWorkspaceImage" and params.get("SourceImageId"):
+            return f"{prefix}:workspaceimage/{params['SourceImageId']}"
         if self.service == "lambda":
             return _function_arn(self.function_name) if self.function_name else "*"
         if self.service == "events":
@@ -353,8 +377,17 @@ images_in_use: set[str] = set()
 bundles_in_use: set[str] = set()
 
 
-def backend() -> WorkSpacesBackend:
-    return ws_models.workspaces_backends[ACCOUNT_ID][REGION]
+def backend(region: str = REGION) -> WorkSpacesBackend:
+    return ws_models.workspaces_backends[ACCOUNT_ID][region]
+
+
+def _find_image(image_id: str) -> tuple[WorkSpacesBackend, Any]:
+    """The account's image with this id, in whichever of REGIONS holds it (KeyError if none)."""
+    for region in REGIONS:
+        images = backend(region).workspace_images
+        if image_id in images:
+            return backend(region), images[image_id]
+    raise KeyError(image_id)
 
 
 def seed_workspace(workspace_id: str | None = None, state: str = "AVAILABLE") -> str:
@@ -384,24 +417,30 @@ def set_image_state(
     error_message: str = "",
     error_details: list[dict[str, str]] | None = None,
 ) -> None:
-    image = backend().workspace_images[image_id]
+    owner_backend, image = _find_image(image_id)
     image.state = state
     if state != "PENDING":
-        _release_source(backend(), image)
+        _release_source(owner_backend, image)
     image.error_code = error_code
     image.error_message = error_message
     image.error_details = error_details or []
 
 
 def finish_pending_images() -> None:
-    """Every PENDING image becomes AVAILABLE, as when the service is done building."""
-    for image_id, image in list(backend().workspace_images.items()):
-        if image.state == "PENDING":
-            set_image_state(image_id, "AVAILABLE")
+    """Every PENDING image becomes AVAILABLE, as when the service is done building.
+
+    Every unfinished custom image import (ImportCustomWorkspaceImage) is
+    COMPLETED first; both of REGIONS are served.
+    """
+    _advance_imports(len(IMPORT_STAGES))
+    for region in REGIONS:
+        for image_id, image in list(backend(region).workspace_images.items()):
+            if image.state == "PENDING":
+                set_image_state(image_id, "AVAILABLE")
 
 
 def image_tags(image_id: str) -> dict[str, str]:
-    return {tag["Key"]: tag["Value"] for tag in backend().workspace_images[image_id].tags}
+    return {tag["Key"]: tag["Value"] for tag in _find_image(image_id)[1].tags}
 
 
 def set_bundle_state(bundle_id: str, state: str) -> None:
@@ -468,6 +507,7 @@ def _delete_workspace_image(self: WorkSpacesBackend, image_id: str) -> None:
             "InvalidResourceStateException", f"The image {image_id} is shared with other accounts."
         )
     del self.workspace_images[image_id]
+    _imports(self).pop(image_id, None)
     _release_source(self, image)
 
 
@@ -735,8 +775,621 @@ def _describe_workspace_bundles_response(self: WorkSpacesResponse) -> str:
     return json.dumps({"Bundles": bundles})
 
 
+# --- other sources of an image: copy, update, BYOL imports ---------------------
+#
+# botocore's service model is the reference for these calls: each request is
+# checked against its input shape (required members, lengths, patterns, enums,
+# exactly one member of a union), as the service does and botocore does not.
+
+_MODEL = botocore.session.get_session().get_service_model("workspaces")
+
+# The stages of an ImportCustomWorkspaceImage, in the model's (and the workflow's) order.
+IMPORT_STAGES = (
+    "PENDING",
+    "IN_PROGRESS",
+    "PROCESSING_SOURCE_IMAGE",
+    "IMAGE_TESTING_START",
+    "UPDATING_OPERATING_SYSTEM",
+    "IMAGE_COMPATIBILITY_CHECKING",
+    "IMAGE_TESTING_GENERALIZATION",
+    "CREATING_TEST_INSTANCE",
+    "INSTALLING_COMPONENTS",
+    "GENERALIZING",
+    "VALIDATING",
+    "PUBLISHING",
+    "COMPLETED",
+)
+IMPORT_DONE = ("COMPLETED", "ERROR")
+# StateMessage per stage. The service's own wording is not documented; these are made up.
+_STAGE_MESSAGES = {
+    "PENDING": "The image import is waiting to start.",
+    "IN_PROGRESS": "The image import has started.",
+    "PROCESSING_SOURCE_IMAGE": "Processing the source image.",
+    "IMAGE_TESTING_START": "Testing the image.",
+    "UPDATING_OPERATING_SYSTEM": "Updating the operating system.",
+    "IMAGE_COMPATIBILITY_CHECKING": "Checking that the image is compatible with WorkSpaces.",
+    "IMAGE_TESTING_GENERALIZATION": "Testing that the image can be generalized.",
+    "CREATING_TEST_INSTANCE": "Creating a test instance.",
+    "INSTALLING_COMPONENTS": "Installing the WorkSpaces components.",
+    "GENERALIZING": "Generalizing the image.",
+    "VALIDATING": "Validating the image.",
+    "PUBLISHING": "Publishing the image.",
+    "COMPLETED": "The image import is complete.",
+}
+# ErrorDetails of an image take only these codes; an import's ErrorDetails take any.
+IMAGE_ERROR_DETAIL_CODES = tuple(_MODEL.shape_for("ErrorDetails").members["ErrorCode"].enum)
+NO_UPDATE_DESCRIPTION = "This WorkSpace image does not have updates available"
+MAX_TAGS = 50
+# Actions that IAM authorizes on "*" (no resource types), so a denial names "*".
+NO_RESOURCE_ACTIONS = frozenset(
+    {"ImportWorkspaceImage", "ImportCustomWorkspaceImage", "DescribeCustomWorkspaceImageImport"}
+)
+
+
+def _invalid(message: str) -> ServiceError:
+    return ServiceError("InvalidParameterValuesException", message)
+
+
+def validate_request(action: str, params: dict[str, Any]) -> None:
+    """Refuse ``params`` that break the input shape of ``action`` in botocore's model.
+
+    InvalidParameterValuesException, in the words of AWS's validation errors.
+    """
+    _check_value(_MODEL.operation_model(action).input_shape, params, "")
+
+
+def _check_value(shape: Any, value: Any, path: str) -> None:
+    where = path or "the request"
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            raise _invalid(f"Value at '{where}' must be a structure.")
+        for required in shape.required_members:
+            if value.get(required) is None:
+                raise _invalid(
+                    f"Value null at '{_join(path, required)}' failed to satisfy constraint: "
+                    "Member must not be null"
+                )
+        if shape.is_tagged_union:
+            chosen = sorted(key for key, item in value.items() if item is not None)
+            if len(chosen) != 1:
+                raise _invalid(
+                    f"Value at '{where}' must set exactly one of "
+                    f"{', '.join(shape.members)}; it sets {len(chosen)}"
+                    + (f" ({', '.join(chosen)})" if chosen else "")
+                    + "."
+                )
+        for key, item in value.items():
+            if key in shape.members and item is not None:
+                _check_value(shape.members[key], item, _join(path, key))
+        return
+    metadata = shape.metadata
+    if kind == "list":
+        if not isinstance(value, list):
+            raise _invalid(f"Value at '{where}' must be a list.")
+        _check_length(len(value), metadata, where, "length")
+        for index, item in enumerate(value):
+            _check_value(shape.member, item, f"{where}.{index + 1}")
+    elif kind == "string":
+        if not isinstance(value, str):
+            raise _invalid(f"Value at '{where}' must be a string.")
+        _check_length(len(value), metadata, where, "length", value)
+        if shape.enum and value not in shape.enum:
+            raise _invalid(
+                f"Value '{value}' at '{where}' failed to satisfy constraint: "
+                f"Member must satisfy enum value set: [{', '.join(shape.enum)}]"
+            )
+        pattern = metadata.get("pattern")
+        if pattern and not re.search(pattern, value):
+            raise _invalid(
+                f"Value '{value}' at '{where}' failed to satisfy constraint: "
+                f"Member must satisfy regular expression pattern: {pattern}"
+            )
+    elif kind in ("integer", "long"):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise _invalid(f"Value at '{where}' must be an integer.")
+        _check_length(value, metadata, where, "value")
+
+
+def _check_length(
+    size: int, metadata: dict[str, Any], where: str, what: str, value: Any = None
+) -> None:
+    shown = f"Value '{value}'" if value is not None else "Value"
+    if "min" in metadata and size < metadata["min"]:
+        raise _invalid(
+            f"{shown} at '{where}' failed to satisfy constraint: "
+            f"Member must have {what} greater than or equal to {metadata['min']}"
+        )
+    if "max" in metadata and size > metadata["max"]:
+        raise _invalid(
+            f"{shown} at '{where}' failed to satisfy constraint: "
+            f"Member must have {what} less than or equal to {metadata['max']}"
+        )
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+class CustomImageImport:
+    """An ImportCustomWorkspaceImage workflow: its stage, progress and errors."""
+
+    def __init__(
+        self, image_id: str, infrastructure_configuration_arn: str, image_source: dict[str, str]
+    ) -> None:
+        self.image_id = image_id
+        self.infrastructure_configuration_arn = infrastructure_configuration_arn
+        self.image_source = image_source
+        self.state = "PENDING"
+        self.state_message = _STAGE_MESSAGES["PENDING"]
+        self.progress = 0
+        self.created = self.last_updated_time = unix_time()
+        # The Image Builder instance, once the workflow has started one.
+        self.image_builder_instance_id = ""
+        self.error_details: list[dict[str, str]] = []
+
+    def move_to(self, state: str) -> None:
+        self.state = state
+        self.state_message = _STAGE_MESSAGES[state]
+        self.progress = round(IMPORT_STAGES.index(state) * 100 / (len(IMPORT_STAGES) - 1))
+        self.last_updated_time = unix_time()
+        if state != "PENDING" and not self.image_builder_instance_id:
+            self.image_builder_instance_id = f"i-{mock_random.get_random_hex(17)}"
+
+    def fail(self, error_code: str, error_message: str) -> None:
+        self.state = "ERROR"
+        self.state_message = error_message
+        self.error_details = [{"ErrorCode": error_code, "ErrorMessage": error_message}]
+        self.last_updated_time = unix_time()
+
+    def to_dict(self) -> dict[str, Any]:
+        dct = {
+            "ImageId": self.image_id,
+            "InfrastructureConfigurationArn": self.infrastructure_configuration_arn,
+            "State": self.state,
+            "StateMessage": self.state_message,
+            "ProgressPercentage": self.progress,
+            "Created": self.created,
+            "LastUpdatedTime": self.last_updated_time,
+            "ImageSource": self.image_source,
+            "ImageBuilderInstanceId": self.image_builder_instance_id,
+            "ErrorDetails": self.error_details,
+        }
+        return {key: value for key, value in dct.items() if value or key == "ProgressPercentage"}
+
+
+def _imports(self: WorkSpacesBackend) -> dict[str, CustomImageImport]:
+    """Imports live on the backend, so moto's reset (which re-inits it) forgets them."""
+    imports: dict[str, CustomImageImport] | None = getattr(self, "custom_image_imports", None)
+    if imports is None:
+        imports = self.custom_image_imports = {}  # type: ignore[attr-defined]
+    return imports
+
+
+# --- helpers for tests: what an administrator would have prepared, and the service's progress
+
+
+def seed_ami(
+    region: str = REGION,
+    owner: str = ACCOUNT_ID,
+    name: str = "golden-byol",
+    platform: str = "windows",
+) -> str:
+    """Register an AMI in moto's EC2 backend of this account in ``region``; its id.
+
+    With another ``owner`` the AMI is one this account can see but does not
+    own (moto keeps public and shared AMIs in the viewer's backend too).
+    """
+    from moto.ec2.models import ec2_backends
+
+    ami = ec2_backends[ACCOUNT_ID][region].register_image(
+        name=name, description=f"{name}, a licensed Windows image"
+    )
+    ami.owner_id = owner
+    ami.platform = platform
+    return str(ami.id)
+
+
+def seed_image(
+    region: str = REGION,
+    owner: str = ACCOUNT_ID,
+    state: str = "AVAILABLE",
+    name: str = "golden-source",
+    shared_with: Iterable[str] = (),
+    *,
+    description: str = "golden source image",
+    operating_system: str = "WINDOWS",
+    required_tenancy: str = "DEFAULT",
+) -> str:
+    """Put an image in this account's view of ``region``, as an administrator would have.
+
+    An image of another ``owner`` is one that account shared (moto's model,
+    and what DescribeWorkspaceImages with ImageType SHARED lists). It is only
+    copyable when ``shared_with`` names this account: the owner's
+    UpdateWorkspaceImagePermission, kept in its ``image_permissions``.
+    """
+    image = ws_models.WorkspaceImage(name=name, description=description, tags=[], account_id=owner)
+    image.state = state
+    image.operating_system = {"Type": operating_system}
+    image.required_tenancy = required_tenancy
+    image.image_permissions = [{"SharedAccountId": account} for account in shared_with]
+    backend(region).workspace_images[image.image_id] = image
+    return str(image.image_id)
+
+
+def set_update_available(
+    image_id: str,
+    description: str = "Updated drivers and WorkSpaces components are available",
+    *,
+    available: bool = True,
+) -> None:
+    """DescribeWorkspaceImages reports ``Updates`` for the image: an update, or (False) none."""
+    pattern = _MODEL.shape_for("UpdateResult").members["Description"].metadata["pattern"]
+    if available and not re.search(pattern, description):
+        raise ValueError(f"an update's description must match {pattern}: {description!r}")
+    _find_image(image_id)[1].updates = {
+        "UpdateAvailable": available,
+        "Description": description if available else NO_UPDATE_DESCRIPTION,
+    }
+
+
+def image_source(image_id: str) -> dict[str, Any]:
+    """What the image was made from, as the call that made it recorded it."""
+    image = _find_image(image_id)[1]
+    source: dict[str, Any] = dict(getattr(image, "source", {}))
+    if getattr(image, "source_workspace_id", ""):
+        source.setdefault("WorkspaceId", image.source_workspace_id)
+    return source
+
+
+def advance_imports(steps: int = 1) -> None:
+    """Each unfinished custom image import moves ``steps`` stages on.
+
+    ProgressPercentage rises with each stage and is 100 at COMPLETED, when the
+    import's image becomes AVAILABLE.
+    """
+    _advance_imports(steps)
+
+
+def _advance_imports(steps: int) -> None:
+    last = len(IMPORT_STAGES) - 1
+    for region in REGIONS:
+        owner_backend = backend(region)
+        for record in _imports(owner_backend).values():
+            if record.state in IMPORT_DONE:
+                continue
+            record.move_to(IMPORT_STAGES[min(IMPORT_STAGES.index(record.state) + steps, last)])
+            image = owner_backend.workspace_images.get(record.image_id)
+            if record.state == "COMPLETED" and image is not None and image.state == "PENDING":
+                set_image_state(record.image_id, "AVAILABLE")
+
+
+def fail_import(image_id: str, error_code: str, error_message: str) -> None:
+    """The custom image import fails: the import is ERROR with ErrorDetails, and so is its image.
+
+    The image's ErrorDetails carry the code only if the model's enum for images
+    has it; its ErrorCode and ErrorMessage always do.
+    """
+    owner_backend, _ = _find_image(image_id)
+    record = _imports(owner_backend)[image_id]
+    if record.state in IMPORT_DONE:
+        raise ValueError(f"the import of {image_id} is {record.state} already")
+    record.fail(error_code, error_message)
+    details = [{"ErrorCode": error_code, "ErrorMessage": error_message}]
+    set_image_state(
+        image_id,
+        "ERROR",
+        error_code=error_code,
+        error_message=error_message,
+        error_details=details if error_code in IMAGE_ERROR_DETAIL_CODES else [],
+    )
+
+
+# --- backend behaviour of the sources -------------------------------------------
+
+
+def _new_image(
+    self: WorkSpacesBackend,
+    name: str,
+    description: str | None,
+    tags: list[dict[str, str]] | None,
+    *,
+    operating_system: dict[str, str],
+    required_tenancy: str,
+    source: dict[str, Any],
+) -> Any:
+    """A PENDING image of this account, made from ``source`` (recorded on the image)."""
+    if len(tags or []) > MAX_TAGS:
+        raise ServiceError(
+            "ResourceLimitExceededException",
+            f"Each WorkSpaces resource can have a maximum of {MAX_TAGS} tags.",
+        )
+    if any(
+        image.name == name and image.owner_account == self.account_id
+        for image in self.workspace_images.values()
+    ):
+        raise ResourceAlreadyExistsException(
+            "A WorkSpace image with the same name exists in the destination Region. "
+            "Provide a unique destination image name, and try again."
+        )
+    image = ws_models.WorkspaceImage(
+        name=name, description=description or "", tags=list(tags or []), account_id=self.account_id
+    )
+    image.state = "PENDING"
+    image.operating_system = dict(operating_system)
+    image.required_tenancy = required_tenancy
+    image.source = source  # type: ignore[attr-defined]
+    self.workspace_images[image.image_id] = image
+    return image
+
+
+def _owned_ami(self: WorkSpacesBackend, ami_id: str) -> None:
+    """The AMI must be in this account's EC2 backend of this Region.
+
+    ResourceNotFoundException, as the call's errors list it for a resource
+    that could not be found. moto's EC2 keeps an account's AMIs and Amazon's
+    public ones in one backend; one of another owner is refused with
+    InvalidParameterValuesException ("you must own the image", says the API
+    reference).
+    """
+    from moto.ec2.models import ec2_backends
+
+    ami = ec2_backends[self.account_id][self.region_name].amis.get(ami_id)
+    if ami is None:
+        raise ResourceNotFoundException(
+            f"The EC2 image {ami_id} could not be found in {self.region_name}."
+        )
+    if ami.owner_id != self.account_id:
+        raise _invalid(
+            f"The EC2 image {ami_id} is owned by account {ami.owner_id}; "
+            "you must own the image that you import."
+        )
+
+
+def _import_workspace_image(
+    self: WorkSpacesBackend,
+    ec2_image_id: str,
+    ingestion_process: str,
+    image_name: str,
+    image_description: str,
+    tags: list[dict[str, str]] | None,
+    applications: list[str] | None,
+) -> str:
+    """A BYOL image of an AMI: PENDING, Windows, on dedicated hardware (BYOL)."""
+    if applications and len(applications) > 1:
+        raise _invalid("Only one application can be specified at this time.")
+    _owned_ami(self, ec2_image_id)
+    image = _new_image(
+        self,
+        image_name,
+        image_description,
+        tags,
+        operating_system={"Type": "WINDOWS"},
+        required_tenancy="DEDICATED",
+        source={
+            "Ec2ImageId": ec2_image_id,
+            "IngestionProcess": ingestion_process,
+            **({"Applications": list(applications)} if applications else {}),
+        },
+    )
+    return str(image.image_id)
+
+
+def _import_custom_workspace_image(
+    self: WorkSpacesBackend, params: dict[str, Any]
+) -> dict[str, str]:
+    """A BYOL image that EC2 Image Builder makes: a PENDING image and a PENDING import.
+
+    Image Builder ARNs and VM import task ids are taken as given (moto has no
+    Image Builder); an AMI source must be this account's, as for ImportWorkspaceImage.
+    """
+    if params["OsVersion"] == "Windows_11" and params["Protocol"] == "PCOIP":
+        raise _invalid("Windows 11 does not support the PCOIP protocol.")
+    image_source = {key: value for key, value in params["ImageSource"].items() if value}
+    if "Ec2ImageId" in image_source:
+        _owned_ami(self, image_source["Ec2ImageId"])
+    image = _new_image(
+        self,
+        params["ImageName"],
+        params["ImageDescription"],
+        params.get("Tags"),
+        operating_system={"Type": "WINDOWS"},
+        required_tenancy="DEDICATED",
+        source={
+            "ImageSource": image_source,
+            "InfrastructureConfigurationArn": params["InfrastructureConfigurationArn"],
+            "ComputeType": params["ComputeType"],
+            "Protocol": params["Protocol"],
+            "Platform": params["Platform"],
+            "OsVersion": params["OsVersion"],
+            **(
+                {"ImageValidationMode": params["ImageValidationMode"]}
+                if params.get("ImageValidationMode")
+                else {}
+            ),
+        },
+    )
+    record = CustomImageImport(
+        image.image_id, params["InfrastructureConfigurationArn"], image_source
+    )
+    _imports(self)[image.image_id] = record
+    return {"ImageId": str(image.image_id), "State": record.state}
+
+
+def _describe_custom_workspace_image_import(
+    self: WorkSpacesBackend, image_id: str
+) -> dict[str, Any]:
+    record = _imports(self).get(image_id)
+    if record is None:
+        raise ResourceNotFoundException(
+            f"No custom image import of the image {image_id} could be found."
+        )
+    return record.to_dict()
+
+
+def _copy_workspace_image(
+    self: WorkSpacesBackend,
+    name: str,
+    description: str | None,
+    source_image_id: str,
+    source_region: str,
+    tags: list[dict[str, str]] | None,
+) -> str:
+    """A PENDING copy, in this Region, of an image of ``source_region`` (this account's view).
+
+    An image of another account must be shared with this one, else it is not
+    found: it is not this account's to see. The source must be AVAILABLE:
+    ResourceUnavailableException (InvalidResourceStateException is not among
+    this call's errors).
+    """
+    if source_region not in ws_models.workspaces_backends[self.account_id]:
+        raise _invalid(f"The source Region {source_region} is not valid.")
+    source_backend = ws_models.workspaces_backends[self.account_id][source_region]
+    source = source_backend.workspace_images.get(source_image_id)
+    shared = source is not None and {"SharedAccountId": self.account_id} in source.image_permissions
+    if source is not None and source.owner_account != self.account_id and not shared:
+        source = None
+    if source is None:
+        raise ResourceNotFoundException(
+            f"The image {source_image_id} could not be found in {source_region}."
+        )
+    if source.state != "AVAILABLE":
+        raise ServiceError(
+            "ResourceUnavailableException",
+            f"The image {source_image_id} is {source.state}; only an AVAILABLE image "
+            "can be copied.",
+        )
+    image = _new_image(
+        self,
+        name,
+        description,
+        tags,
+        operating_system=source.operating_system,
+        required_tenancy=source.required_tenancy,
+        source={
+            "SourceImageId": source_image_id,
+            "SourceRegion": source_region,
+            "SourceOwnerAccountId": source.owner_account,
+        },
+    )
+    return str(image.image_id)
+
+
+def _create_updated_workspace_image(
+    self: WorkSpacesBackend,
+    name: str,
+    description: str,
+    source_image_id: str,
+    tags: list[dict[str, str]] | None,
+) -> str:
+    """A PENDING image of this account's AVAILABLE image that has an update available.
+
+    Which error the service gives for each refusal is not documented; from the
+    call's errors in the model: an image shared by another account,
+    OperationNotSupportedException (only the owner can update; copy it first);
+    a Linux image, OperationNotSupportedException ("Only Windows ... images can
+    be programmatically updated"); not AVAILABLE or no update available,
+    InvalidResourceStateException (both are the image's state, as
+    DescribeWorkspaceImages reports it).
+    """
+    source = self.workspace_images.get(source_image_id)
+    if source is None:
+        raise ResourceNotFoundException(f"The image {source_image_id} could not be found.")
+    if source.owner_account != self.account_id:
+        raise ServiceError(
+            "OperationNotSupportedException",
+            f"The image {source_image_id} belongs to account {source.owner_account}; "
+            "only an image that this account owns can be updated. Copy it first.",
+        )
+    if source.operating_system.get("Type") == "LINUX":
+        raise ServiceError(
+            "OperationNotSupportedException",
+            f"The image {source_image_id} runs Linux; only Windows images can be updated.",
+        )
+    if source.state != "AVAILABLE":
+        raise ServiceError(
+            "InvalidResourceStateException",
+            f"The image {source_image_id} is {source.state}; only an AVAILABLE image "
+            "can be updated.",
+        )
+    if not source.updates.get("UpdateAvailable"):
+        raise ServiceError(
+            "InvalidResourceStateException",
+            f"No update is available for the image {source_image_id}.",
+        )
+    image = _new_image(
+        self,
+        name,
+        description,
+        tags,
+        operating_system=source.operating_system,
+        required_tenancy=source.required_tenancy,
+        source={"SourceImageId": source_image_id, "Updates": dict(source.updates)},
+    )
+    return str(image.image_id)
+
+
+# --- response side of the sources ------------------------------------------------
+
+
+def _import_workspace_image_response(self: WorkSpacesResponse) -> str:
+    params = json.loads(self.body or "{}")
+    validate_request("ImportWorkspaceImage", params)
+    extended: Any = self.workspaces_backend
+    image_id = extended.import_workspace_image(
+        params["Ec2ImageId"],
+        params["IngestionProcess"],
+        params["ImageName"],
+        params["ImageDescription"],
+        params.get("Tags"),
+        params.get("Applications"),
+    )
+    return json.dumps({"ImageId": image_id})
+
+
+def _import_custom_workspace_image_response(self: WorkSpacesResponse) -> str:
+    params = json.loads(self.body or "{}")
+    validate_request("ImportCustomWorkspaceImage", params)
+    extended: Any = self.workspaces_backend
+    return json.dumps(extended.import_custom_workspace_image(params))
+
+
+def _describe_custom_workspace_image_import_response(self: WorkSpacesResponse) -> str:
+    # Its errors are AccessDenied and ResourceNotFound only: an id that is not
+    # well formed is simply not found.
+    image_id = str(json.loads(self.body or "{}").get("ImageId") or "")
+    extended: Any = self.workspaces_backend
+    return json.dumps(extended.describe_custom_workspace_image_import(image_id))
+
+
+def _copy_workspace_image_response(self: WorkSpacesResponse) -> str:
+    params = json.loads(self.body or "{}")
+    validate_request("CopyWorkspaceImage", params)
+    extended: Any = self.workspaces_backend
+    image_id = extended.copy_workspace_image(
+        params["Name"],
+        params.get("Description"),
+        params["SourceImageId"],
+        params["SourceRegion"],
+        params.get("Tags"),
+    )
+    return json.dumps({"ImageId": image_id})
+
+
+def _create_updated_workspace_image_response(self: WorkSpacesResponse) -> str:
+    params = json.loads(self.body or "{}")
+    validate_request("CreateUpdatedWorkspaceImage", params)
+    extended: Any = self.workspaces_backend
+    image_id = extended.create_updated_workspace_image(
+        params["Name"], params["Description"], params["SourceImageId"], params.get("Tags")
+    )
+    return json.dumps({"ImageId": image_id})
+
+
 def _workspaces_request(action: str, handler: WorkSpacesResponse) -> Request:
-    return Request("workspaces", action, json.loads(handler.body or "{}"))
+    return Request(
+        "workspaces", action, json.loads(handler.body or "{}"), region=handler.region or REGION
+    )
 
 
 def _events_request(action: str, handler: EventsHandler) -> Request:
@@ -868,6 +1521,11 @@ ACTIONS = {
     "DescribeWorkspaceBundles": "describe_workspace_bundles",
     "UpdateWorkspaceImagePermission": "update_workspace_image_permission",
     "DescribeWorkspaceImagePermissions": "describe_workspace_image_permissions",
+    "ImportWorkspaceImage": "import_workspace_image",
+    "ImportCustomWorkspaceImage": "import_custom_workspace_image",
+    "DescribeCustomWorkspaceImageImport": "describe_custom_workspace_image_import",
+    "CopyWorkspaceImage": "copy_workspace_image",
+    "CreateUpdatedWorkspaceImage": "create_updated_workspace_image",
 }
 EVENTS_ACTIONS = {
     "PutRule": "put_rule",
@@ -899,6 +1557,13 @@ def install() -> None:
     WorkSpacesBackend.update_workspace_bundle = _update_workspace_bundle  # type: ignore[attr-defined]
     WorkSpacesBackend.delete_workspace_bundle = _delete_workspace_bundle  # type: ignore[attr-defined]
     WorkSpacesBackend.describe_workspace_bundles = _describe_workspace_bundles  # type: ignore[attr-defined]
+    WorkSpacesBackend.import_workspace_image = _import_workspace_image  # type: ignore[attr-defined]
+    WorkSpacesBackend.import_custom_workspace_image = _import_custom_workspace_image  # type: ignore[attr-defined]
+    WorkSpacesBackend.describe_custom_workspace_image_import = (  # type: ignore[attr-defined]
+        _describe_custom_workspace_image_import
+    )
+    WorkSpacesBackend.copy_workspace_image = _copy_workspace_image  # type: ignore[attr-defined]
+    WorkSpacesBackend.create_updated_workspace_image = _create_updated_workspace_image  # type: ignore[attr-defined]
     Policy.add_statement = _add_statement  # type: ignore[method-assign]
     WorkSpacesResponse.delete_workspace_image = _delete_workspace_image_response  # type: ignore[attr-defined]
     WorkSpacesResponse.delete_tags = _delete_tags_response  # type: ignore[attr-defined]
@@ -906,6 +1571,13 @@ def install() -> None:
     WorkSpacesResponse.update_workspace_bundle = _update_workspace_bundle_response  # type: ignore[attr-defined]
     WorkSpacesResponse.delete_workspace_bundle = _delete_workspace_bundle_response  # type: ignore[attr-defined]
     WorkSpacesResponse.describe_workspace_bundles = _describe_workspace_bundles_response  # type: ignore[attr-defined]
+    WorkSpacesResponse.import_workspace_image = _import_workspace_image_response  # type: ignore[attr-defined]
+    WorkSpacesResponse.import_custom_workspace_image = _import_custom_workspace_image_response  # type: ignore[attr-defined]
+    WorkSpacesResponse.describe_custom_workspace_image_import = (  # type: ignore[attr-defined]
+        _describe_custom_workspace_image_import_response
+    )
+    WorkSpacesResponse.copy_workspace_image = _copy_workspace_image_response  # type: ignore[attr-defined]
+    WorkSpacesResponse.create_updated_workspace_image = _create_updated_workspace_image_response  # type: ignore[attr-defined]
     for action, method_name in ACTIONS.items():
         setattr(
             WorkSpacesResponse,
