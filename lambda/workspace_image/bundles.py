@@ -17,6 +17,7 @@ import contract
 import logic
 from botocore.exceptions import ClientError
 from common import (
+    Answer,
     ResourceFailed,
     call,
     log_decision,
@@ -41,13 +42,28 @@ class BundleResource:
         self._images = images
         self._bundles = bundles
 
-    def create(self, event: dict[str, Any], data: dict[str, Any]) -> tuple[str, bool]:
-        """Create (or adopt) the bundle; return its id and whether it is ready."""
-        spec = _spec(event["ResourceProperties"])
-        return self._start(event, spec, data)
+    def abandoned(self, target_input: dict[str, Any], request_id: str) -> tuple[str, ...]:
+        """The bundle an abandoned request made, from its poll schedule's input."""
+        return logic.abandoned_bundles(target_input, request_id)
 
-    def update(self, event: dict[str, Any], data: dict[str, Any]) -> tuple[str, bool]:
-        """Swap the image in place, or make a new bundle; return its id and whether it is ready."""
+    def create(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
+        """Create (or adopt) the bundle; answer at once if it is AVAILABLE, else poll."""
+        data: dict[str, Any] = {}
+        bundle_id, done = self._start(event, _spec(event["ResourceProperties"]), data)
+        self.discard(event, [other for other in abandoned if other != bundle_id])
+        return Answer(bundle_id, data, done=done)
+
+    def update(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
+        """Swap the image in place, or make a new bundle; answer once it is AVAILABLE.
+
+        A bundle that an abandoned request made (a cancelled replacement) is deleted.
+        """
+        data: dict[str, Any] = {}
+        bundle_id, done = self._update(event, data)
+        self.discard(event, [other for other in abandoned if other != bundle_id])
+        return Answer(bundle_id, data, done=done)
+
+    def _update(self, event: dict[str, Any], data: dict[str, Any]) -> tuple[str, bool]:
         new = _spec(event["ResourceProperties"])
         old = logic.read_bundle_spec(event["OldResourceProperties"])
         bundle_id = str(event["PhysicalResourceId"])
@@ -73,10 +89,8 @@ class BundleResource:
         update_tags(self._images, bundle_id, old.tags, new.tags)
         return bundle_id, self._answer(bundle_id, data, created_here=False)
 
-    def poll(self, event: dict[str, Any], data: dict[str, Any]) -> str | None:
-        """One scheduled poll: the bundle id once AVAILABLE, None to keep waiting."""
-        # ``data`` is this event's CrHelperData, cleared for the answer below.
-        state = dict(event["CrHelperData"])
+    def poll(self, event: dict[str, Any], state: dict[str, Any]) -> Answer | None:
+        """One scheduled poll: answer once the bundle is AVAILABLE, None to keep waiting."""
         bundle_id = str(state[contract.ATTR_BUNDLE_ID])
         started_at = float(state[STARTED_AT])
         now = time.time()
@@ -96,7 +110,6 @@ class BundleResource:
             state=(bundle or {}).get("State", "MISSING"),
             elapsed_seconds=round(now - started_at),
         )
-        data.clear()
         if decision.outcome is logic.Outcome.WAIT:
             return None
         if decision.outcome is logic.Outcome.FAILED:
@@ -105,10 +118,17 @@ class BundleResource:
                 reason = self._discard(event, bundle_id, reason)
             raise ResourceFailed(reason)
         assert bundle is not None
-        data.update(logic.bundle_data(bundle))
-        return bundle_id
+        return Answer(bundle_id, logic.bundle_data(bundle))
 
-    def delete(self, event: dict[str, Any]) -> None:
+    def poll_delete(self, event: dict[str, Any], state: dict[str, Any]) -> Answer | None:
+        raise AssertionError("a bundle's Delete answers at once")
+
+    def delete(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
+        self._delete(event)
+        self.discard(event, list(abandoned))
+        return Answer(str(event.get("PhysicalResourceId", "")), {})
+
+    def _delete(self, event: dict[str, Any]) -> None:
         bundle_id = str(event.get("PhysicalResourceId", ""))
         if not contract.is_bundle_id(bundle_id):
             # A Create that failed (or was cancelled) after the bundle was made

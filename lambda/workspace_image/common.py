@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import logic
@@ -21,6 +22,19 @@ T = TypeVar("T")
 
 class ResourceFailed(Exception):
     """Fails the request; the message is CloudFormation's reason."""
+
+
+@dataclass
+class Answer:
+    """What a request tells CloudFormation, or keeps for its polls.
+
+    ``done``: answer now with ``data`` as the resource's attributes. Not done
+    (a first call only): keep ``data`` for the polls, which answer later.
+    """
+
+    physical_id: str
+    data: dict[str, Any] = field(default_factory=dict)
+    done: bool = True
 
 
 def log_decision(event: dict[str, Any], decision: str, **fields: Any) -> None:

@@ -16,7 +16,19 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-RESOURCE_TYPE = "Custom::WorkspaceImage"
+# One resource type per way of making an image; each is served by the same
+# lifecycle (images.py) with its own source (sources.py).
+RESOURCE_TYPE = "Custom::WorkspaceImage"  # CreateWorkspaceImage, from a WorkSpace
+COPY_RESOURCE_TYPE = "Custom::WorkspaceImageCopy"  # CopyWorkspaceImage
+UPDATED_RESOURCE_TYPE = "Custom::WorkspaceImageUpdate"  # CreateUpdatedWorkspaceImage
+# ImportWorkspaceImage when IngestionProcess is given, else ImportCustomWorkspaceImage.
+IMPORT_RESOURCE_TYPE = "Custom::WorkspaceImageImport"
+IMAGE_RESOURCE_TYPES = (
+    RESOURCE_TYPE,
+    COPY_RESOURCE_TYPE,
+    UPDATED_RESOURCE_TYPE,
+    IMPORT_RESOURCE_TYPE,
+)
 # Created after a long wait's WaitCondition: answers with the image id, so that
 # whatever uses the id waits for the image.
 READY_RESOURCE_TYPE = "Custom::WorkspaceImageReady"
@@ -37,6 +49,21 @@ PROP_TIMEOUT_SECONDS = "TimeoutSeconds"
 PROP_WAIT_HANDLE = "WaitHandle"
 # Accounts the image is shared with once AVAILABLE (UpdateWorkspaceImagePermission).
 PROP_SHARE_WITH = "ShareWithAccounts"
+
+# The sources of the other image resource types, named as their API calls name them.
+PROP_SOURCE_IMAGE_ID = "SourceImageId"  # CopyWorkspaceImage, CreateUpdatedWorkspaceImage
+PROP_SOURCE_REGION = "SourceRegion"  # CopyWorkspaceImage
+PROP_EC2_IMAGE_ID = "Ec2ImageId"  # either import
+PROP_IMAGE_BUILD_VERSION_ARN = "ImageBuildVersionArn"  # ImportCustomWorkspaceImage
+PROP_EC2_IMPORT_TASK_ID = "Ec2ImportTaskId"  # ImportCustomWorkspaceImage
+PROP_INGESTION_PROCESS = "IngestionProcess"  # ImportWorkspaceImage
+PROP_APPLICATIONS = "Applications"  # ImportWorkspaceImage
+PROP_IMPORT_COMPUTE_TYPE = "ComputeType"  # ImportCustomWorkspaceImage (not a bundle's)
+PROP_PROTOCOL = "Protocol"
+PROP_OS_VERSION = "OsVersion"
+PROP_INFRASTRUCTURE_CONFIGURATION_ARN = "InfrastructureConfigurationArn"
+PROP_IMAGE_VALIDATION_MODE = "ImageValidationMode"
+IMPORT_SOURCE_PROPS = (PROP_EC2_IMAGE_ID, PROP_IMAGE_BUILD_VERSION_ARN, PROP_EC2_IMPORT_TASK_ID)
 
 # Custom::WorkspaceBundle properties, mirroring CreateWorkspaceBundle.
 PROP_BUNDLE_NAME = "BundleName"
@@ -77,6 +104,33 @@ WORKSPACE_ID_PATTERN = re.compile(r"^ws-[0-9a-z]{8,63}$")
 IMAGE_ID_PATTERN = re.compile(r"^wsi-[0-9a-z]{9,63}$")
 BUNDLE_ID_PATTERN = re.compile(r"^wsb-[0-9a-z]{8,63}$")
 ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
+# Patterns and enums of botocore's model for the import and copy calls.
+REGION_PATTERN = re.compile(r"^[-0-9a-z]{1,31}$")
+AMI_ID_PATTERN = re.compile(r"^ami\-([a-f0-9]{8}|[a-f0-9]{17})$")
+IMPORT_TASK_ID_PATTERN = re.compile(r"^import-ami\-([a-zA-Z0-9]{8}|[a-zA-Z0-9]{17})$")
+IMAGE_BUILD_VERSION_ARN_PATTERN = re.compile(
+    r"^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):image/[a-z0-9-_]+/"
+    r"(?:(?:([0-9]+|x)\.([0-9]+|x)\.([0-9]+|x))|(?:[0-9]+\.[0-9]+\.[0-9]+/[0-9]+))$"
+)
+INFRASTRUCTURE_CONFIGURATION_ARN_PATTERN = re.compile(
+    r"^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):infrastructure-configuration/"
+    r"[a-z0-9-_]+$"
+)
+INGESTION_PROCESSES = (
+    "BYOL_REGULAR",
+    "BYOL_GRAPHICS",
+    "BYOL_GRAPHICSPRO",
+    "BYOL_GRAPHICS_G4DN",
+    "BYOL_REGULAR_WSP",
+    "BYOL_GRAPHICS_G4DN_WSP",
+    "BYOL_REGULAR_BYOP",
+    "BYOL_GRAPHICS_G4DN_BYOP",
+)
+APPLICATIONS = ("Microsoft_Office_2016", "Microsoft_Office_2019")
+IMPORT_COMPUTE_TYPES = ("BASE", "GRAPHICS_G4DN", "GRAPHICS_G6", "GRAPHICS_G7")
+PROTOCOLS = ("PCOIP", "DCV", "BYOP")
+OS_VERSIONS = ("Windows_10", "Windows_11")
+IMAGE_VALIDATION_MODES = ("CUSTOMER_MANAGED", "SERVICE_MANAGED")
 # The ComputeType names of botocore's model (shape Compute).
 COMPUTE_TYPES = (
     "VALUE",
@@ -320,6 +374,59 @@ def storage_error(
         f'"{root_label}" {root_gib:g} and "{user_label}" {user_gib:g} do not go together '
         f"for {compute_type}; allowed: {rule} (GiB)"
     )
+
+
+def image_id_error(value: str, label: str) -> str | None:
+    """Return why ``value`` is not a WorkSpaces image id, or None."""
+    if not is_image_id(value):
+        return (
+            f'"{label}" {value!r} is not an image id; expected "wsi-" followed by '
+            "9-63 lowercase letters or digits"
+        )
+    return None
+
+
+def region_error(value: str, label: str) -> str | None:
+    if not REGION_PATTERN.match(value):
+        return f'"{label}" {value!r} is not a Region name (for example us-east-1)'
+    return None
+
+
+def pattern_error(value: str, label: str, pattern: re.Pattern[str], what: str) -> str | None:
+    """Return why ``value`` does not match ``pattern`` (described as ``what``), or None."""
+    if not pattern.match(value):
+        return f'"{label}" {value!r} is not {what}'
+    return None
+
+
+def choice_error(value: str, label: str, choices: tuple[str, ...]) -> str | None:
+    if value not in choices:
+        return f'"{label}" {value!r} is not one of: {", ".join(choices)}'
+    return None
+
+
+def import_source_errors(sources: Mapping[str, str], labels: Mapping[str, str]) -> list[str]:
+    """Exactly one image source for ImportCustomWorkspaceImage, each of its own form."""
+    given = {key: value for key, value in sources.items() if value}
+    if len(given) != 1:
+        names = " or ".join(f'"{labels[key]}"' for key in IMPORT_SOURCE_PROPS)
+        return [f"give exactly one image source: {names}; got {len(given)}"]
+    ((key, value),) = given.items()
+    forms = {
+        PROP_EC2_IMAGE_ID: (AMI_ID_PATTERN, 'an AMI id ("ami-" and 8 or 17 hex digits)'),
+        PROP_IMAGE_BUILD_VERSION_ARN: (
+            IMAGE_BUILD_VERSION_ARN_PATTERN,
+            "an EC2 Image Builder image version ARN (arn:aws:imagebuilder:REGION:ACCOUNT:"
+            "image/NAME/1.0.0 or .../1.0.0/1)",
+        ),
+        PROP_EC2_IMPORT_TASK_ID: (
+            IMPORT_TASK_ID_PATTERN,
+            'a VM import task id ("import-ami-" and 8 or 17 letters or digits)',
+        ),
+    }
+    pattern, what = forms[key]
+    error = pattern_error(value, labels[key], pattern, what)
+    return [error] if error else []
 
 
 def is_image_id(value: str) -> bool:

@@ -8,8 +8,6 @@ is unit tested without the embedded AWS.
 from __future__ import annotations
 
 import enum
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,10 +24,144 @@ class InvalidProperties(ValueError):
 
 
 @dataclass(frozen=True)
+class SourceSpec:
+    """Where an image comes from: the call that starts it, and that call's arguments.
+
+    ``args`` maps resource properties (named as the call names its parameters)
+    to their values; any change of them makes a new image.
+    """
+
+    action: str
+    args: tuple[tuple[str, Any], ...]
+
+    def get(self, key: str) -> Any:
+        return dict(self.args).get(key)
+
+
+# The image resource types' sources: the call, its required and optional properties.
+CREATE_ACTION = "CreateWorkspaceImage"
+COPY_ACTION = "CopyWorkspaceImage"
+UPDATED_ACTION = "CreateUpdatedWorkspaceImage"
+BYOL_IMPORT_ACTION = "ImportWorkspaceImage"
+CUSTOM_IMPORT_ACTION = "ImportCustomWorkspaceImage"
+SOURCE_PROPERTIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    CREATE_ACTION: ((contract.PROP_WORKSPACE_ID,), ()),
+    COPY_ACTION: ((contract.PROP_SOURCE_IMAGE_ID, contract.PROP_SOURCE_REGION), ()),
+    UPDATED_ACTION: ((contract.PROP_SOURCE_IMAGE_ID,), ()),
+    BYOL_IMPORT_ACTION: (
+        (contract.PROP_EC2_IMAGE_ID, contract.PROP_INGESTION_PROCESS),
+        (contract.PROP_APPLICATIONS,),
+    ),
+    CUSTOM_IMPORT_ACTION: (
+        (
+            contract.PROP_IMPORT_COMPUTE_TYPE,
+            contract.PROP_PROTOCOL,
+            contract.PROP_OS_VERSION,
+            contract.PROP_INFRASTRUCTURE_CONFIGURATION_ARN,
+        ),
+        (*contract.IMPORT_SOURCE_PROPS, contract.PROP_IMAGE_VALIDATION_MODE),
+    ),
+}
+
+
+def source_action(resource_type: str, props: Mapping[str, Any]) -> str:
+    """The call that makes an image of this resource type, with these properties."""
+    if resource_type == contract.COPY_RESOURCE_TYPE:
+        return COPY_ACTION
+    if resource_type == contract.UPDATED_RESOURCE_TYPE:
+        return UPDATED_ACTION
+    if resource_type == contract.IMPORT_RESOURCE_TYPE:
+        # An ingestion process is ImportWorkspaceImage's alone.
+        if props.get(contract.PROP_INGESTION_PROCESS):
+            return BYOL_IMPORT_ACTION
+        return CUSTOM_IMPORT_ACTION
+    return CREATE_ACTION
+
+
+def read_source(resource_type: str, props: Mapping[str, Any]) -> SourceSpec:
+    """The source part of an image's properties, without judging it."""
+    action = source_action(resource_type, props)
+    required, optional = SOURCE_PROPERTIES[action]
+    missing = [key for key in required if not isinstance(props.get(key), str)]
+    if missing:
+        raise InvalidProperties(f"missing required properties: {', '.join(missing)}")
+    args: list[tuple[str, Any]] = [(key, props[key]) for key in required]
+    for key in optional:
+        value = props.get(key)
+        if isinstance(value, list):
+            value = tuple(str(item) for item in value)
+        if value not in (None, "", ()):
+            args.append((key, value))
+    return SourceSpec(action, tuple(args))
+
+
+def source_errors(source: SourceSpec) -> list[str]:
+    """The API's rules for a source's arguments, at deploy time (tokens resolved)."""
+    get = source.get
+    checks: list[str | None] = []
+    if source.action == CREATE_ACTION:
+        checks.append(contract.workspace_id_error(get(contract.PROP_WORKSPACE_ID), "WorkspaceId"))
+    if source.action in (COPY_ACTION, UPDATED_ACTION):
+        checks.append(contract.image_id_error(get(contract.PROP_SOURCE_IMAGE_ID), "SourceImageId"))
+    if source.action == COPY_ACTION:
+        checks.append(contract.region_error(get(contract.PROP_SOURCE_REGION), "SourceRegion"))
+    if source.action == BYOL_IMPORT_ACTION:
+        checks += [
+            contract.pattern_error(
+                get(contract.PROP_EC2_IMAGE_ID),
+                contract.PROP_EC2_IMAGE_ID,
+                contract.AMI_ID_PATTERN,
+                "an AMI id",
+            ),
+            contract.choice_error(
+                get(contract.PROP_INGESTION_PROCESS),
+                contract.PROP_INGESTION_PROCESS,
+                contract.INGESTION_PROCESSES,
+            ),
+            *(
+                contract.choice_error(app, contract.PROP_APPLICATIONS, contract.APPLICATIONS)
+                for app in get(contract.PROP_APPLICATIONS) or ()
+            ),
+        ]
+    if source.action == CUSTOM_IMPORT_ACTION:
+        checks += [
+            *contract.import_source_errors(
+                {key: get(key) for key in contract.IMPORT_SOURCE_PROPS},
+                {key: key for key in contract.IMPORT_SOURCE_PROPS},
+            ),
+            contract.choice_error(
+                get(contract.PROP_IMPORT_COMPUTE_TYPE),
+                contract.PROP_IMPORT_COMPUTE_TYPE,
+                contract.IMPORT_COMPUTE_TYPES,
+            ),
+            contract.choice_error(
+                get(contract.PROP_PROTOCOL), contract.PROP_PROTOCOL, contract.PROTOCOLS
+            ),
+            contract.choice_error(
+                get(contract.PROP_OS_VERSION), contract.PROP_OS_VERSION, contract.OS_VERSIONS
+            ),
+            contract.pattern_error(
+                get(contract.PROP_INFRASTRUCTURE_CONFIGURATION_ARN),
+                contract.PROP_INFRASTRUCTURE_CONFIGURATION_ARN,
+                contract.INFRASTRUCTURE_CONFIGURATION_ARN_PATTERN,
+                "an EC2 Image Builder infrastructure configuration ARN",
+            ),
+        ]
+        mode = get(contract.PROP_IMAGE_VALIDATION_MODE)
+        if mode is not None:
+            checks.append(
+                contract.choice_error(
+                    mode, contract.PROP_IMAGE_VALIDATION_MODE, contract.IMAGE_VALIDATION_MODES
+                )
+            )
+    return [check for check in checks if check]
+
+
+@dataclass(frozen=True)
 class ImageSpec:
     """What the template asks for, with CloudFormation's strings parsed."""
 
-    workspace_id: str
+    source: SourceSpec
     name: str
     description: str
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -41,15 +173,17 @@ class ImageSpec:
     share_with: tuple[str, ...] = ()
 
 
-def read_spec(props: Mapping[str, Any]) -> ImageSpec:
+def read_spec(props: Mapping[str, Any], resource_type: str = contract.RESOURCE_TYPE) -> ImageSpec:
     """Parse resource properties without judging them (old properties included)."""
+    required, _ = SOURCE_PROPERTIES[source_action(resource_type, props)]
     missing = [
         key
-        for key in (contract.PROP_WORKSPACE_ID, contract.PROP_NAME, contract.PROP_DESCRIPTION)
+        for key in (*required, contract.PROP_NAME, contract.PROP_DESCRIPTION)
         if not isinstance(props.get(key), str)
     ]
     if missing:
         raise InvalidProperties(f"missing required properties: {', '.join(missing)}")
+    source = read_source(resource_type, props)
     try:
         poll = float(props.get(contract.PROP_POLL_INTERVAL_MINUTES, 1))
         timeout = float(
@@ -61,7 +195,7 @@ def read_spec(props: Mapping[str, Any]) -> ImageSpec:
             f"must be numbers: {err}"
         ) from err
     return ImageSpec(
-        workspace_id=props[contract.PROP_WORKSPACE_ID],
+        source=source,
         name=props[contract.PROP_NAME],
         description=props[contract.PROP_DESCRIPTION],
         tags=read_tags(props.get(contract.PROP_TAGS)),
@@ -95,7 +229,7 @@ def read_tags(raw: Any) -> dict[str, str]:
 def validate_spec(spec: ImageSpec) -> ImageSpec:
     """Apply the rules the construct applies at synth time, to resolved values."""
     errors = [
-        contract.workspace_id_error(spec.workspace_id, contract.PROP_WORKSPACE_ID),
+        *source_errors(spec.source),
         contract.name_error(spec.name, contract.PROP_NAME),
         contract.description_error(spec.description, contract.PROP_DESCRIPTION),
         contract.poll_interval_error(
@@ -127,9 +261,11 @@ def _wait_error(spec: ImageSpec) -> str | None:
     return None
 
 
-def parse_properties(props: Mapping[str, Any]) -> ImageSpec:
+def parse_properties(
+    props: Mapping[str, Any], resource_type: str = contract.RESOURCE_TYPE
+) -> ImageSpec:
     """Read and validate resource properties; raise InvalidProperties on any break."""
-    return validate_spec(read_spec(props))
+    return validate_spec(read_spec(props, resource_type))
 
 
 class Change(enum.Enum):
@@ -142,11 +278,7 @@ class Change(enum.Enum):
 
 def classify_update(old: ImageSpec, new: ImageSpec) -> Change:
     """An image cannot be edited: only its tags and its sharing change in place."""
-    if (old.workspace_id, old.name, old.description) != (
-        new.workspace_id,
-        new.name,
-        new.description,
-    ):
+    if (old.source, old.name, old.description) != (new.source, new.name, new.description):
         return Change.REPLACE
     if dict(old.tags) != dict(new.tags) or set(old.share_with) != set(new.share_with):
         return Change.IN_PLACE
@@ -357,8 +489,13 @@ def decide_poll(
     started_at: float,
     timeout_seconds: float,
     poll_interval_seconds: float,
+    progress: Mapping[str, Any] | None = None,
 ) -> PollDecision:
     """Decide, from one DescribeWorkspaceImages answer, whether the wait is over.
+
+    ``progress`` is the import's own status (DescribeCustomWorkspaceImageImport)
+    for an image that ImportCustomWorkspaceImage makes: its ERROR fails the
+    wait with the import's ErrorDetails, which the image itself lacks.
 
     The deadline is ``started_at + timeout_seconds``, with ``started_at`` taken
     before CreateWorkspaceImage. A poll whose successor (plus a margin for a
@@ -376,6 +513,8 @@ def decide_poll(
             ),
         )
     state = image.get("State", "UNKNOWN")
+    if progress is not None and progress.get("State") == "ERROR":
+        return PollDecision(Outcome.FAILED, import_error_reason(image, progress))
     if state == "AVAILABLE":
         return PollDecision(Outcome.AVAILABLE)
     if state == "ERROR":
@@ -386,7 +525,7 @@ def decide_poll(
             fit_reason(
                 f"timed out: image {image_id} is still {state} after "
                 f"{(now - started_at) / 60:.0f} of {timeout_seconds / 60:.0f} minutes; "
-                "raise timeout (up to 12 hours), or check the source WorkSpace"
+                "raise timeout (up to 12 hours), or check the image's source"
             ),
         )
     return PollDecision(Outcome.WAIT)
@@ -418,6 +557,47 @@ def image_error_reason(image: Mapping[str, Any]) -> str:
     if details:
         parts.append("details: " + "; ".join(details))
     return fit_reason(" - ".join(parts))
+
+
+def import_error_reason(image: Mapping[str, Any], progress: Mapping[str, Any]) -> str:
+    """The import's own words for an ImportCustomWorkspaceImage that failed."""
+    details = [
+        f"{detail.get('ErrorCode', '')}: {detail.get('ErrorMessage', '')}".strip(": ")
+        for detail in progress.get("ErrorDetails") or []
+    ]
+    said = "; ".join(details) or progress.get("StateMessage") or "no details given"
+    return fit_reason(
+        f"import of image {image.get('ImageId')} ({image.get('Name')}) failed: {said}"
+    )
+
+
+def progress_fields(progress: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What a poll logs of an import's progress: its stage and percentage."""
+    if progress is None:
+        return {}
+    return {"stage": progress.get("State"), "progress_percent": progress.get("ProgressPercentage")}
+
+
+def no_update_reason(image: Mapping[str, Any] | None, image_id: str) -> str | None:
+    """Why CreateUpdatedWorkspaceImage cannot update ``image``, or None if it can.
+
+    DescribeWorkspaceImages tells in ``Updates`` whether the WorkSpaces
+    drivers and agent of an image have an update; only then is there
+    anything to make.
+    """
+    if image is None:
+        return fit_reason(f"source image {image_id} does not exist in this Region")
+    if image.get("State") != "AVAILABLE":
+        return fit_reason(f"source image {image_id} is {image.get('State')}, not AVAILABLE")
+    updates = image.get("Updates") or {}
+    if not updates.get("UpdateAvailable"):
+        said = f" ({updates['Description']})" if updates.get("Description") else ""
+        return fit_reason(
+            f"source image {image_id} has no update available{said}: WorkSpaces reports "
+            "no newer drivers or agent for it (DescribeWorkspaceImages Updates); nothing "
+            "to make"
+        )
+    return None
 
 
 def response_data(image: Mapping[str, Any]) -> dict[str, str]:
@@ -453,7 +633,7 @@ def name_taken_reason(name: str, image_id: str) -> str:
 def replacement_needs_new_name_reason(name: str) -> str:
     """A replacing Update kept the name, which the old image still holds."""
     return fit_reason(
-        f"changing the source WorkSpace or the description makes a new image, and the "
+        f"changing the source or the description makes a new image, and the "
         f"old one still holds the name {name!r} (names are unique per Region): "
         "change image_name in the same deployment"
     )
@@ -472,96 +652,6 @@ def delete_refused_reason(image_id: str, code: str, message: str) -> str:
     """DeleteWorkspaceImage refused: say why and what to do."""
     remedy = DELETE_REMEDIES.get(code, "fix the cause, then retry")
     return fit_reason(f"image {image_id} was not deleted: {code}: {message}; {remedy}")
-
-
-def schedule_name(stack_id: str, logical_id: str, prefix: str | None = None) -> str:
-    """The EventBridge rule that polls for one resource.
-
-    crhelper names rules LogicalResourceId + 8 random characters, which breaks
-    the 64-character limit for CDK's long logical ids (crhelper issue #61) and
-    leaves no way to find the rule from a later request. This name is fixed
-    per stack and resource: a later request finds a schedule it never saw,
-    and the IAM policy and the one invoke permission are scoped to the
-    stack's prefix: ``prefix`` as the provider gives it, else
-    ``contract.stack_rule_prefix`` of the stack's name.
-    """
-    prefix = prefix or contract.stack_rule_prefix(contract.stack_name_of(stack_id))
-    digest = hashlib.sha256(f"{stack_id}|{logical_id}".encode()).hexdigest()[:8]
-    return f"{prefix}{digest}-{logical_id}"[:64]
-
-
-def schedule_expression(poll_interval_minutes: float) -> str:
-    minutes = int(poll_interval_minutes)
-    return f"rate({minutes} minute{'' if minutes == 1 else 's'})"
-
-
-# Keys of the event that a poll needs; the rest stays out of the EventBridge
-# target Input, which is limited to 8192 characters.
-POLL_EVENT_KEYS = (
-    "RequestType",
-    "ResponseURL",
-    "StackId",
-    "RequestId",
-    "LogicalResourceId",
-    "PhysicalResourceId",
-    "ResourceType",
-    "CrHelperData",
-    "CrHelperPoll",
-    "CrHelperRule",
-    "CrHelperPermission",
-)
-POLL_PROPERTY_KEYS = (
-    contract.PROP_NAME,
-    contract.PROP_BUNDLE_NAME,
-    contract.PROP_POLL_INTERVAL_MINUTES,
-    contract.PROP_TIMEOUT_SECONDS,
-    contract.PROP_SHARE_WITH,
-)
-MAX_TARGET_INPUT_LENGTH = 8192
-
-
-def poll_event(event: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of the event that each scheduled poll is invoked with."""
-    trimmed = {key: event[key] for key in POLL_EVENT_KEYS if key in event}
-    props = event.get("ResourceProperties", {})
-    trimmed["ResourceProperties"] = {key: props[key] for key in POLL_PROPERTY_KEYS if key in props}
-    return trimmed
-
-
-MAX_RESPONSE_BYTES = 4096
-
-
-def fit_response(body: dict[str, Any]) -> dict[str, Any]:
-    """Keep a response to CloudFormation under its 4096-byte limit.
-
-    Data is the only part that can grow; if it does not fit, the response
-    fails with a reason instead of being rejected by CloudFormation.
-    """
-    if len(json.dumps(body).encode()) <= MAX_RESPONSE_BYTES:
-        return body
-    return {
-        **body,
-        "Status": "FAILED",
-        "Reason": "the response Data exceeded CloudFormation's 4096-byte limit",
-        "Data": {},
-    }
-
-
-def wait_signal(decision: PollDecision, image_id: str) -> dict[str, str]:
-    """The body that signals a WaitConditionHandle once the wait is over."""
-    if decision.outcome is Outcome.AVAILABLE:
-        return {
-            "Status": "SUCCESS",
-            "Reason": f"image {image_id} is AVAILABLE",
-            "UniqueId": contract.SIGNAL_UNIQUE_ID,
-            "Data": image_id,
-        }
-    return {
-        "Status": "FAILURE",
-        "Reason": decision.reason,
-        "UniqueId": contract.SIGNAL_UNIQUE_ID,
-        "Data": image_id,
-    }
 
 
 # --- Custom::WorkspaceBundle ----------------------------------------------------------

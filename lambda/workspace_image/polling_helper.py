@@ -5,7 +5,7 @@ delete, poll_create, poll_update). This subclass changes only the parts its
 known bugs (see ../shared/FACTS.md and crhelper's issue tracker) make unsafe:
 
 - #61: rule names over 64 characters. Rules get a fixed name per stack and
-  resource (``logic.schedule_name``), so a later request can find and remove
+  resource (``rule_name``), so a later request can find and remove
   a schedule that a failed or abandoned request left behind.
 - No permission is added or removed at run time: one fixed
   ``AWS::Lambda::Permission`` (the provider's) lets every poll rule of the
@@ -28,12 +28,13 @@ known bugs (see ../shared/FACTS.md and crhelper's issue tracker) make unsafe:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http.client import HTTPSConnection
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
@@ -65,7 +66,7 @@ def send_response(
     The URL is a secret (whoever holds it can answer for the resource): only
     its host is ever logged.
     """
-    payload = json.dumps(logic.fit_response(body))
+    payload = json.dumps(fit_response(body))
     split = urlsplit(response_url)
     path = urlunsplit(("", "", split.path, split.query, ""))
     context = ssl.create_default_context()
@@ -240,7 +241,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         return None
 
     def _put_targets(self, func_name: str) -> None:
-        self._target(self._event["CrHelperRule"], logic.poll_event(self._event), func_name)
+        self._target(self._event["CrHelperRule"], poll_event(self._event), func_name)
 
     def _remove_polling(self) -> None:
         # A request is answered only once its schedule is gone: a schedule that
@@ -362,7 +363,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
             "PutRule",
             lambda: self._events_client.put_rule(
                 Name=name,
-                ScheduleExpression=logic.schedule_expression(minutes),
+                ScheduleExpression=schedule_expression(minutes),
                 State="ENABLED",
                 Description=f"Polls image state for {logical_id}"[:512],
             ),
@@ -376,10 +377,10 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
             rule_arn.split(":")[4],
         )
         rendered = json.dumps(target_input)
-        if len(rendered) > logic.MAX_TARGET_INPUT_LENGTH:
+        if len(rendered) > MAX_TARGET_INPUT_LENGTH:
             raise ValueError(
                 f"the poll schedule's input is {len(rendered)} characters; "
-                f"EventBridge allows {logic.MAX_TARGET_INPUT_LENGTH}"
+                f"EventBridge allows {MAX_TARGET_INPUT_LENGTH}"
             )
         rule = rule_arn.split("/")[1]
         function_arn = f"arn:{partition}:lambda:{region}:{account}:function:{function_name}"
@@ -435,13 +436,106 @@ class ScheduleFailed(Exception):
     """The poll schedule could not be set up; the message is CloudFormation's reason."""
 
 
+# --- the wire: rule names, the poll's input, the response and the wait signal ------
+
+
+def rule_name(stack_id: str, logical_id: str, prefix: str | None = None) -> str:
+    """The EventBridge rule that polls for one resource.
+
+    crhelper names rules LogicalResourceId + 8 random characters, which breaks
+    the 64-character limit for CDK's long logical ids (crhelper issue #61) and
+    leaves no way to find the rule from a later request. This name is fixed
+    per stack and resource: a later request finds a schedule it never saw,
+    and the IAM policy and the one invoke permission are scoped to the
+    stack's prefix: ``prefix`` as the provider gives it, else
+    ``contract.stack_rule_prefix`` of the stack's name.
+    """
+    prefix = prefix or contract.stack_rule_prefix(contract.stack_name_of(stack_id))
+    digest = hashlib.sha256(f"{stack_id}|{logical_id}".encode()).hexdigest()[:8]
+    return f"{prefix}{digest}-{logical_id}"[:64]
+
+
+def schedule_expression(poll_interval_minutes: float) -> str:
+    minutes = int(poll_interval_minutes)
+    return f"rate({minutes} minute{'' if minutes == 1 else 's'})"
+
+
+# Keys of the event that a poll needs; the rest stays out of the EventBridge
+# target Input, which is limited to 8192 characters.
+POLL_EVENT_KEYS = (
+    "RequestType",
+    "ResponseURL",
+    "StackId",
+    "RequestId",
+    "LogicalResourceId",
+    "PhysicalResourceId",
+    "ResourceType",
+    "CrHelperData",
+    "CrHelperPoll",
+    "CrHelperRule",
+    "CrHelperPermission",
+)
+POLL_PROPERTY_KEYS = (
+    contract.PROP_NAME,
+    contract.PROP_BUNDLE_NAME,
+    contract.PROP_POLL_INTERVAL_MINUTES,
+    contract.PROP_TIMEOUT_SECONDS,
+    contract.PROP_SHARE_WITH,
+)
+MAX_TARGET_INPUT_LENGTH = 8192
+
+
+def poll_event(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of the event that each scheduled poll is invoked with."""
+    trimmed = {key: event[key] for key in POLL_EVENT_KEYS if key in event}
+    props = event.get("ResourceProperties", {})
+    trimmed["ResourceProperties"] = {key: props[key] for key in POLL_PROPERTY_KEYS if key in props}
+    return trimmed
+
+
+MAX_RESPONSE_BYTES = 4096
+
+
+def fit_response(body: dict[str, Any]) -> dict[str, Any]:
+    """Keep a response to CloudFormation under its 4096-byte limit.
+
+    Data is the only part that can grow; if it does not fit, the response
+    fails with a reason instead of being rejected by CloudFormation.
+    """
+    if len(json.dumps(body).encode()) <= MAX_RESPONSE_BYTES:
+        return body
+    return {
+        **body,
+        "Status": "FAILED",
+        "Reason": "the response Data exceeded CloudFormation's 4096-byte limit",
+        "Data": {},
+    }
+
+
+def wait_signal(decision: logic.PollDecision, image_id: str) -> dict[str, str]:
+    """The body that signals a WaitConditionHandle once the wait is over."""
+    if decision.outcome is logic.Outcome.AVAILABLE:
+        return {
+            "Status": "SUCCESS",
+            "Reason": f"image {image_id} is AVAILABLE",
+            "UniqueId": contract.SIGNAL_UNIQUE_ID,
+            "Data": image_id,
+        }
+    return {
+        "Status": "FAILURE",
+        "Reason": decision.reason,
+        "UniqueId": contract.SIGNAL_UNIQUE_ID,
+        "Data": image_id,
+    }
+
+
 def schedule_name(stack_id: str, logical_id: str) -> str:
     """The resource's poll rule, with the prefix the provider's IAM and permission use.
 
     The provider passes its prefix in the function's environment, so that the
     names match the template even when it is deployed under another stack name.
     """
-    return logic.schedule_name(stack_id, logical_id, os.environ.get(contract.ENV_RULE_PREFIX))
+    return rule_name(stack_id, logical_id, os.environ.get(contract.ENV_RULE_PREFIX))
 
 
 def schedule_failure_reason(err: Exception) -> str:

@@ -55,6 +55,90 @@ class WorkSpacesImages:
         )
         return str(response["ImageId"])
 
+    def copy(
+        self,
+        *,
+        source_image_id: str,
+        source_region: str,
+        name: str,
+        description: str,
+        tags: list[dict[str, str]],
+    ) -> str:
+        response = self.client.copy_workspace_image(
+            SourceImageId=source_image_id,
+            SourceRegion=source_region,
+            Name=name,
+            Description=description,
+            Tags=tags,
+        )
+        return str(response["ImageId"])
+
+    def create_updated(
+        self, *, source_image_id: str, name: str, description: str, tags: list[dict[str, str]]
+    ) -> str:
+        response = self.client.create_updated_workspace_image(
+            SourceImageId=source_image_id, Name=name, Description=description, Tags=tags
+        )
+        return str(response["ImageId"])
+
+    def import_byol(
+        self,
+        *,
+        ec2_image_id: str,
+        ingestion_process: str,
+        applications: list[str],
+        name: str,
+        description: str,
+        tags: list[dict[str, str]],
+    ) -> str:
+        kwargs: dict[str, Any] = {"Applications": applications} if applications else {}
+        response = self.client.import_workspace_image(
+            Ec2ImageId=ec2_image_id,
+            IngestionProcess=ingestion_process,
+            ImageName=name,
+            ImageDescription=description,
+            Tags=tags,
+            **kwargs,
+        )
+        return str(response["ImageId"])
+
+    def import_custom(
+        self,
+        *,
+        image_source: dict[str, str],
+        compute_type: str,
+        protocol: str,
+        os_version: str,
+        infrastructure_configuration_arn: str,
+        validation_mode: str | None,
+        name: str,
+        description: str,
+        tags: list[dict[str, str]],
+    ) -> str:
+        kwargs: dict[str, Any] = {"ImageValidationMode": validation_mode} if validation_mode else {}
+        response = self.client.import_custom_workspace_image(
+            ImageName=name,
+            ImageDescription=description,
+            ComputeType=compute_type,
+            Protocol=protocol,
+            ImageSource=image_source,
+            InfrastructureConfigurationArn=infrastructure_configuration_arn,
+            Platform="WINDOWS",
+            OsVersion=os_version,
+            Tags=tags,
+            **kwargs,
+        )
+        return str(response["ImageId"])
+
+    def describe_import(self, image_id: str) -> dict[str, Any] | None:
+        """DescribeCustomWorkspaceImageImport: the import's stage, percentage and errors."""
+        try:
+            return dict(self.client.describe_custom_workspace_image_import(ImageId=image_id))
+        except ClientError as err:
+            if error_code(err) in NOT_FOUND_CODES:
+                return None
+            raise
+
     def describe(self, image_id: str) -> dict[str, Any] | None:
         images = self.client.describe_workspace_images(ImageIds=[image_id]).get("Images", [])
         return next((image for image in images if image.get("ImageId") == image_id), None)

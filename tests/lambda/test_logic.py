@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import contract
 import logic
 import pytest
@@ -181,70 +179,6 @@ def test_response_data_holds_only_known_values() -> None:
 # --- schedule and response hygiene -------------------------------------------------
 
 
-def test_schedule_names_fit_eventbridge_for_the_longest_logical_ids() -> None:
-    logical_id = "A" * 255
-    name = logic.schedule_name(STACK_ID, logical_id)
-    assert len(name) == 64
-    assert name.startswith(contract.RULE_NAME_PREFIX)
-
-
-def test_schedule_names_are_fixed_per_stack_and_resource() -> None:
-    assert logic.schedule_name(STACK_ID, "Golden") == logic.schedule_name(STACK_ID, "Golden")
-    assert logic.schedule_name(STACK_ID, "Golden") != logic.schedule_name(STACK_ID, "Silver")
-    assert logic.schedule_name(STACK_ID, "Golden") != logic.schedule_name(STACK_ID + "2", "Golden")
-
-
-@pytest.mark.parametrize(("minutes", "expected"), [(1, "rate(1 minute)"), (5, "rate(5 minutes)")])
-def test_schedule_expression(minutes: int, expected: str) -> None:
-    assert logic.schedule_expression(minutes) == expected
-
-
-def test_the_poll_input_drops_what_polls_do_not_need() -> None:
-    event = {
-        "RequestType": "Update",
-        "ResponseURL": "https://example.invalid/x",
-        "StackId": STACK_ID,
-        "RequestId": "r",
-        "LogicalResourceId": "Golden",
-        "PhysicalResourceId": "wsi-1",
-        "ServiceToken": "arn",
-        "ResourceProperties": {
-            **PROPS,
-            "Tags": [{"Key": f"k{i}", "Value": "v" * 255} for i in range(48)],
-        },
-        "OldResourceProperties": PROPS,
-        "CrHelperData": {"ImageId": "wsi-2"},
-    }
-    trimmed = logic.poll_event(event)
-    assert "OldResourceProperties" not in trimmed
-    assert "ServiceToken" not in trimmed
-    assert set(trimmed["ResourceProperties"]) == {"Name", "PollIntervalMinutes", "TimeoutSeconds"}
-    assert len(json.dumps(trimmed)) < logic.MAX_TARGET_INPUT_LENGTH
-    assert trimmed["CrHelperData"] == {"ImageId": "wsi-2"}
-
-
-def test_an_oversized_response_turns_into_a_failure_that_fits() -> None:
-    body = {
-        "Status": "SUCCESS",
-        "Reason": "",
-        "PhysicalResourceId": "wsi-1",
-        "Data": {"x": "y" * 5000},
-    }
-    fitted = logic.fit_response(body)
-    assert fitted["Status"] == "FAILED"
-    assert fitted["Data"] == {}
-    assert len(json.dumps(fitted)) <= logic.MAX_RESPONSE_BYTES
-    small = {**body, "Data": {"ImageId": "wsi-1"}}
-    assert logic.fit_response(small) is small
-
-
-def test_schedule_names_start_with_the_stacks_own_prefix() -> None:
-    # The provider's permission and IAM policy are scoped to this prefix at synth time.
-    name = logic.schedule_name(STACK_ID, "Golden")
-    assert name.startswith(contract.stack_rule_prefix("S"))
-    assert not name.startswith(contract.stack_rule_prefix("T"))
-
-
 # --- IAM propagation -------------------------------------------------------------
 
 
@@ -362,12 +296,6 @@ def test_a_delete_stops_waiting_before_its_next_poll_would_miss_the_deadline() -
 
     assert outcome(3000, 60) is logic.Discard.WAIT
     assert outcome(3000, 600) is logic.Discard.LEAVE
-
-
-def test_schedule_names_take_the_providers_prefix_when_given() -> None:
-    assert logic.schedule_name(STACK_ID, "Golden", "cdk-wsi-0badcafe-").startswith(
-        "cdk-wsi-0badcafe-"
-    )
 
 
 def test_an_image_left_behind_is_explained() -> None:

@@ -1,0 +1,598 @@
+"""The lifecycle of every image resource, whatever its source.
+
+Create starts the image (``sources``: CreateWorkspaceImage, CopyWorkspaceImage,
+CreateUpdatedWorkspaceImage, ImportWorkspaceImage or
+ImportCustomWorkspaceImage), or adopts the one a repeated request made; the
+polls (or a long wait's watcher) wait until it is AVAILABLE, share it, and
+answer. Update changes tags and shares in place or makes a new image; Delete
+unshares and deletes, waiting while the service refuses a PENDING image.
+A request that CloudFormation abandoned leaves images that the next request
+deletes.
+
+Every method returns an ``Answer`` (or None to keep waiting); ``index``
+writes it. Decisions are in ``logic``; AWS calls in ``workspaces``.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+from typing import Any
+
+import contract
+import logic
+import sources
+from botocore.exceptions import ClientError
+from common import (
+    Answer,
+    ResourceFailed,
+    best_effort,
+    call,
+    log_decision,
+    made_here,
+    patience,
+    refusal,
+    update_tags,
+)
+from polling_helper import ImageResourceHelper, schedule_failure_reason, send_response, wait_signal
+from workspaces import NOT_FOUND_CODES, WorkSpacesImages, error_code, error_message
+
+# Keys kept in a request's Data between its first call and its polls.
+STARTED_AT = "StartedAt"
+# Set when this request made the image (rather than adopting one): only such
+# an image may be discarded when its polls cannot be scheduled, or when a
+# later request finds that CloudFormation abandoned this one.
+CREATED_HERE = logic.CREATED_HERE_KEY
+# Images that an abandoned request made, to delete once the service allows.
+DISCARD = logic.DISCARD_KEY
+# The call that made the image: a poll reads an import's own progress.
+SOURCE_ACTION = "SourceAction"
+
+
+class ImageLifecycle:
+    """Create, update, delete and wait for one image resource of any source."""
+
+    def __init__(self, helper: ImageResourceHelper, images: WorkSpacesImages) -> None:
+        self._helper = helper
+        self._images = images
+
+    # --- requests -----------------------------------------------------------
+
+    def abandoned(self, target_input: dict[str, Any], request_id: str) -> tuple[str, ...]:
+        """Images an abandoned request made, from its poll schedule's input."""
+        return logic.abandoned_images(target_input, request_id)
+
+    def create(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
+        spec = _spec(event)
+        state: dict[str, Any] = {}
+        image_id = self._start_image(event, spec, state)
+        state.update(self._discard_abandoned(event, abandoned, keep=image_id))
+        if logic.needs_watch(None, spec, logic.Change.REPLACE):
+            return self._start_watch(event, spec, image_id, state, context)
+        return Answer(image_id, state, done=False)
+
+    def update(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
+        new = _spec(event)
+        old = logic.read_spec(event["OldResourceProperties"], event["ResourceType"])
+        image_id = str(event["PhysicalResourceId"])
+        change = logic.classify_update(old, new)
+        log_decision(event, f"update:{change.value}", image_id=image_id)
+        if change is logic.Change.REPLACE:
+            # A rollback of a replacement that CloudFormation cancelled comes here
+            # too: it adopts the old image, and deletes the abandoned new one.
+            state: dict[str, Any] = {}
+            new_id = self._start_image(event, new, state, replacing=old)
+            state.update(self._discard_abandoned(event, abandoned, keep=new_id))
+            if logic.needs_watch(old, new, change):
+                return self._start_watch(event, new, new_id, state, context)
+            return Answer(new_id, state, done=False)
+        if change is logic.Change.IN_PLACE:
+            update_tags(self._images, image_id, old.tags, new.tags)
+            to_share, to_unshare = logic.share_diff(old.share_with, new.share_with)
+            self._share(event, image_id, to_share, allow=True)
+            self._unshare(event, image_id, to_unshare)
+        image = call("DescribeWorkspaceImages", lambda: self._images.describe(image_id))
+        if image is None:
+            raise ResourceFailed(
+                f"image {image_id} no longer exists; it was deleted outside CloudFormation"
+            )
+        waiting = self._discard_abandoned(event, abandoned, keep=image_id)
+        if waiting:
+            # The poll answers once the abandoned images are deleted.
+            return Answer(
+                image_id,
+                {contract.ATTR_IMAGE_ID: image_id, STARTED_AT: time.time(), **waiting},
+                done=False,
+            )
+        if logic.needs_watch(old, new, change):
+            return self._start_watch(event, new, image_id, {}, context)
+        return Answer(image_id, logic.response_data(image))
+
+    def delete(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
+        image_id = str(event.get("PhysicalResourceId", ""))
+        physical_id = image_id
+        if not contract.is_image_id(image_id):
+            # A Create that failed before an image existed has a made-up id
+            # (crhelper issue #7); one that CloudFormation gave up on may still
+            # have made an image, found by its poll schedule (``abandoned``) or by
+            # its name and owner tags.
+            found = self._find_own_image(event)
+            if found is None:
+                log_decision(event, "delete:not-an-image", physical_id=image_id)
+            image_id = found or ""
+        started_at = time.time()
+        waiting = self._discard_all(
+            event, [*abandoned, image_id], started_at, own=image_id, own_shares=_shares(event)
+        )
+        if not waiting:
+            return Answer(physical_id, {})
+        # The service refuses to delete a PENDING image: poll until it can.
+        return Answer(physical_id, {DISCARD: waiting, STARTED_AT: started_at}, done=False)
+
+    def poll_delete(self, event: dict[str, Any], state: dict[str, Any]) -> Answer | None:
+        to_delete, started_at = list(state.get(DISCARD) or []), float(state[STARTED_AT])
+        waiting = self._discard_all(
+            event,
+            to_delete,
+            started_at,
+            own=str(event.get("PhysicalResourceId", "")),
+            own_shares=_shares(event),
+        )
+        if waiting:
+            return None
+        return Answer(str(event.get("PhysicalResourceId") or "deleted"), {})
+
+    def poll(self, event: dict[str, Any], state: dict[str, Any]) -> Answer | None:
+        image_id = str(state[contract.ATTR_IMAGE_ID])
+        started_at = float(state[STARTED_AT])
+        to_discard = list(state.get(DISCARD) or [])
+        props = event["ResourceProperties"]
+        poll_minutes = float(props.get(contract.PROP_POLL_INTERVAL_MINUTES, 1))
+        try:
+            decision, image = self._check(
+                event,
+                image_id,
+                str(state.get(SOURCE_ACTION) or logic.CREATE_ACTION),
+                started_at=started_at,
+                timeout_seconds=float(
+                    props.get(
+                        contract.PROP_TIMEOUT_SECONDS, contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS
+                    )
+                ),
+                poll_minutes=poll_minutes,
+            )
+        except ResourceFailed as err:
+            raise ResourceFailed(self._give_up(event, image_id, str(err))) from err
+        if decision.outcome is logic.Outcome.WAIT:
+            return None
+        if decision.outcome is logic.Outcome.FAILED:
+            raise ResourceFailed(decision.reason)
+        assert image is not None
+        if self._discard_all(
+            event, to_discard, started_at, poll_interval_seconds=poll_minutes * 60
+        ):
+            return None  # answer once the images an abandoned request made are deleted
+        refused = self._share_available(
+            event, image_id, list(logic.read_accounts(props.get(contract.PROP_SHARE_WITH)))
+        )
+        if refused:
+            raise ResourceFailed(refused)
+        return Answer(image_id, logic.response_data(image))
+
+    def watch(self, job: dict[str, Any], context: Any) -> None:
+        """A scheduled poll for a long wait: signal the WaitCondition once it is over."""
+        log_event = {"RequestType": "Watch", "LogicalResourceId": job["LogicalResourceId"]}
+        image_id = str(job[contract.ATTR_IMAGE_ID])
+        timeout = float(job[contract.PROP_TIMEOUT_SECONDS])
+        poll_minutes = float(job[contract.PROP_POLL_INTERVAL_MINUTES])
+        started_at = float(job[STARTED_AT])
+        try:
+            decision, _ = self._check(
+                log_event,
+                image_id,
+                str(job.get(SOURCE_ACTION) or logic.CREATE_ACTION),
+                started_at=started_at,
+                timeout_seconds=timeout,
+                poll_minutes=poll_minutes,
+            )
+        except ResourceFailed as err:
+            # A failed look-up is retried at the next poll while the deadline allows.
+            if not logic.past_deadline(time.time(), started_at, timeout, poll_minutes * 60):
+                log_decision(log_event, "watch:retry-later", image_id=image_id, error=str(err))
+                return
+            decision = logic.PollDecision(
+                logic.Outcome.FAILED, self._give_up(log_event, image_id, str(err))
+            )
+        if decision.outcome is logic.Outcome.WAIT:
+            return
+        if decision.outcome is logic.Outcome.AVAILABLE:
+            refused = self._share_available(
+                log_event, image_id, list(job.get(contract.PROP_SHARE_WITH, []))
+            )
+            if refused:
+                decision = logic.PollDecision(logic.Outcome.FAILED, refused)
+        signal = wait_signal(decision, image_id)
+        delivered = send_response(job[contract.PROP_WAIT_HANDLE], signal)
+        # The wait is over either way: a handle that cannot be reached (its stack
+        # rolled back, say) must not keep the watcher running.
+        self._helper.remove_schedule(
+            job["StackId"], job["LogicalResourceId"], context.function_name, strict=False
+        )
+        outcome = f"signalled-{signal['Status'].lower()}" if delivered else "signal-undelivered"
+        log_decision(log_event, f"watch:{outcome}", image_id=image_id)
+
+    def confirm_ready(self, event: dict[str, Any]) -> Answer:
+        """Custom::WorkspaceImageReady: the wait is over; answer with the image id."""
+        image_id = str(event["ResourceProperties"].get(contract.PROP_IMAGE_ID, ""))
+        image = call("DescribeWorkspaceImages", lambda: self._images.describe(image_id))
+        if image is None or image.get("State") != "AVAILABLE":
+            state = (image or {}).get("State", "missing")
+            raise ResourceFailed(logic.fit_reason(f"image {image_id} is {state}, not AVAILABLE"))
+        log_decision(event, "ready", image_id=image_id)
+        # Not the image id itself: a Delete of this resource must never look like the image's.
+        return Answer(f"ready-{image_id}", logic.response_data(image))
+
+    def abandon(self, state: dict[str, Any], image_id: str) -> str | None:
+        """crhelper could not schedule the polls: delete the image if this request made it."""
+        if state.get(CREATED_HERE):
+            return self._discard({"RequestType": "Abandon"}, image_id)
+        return None
+
+    # --- sharing ------------------------------------------------------------
+
+    def _share_available(
+        self, log_event: dict[str, Any], image_id: str, accounts: list[str]
+    ) -> str | None:
+        """Share an image that just became AVAILABLE; if refused, discard it and return why."""
+        try:
+            self._share(log_event, image_id, accounts, allow=True)
+        except ResourceFailed as err:
+            return self._give_up(log_event, image_id, str(err), shared=accounts)
+        return None
+
+    def _share(
+        self, log_event: dict[str, Any], image_id: str, accounts: list[str], *, allow: bool
+    ) -> None:
+        """Share the image with (or stop sharing it with) each account."""
+        for account in accounts:
+            call(
+                "UpdateWorkspaceImagePermission",
+                partial(self._images.share, image_id, account, allow=allow),
+                f"image {image_id}",
+            )
+            log_decision(
+                log_event, "share" if allow else "unshare", image_id=image_id, account=account
+            )
+
+    def _unshare(self, log_event: dict[str, Any], image_id: str, accounts: list[str]) -> None:
+        """Stop sharing with those of ``accounts`` the image is shared with: the API
+        revokes only a share that exists, and one may have been undone by hand."""
+        if not accounts:
+            return
+        shared = call(
+            "DescribeWorkspaceImagePermissions",
+            lambda: self._images.shared_accounts(image_id),
+            f"image {image_id}",
+        )
+        self._share(log_event, image_id, logic.accounts_to_revoke(accounts, shared), allow=False)
+
+    # --- deleting -----------------------------------------------------------
+
+    def _discard_abandoned(
+        self, event: dict[str, Any], abandoned: tuple[str, ...], *, keep: str
+    ) -> dict[str, Any]:
+        """Delete what an abandoned request made, except the image this request keeps.
+
+        Those still PENDING are returned as Data for this request's polls to delete.
+        """
+        interval = 60 * float(
+            event.get("ResourceProperties", {}).get(contract.PROP_POLL_INTERVAL_MINUTES, 1)
+        )
+        waiting = self._discard_all(
+            event, [i for i in abandoned if i != keep], time.time(), poll_interval_seconds=interval
+        )
+        return {DISCARD: waiting} if waiting else {}
+
+    def _discard_all(
+        self,
+        log_event: dict[str, Any],
+        image_ids: list[str],
+        started_at: float,
+        own: str = "",
+        poll_interval_seconds: float = 60,
+        own_shares: list[str] | None = None,
+    ) -> list[str]:
+        """Delete each image; return those the service cannot delete yet (PENDING).
+
+        The resource's ``own`` image is first unshared from ``own_shares`` (the
+        shares it made; one made by hand still stops the delete). A refusal of it
+        for another reason (a bundle uses it, a share by hand) fails the request
+        with the remedy; any other image is left, and the log says so.
+        """
+        waiting = []
+        for image_id in dict.fromkeys(image_id for image_id in image_ids if image_id):
+            outcome = self._discard_one(
+                log_event,
+                image_id,
+                started_at,
+                own=image_id == own,
+                interval=poll_interval_seconds,
+                shares=own_shares if image_id == own else None,
+            )
+            if outcome is logic.Discard.WAIT:
+                waiting.append(image_id)
+        return waiting
+
+    def _discard_one(
+        self,
+        log_event: dict[str, Any],
+        image_id: str,
+        started_at: float,
+        *,
+        own: bool,
+        interval: float = 60,
+        shares: list[str] | None = None,
+    ) -> logic.Discard:
+        # The state decides what a refusal means. If it cannot be read (a denial
+        # that lasts), the resource's own image fails the request, and any other
+        # is tried all the same.
+        state: str | None = None
+        try:
+            image = patience.run("DescribeWorkspaceImages", lambda: self._images.describe(image_id))
+        except ClientError as err:
+            if own:
+                raise refusal("DescribeWorkspaceImages", err) from err
+            log_decision(
+                log_event, "discard:state-unknown", image_id=image_id, error=error_code(err)
+            )
+        else:
+            if image is None:
+                log_decision(log_event, "discard:gone", image_id=image_id)
+                return logic.Discard.GONE
+            state = image.get("State")
+        # An image is shared once AVAILABLE.
+        if shares and state == "AVAILABLE":
+            self._unshare(log_event, image_id, shares)
+        try:
+            patience.run("DeleteWorkspaceImage", lambda: self._images.delete(image_id))
+        except ClientError as err:
+            code = error_code(err)
+            if code in NOT_FOUND_CODES:
+                log_decision(log_event, "discard:gone", image_id=image_id)
+                return logic.Discard.GONE
+            outcome = logic.refused_delete(
+                state,
+                code,
+                now=time.time(),
+                started_at=started_at,
+                wait_seconds=contract.DELETE_WAIT_SECONDS,
+                poll_interval_seconds=interval,
+            )
+            log_decision(
+                log_event, f"discard:{outcome.value}", image_id=image_id, state=state, error=code
+            )
+            if outcome is logic.Discard.REFUSED and own:
+                raise ResourceFailed(
+                    logic.delete_refused_reason(image_id, code, error_message(err))
+                ) from err
+            return outcome
+        log_decision(log_event, "discard:deleted", image_id=image_id, state=state)
+        return logic.Discard.DELETED
+
+    def _give_up(
+        self, log_event: dict[str, Any], image_id: str, reason: str, shared: list[str] | None = None
+    ) -> str:
+        """Delete an image whose wait failed, and return the reason to report.
+
+        The image is deleted here (after undoing any share, which would stop the
+        delete), or the reason says that it is left behind. Clean-up calls never
+        raise: whatever they meet, the user gets the original reason.
+        """
+        for account in shared or []:
+            best_effort(
+                log_event,
+                "UpdateWorkspaceImagePermission",
+                partial(self._images.share, image_id, account, allow=False),
+            )
+        left_behind = self._discard(log_event, image_id)
+        return logic.fit_reason(f"{reason}; {left_behind}") if left_behind else reason
+
+    def _discard(self, log_event: dict[str, Any], image_id: str) -> str | None:
+        """Delete an image that failed; return what to tell the user if it stays."""
+        outcome = self._discard_one(log_event, image_id, time.time(), own=False)
+        return logic.left_behind_reason(image_id, outcome)
+
+    # --- waiting ------------------------------------------------------------
+
+    def _start_watch(
+        self,
+        event: dict[str, Any],
+        spec: logic.ImageSpec,
+        image_id: str,
+        state: dict[str, Any],
+        context: Any,
+    ) -> Answer:
+        """Answer CloudFormation now; a schedule signals the WaitCondition later."""
+        job = {
+            contract.ATTR_IMAGE_ID: image_id,
+            STARTED_AT: state.get(STARTED_AT, time.time()),
+            SOURCE_ACTION: spec.source.action,
+            contract.PROP_TIMEOUT_SECONDS: spec.timeout_seconds,
+            contract.PROP_POLL_INTERVAL_MINUTES: spec.poll_interval_minutes,
+            contract.PROP_WAIT_HANDLE: spec.wait_handle,
+            contract.PROP_SHARE_WITH: list(spec.share_with),
+            "StackId": event["StackId"],
+            "LogicalResourceId": event["LogicalResourceId"],
+        }
+        try:
+            self._helper.schedule(
+                event["StackId"],
+                event["LogicalResourceId"],
+                spec.poll_interval_minutes,
+                {contract.WATCH_EVENT_KEY: job},
+                context,
+            )
+        except Exception as err:
+            reason = schedule_failure_reason(err)
+            if state.get(CREATED_HERE):
+                self._helper.PhysicalResourceId = image_id
+                reason = self._give_up(event, image_id, reason)
+            raise ResourceFailed(reason) from err
+        log_decision(
+            event, "watch:started", image_id=image_id, timeout_seconds=spec.timeout_seconds
+        )
+        return Answer(image_id, {contract.ATTR_IMAGE_ID: image_id, contract.ATTR_NAME: spec.name})
+
+    def _check(
+        self,
+        log_event: dict[str, Any],
+        image_id: str,
+        action: str,
+        *,
+        started_at: float,
+        timeout_seconds: float,
+        poll_minutes: float,
+    ) -> tuple[logic.PollDecision, dict[str, Any] | None]:
+        """One poll: describe the image (and an import's progress), decide, log one line;
+        a failed image is deleted."""
+        now = time.time()
+        image = call("DescribeWorkspaceImages", lambda: self._images.describe(image_id))
+        progress = (
+            sources.SOURCES[action].progress(self._images, image_id)
+            if image is not None and image.get("State") != "AVAILABLE"
+            else None
+        )
+        decision = logic.decide_poll(
+            image,
+            image_id=image_id,
+            now=now,
+            started_at=started_at,
+            timeout_seconds=timeout_seconds,
+            poll_interval_seconds=poll_minutes * 60,
+            progress=progress,
+        )
+        log_decision(
+            log_event,
+            f"poll:{decision.outcome.value}",
+            image_id=image_id,
+            state=(image or {}).get("State", "MISSING"),
+            elapsed_seconds=round(now - started_at),
+            **logic.progress_fields(progress),
+        )
+        if decision.outcome is logic.Outcome.FAILED and image is not None:
+            return logic.PollDecision(
+                decision.outcome, self._give_up(log_event, image_id, decision.reason)
+            ), image
+        return decision, image
+
+    # --- starting -----------------------------------------------------------
+
+    def _start_image(
+        self,
+        event: dict[str, Any],
+        spec: logic.ImageSpec,
+        state: dict[str, Any],
+        replacing: logic.ImageSpec | None = None,
+    ) -> str:
+        """Start the image from its source, or adopt the one a repeated request made.
+
+        No call that makes an image has a client token. When it refuses in a
+        way that a repeated request explains (the name is taken; a source
+        WorkSpace is busy being imaged), the image of that name is looked up
+        and adopted if this resource made it. Starting first keeps the look-up,
+        which pages through every image, off the common path (bench/RESULTS.md).
+
+        A denial is looked up the same way first: a rollback adopts the old image
+        even when the role no longer grants its source. With nothing to adopt,
+        the denial is a grant not yet in effect, and the Create waits for it.
+
+        Fills ``state`` with what the polls need.
+        """
+        stack_id, logical_id = event["StackId"], event["LogicalResourceId"]
+        started_at = time.time()
+        source = sources.of(spec.source)
+
+        def start() -> str:
+            return source.start(
+                self._images,
+                spec.source,
+                name=spec.name,
+                description=spec.description,
+                tags=logic.creation_tags(spec.tags, stack_id, logical_id),
+            )
+
+        created = True
+        try:
+            image_id = start()
+        except ClientError as err:
+            code = error_code(err)
+            log_decision(event, "create:refused", action=source.action, error=code)
+            refused = ResourceFailed(
+                logic.service_error_reason(source.action, code, error_message(err))
+            )
+            if code not in logic.ADOPTABLE_CREATE_ERRORS | logic.ACCESS_DENIED_CODES:
+                # A source may say more plainly why (no update available).
+                source.check(self._images, spec.source)
+                raise refused from err
+            existing = call(
+                "DescribeWorkspaceImages", lambda: self._images.find_owned_by_name(spec.name)
+            )
+            if existing is not None:
+                image_id = self._adopt(event, spec, replacing, existing)
+                created = False
+            elif code in logic.ACCESS_DENIED_CODES:
+                # Denied, and nothing to adopt: a grant of this deployment (the
+                # source) may not be in effect yet. Wait for it.
+                image_id = call(source.action, start, source.resource(spec.source))
+            else:
+                source.check(self._images, spec.source)
+                raise refused from err
+        if created:
+            state[CREATED_HERE] = True
+            log_decision(
+                event, "create:started", action=source.action, image_id=image_id, name=spec.name
+            )
+        state[contract.ATTR_IMAGE_ID] = image_id
+        state[STARTED_AT] = started_at
+        state[SOURCE_ACTION] = source.action
+        return image_id
+
+    def _adopt(
+        self,
+        event: dict[str, Any],
+        spec: logic.ImageSpec,
+        replacing: logic.ImageSpec | None,
+        existing: dict[str, Any],
+    ) -> str:
+        image_id = str(existing["ImageId"])
+        if replacing is not None and replacing.name == spec.name:
+            raise ResourceFailed(logic.replacement_needs_new_name_reason(spec.name))
+        if not made_here(self._images, image_id, event):
+            log_decision(event, "create:name-taken", image_id=image_id)
+            raise ResourceFailed(logic.name_taken_reason(spec.name, image_id))
+        log_decision(event, "create:adopted", image_id=image_id, state=existing.get("State"))
+        return image_id
+
+    def _find_own_image(self, event: dict[str, Any]) -> str | None:
+        """The image this resource made under its Name, if any (by its owner tags)."""
+        name = event.get("ResourceProperties", {}).get(contract.PROP_NAME)
+        if not isinstance(name, str) or contract.name_error(name, contract.PROP_NAME):
+            return None
+        existing = call("DescribeWorkspaceImages", lambda: self._images.find_owned_by_name(name))
+        if existing is None:
+            return None
+        image_id = str(existing["ImageId"])
+        return image_id if made_here(self._images, image_id, event) else None
+
+
+def _shares(event: dict[str, Any]) -> list[str]:
+    """The accounts this resource shares its image with (``share_with_accounts``)."""
+    props = event.get("ResourceProperties", {})
+    return list(logic.read_accounts(props.get(contract.PROP_SHARE_WITH)))
+
+
+def _spec(event: dict[str, Any]) -> logic.ImageSpec:
+    try:
+        return logic.parse_properties(event["ResourceProperties"], event["ResourceType"])
+    except logic.InvalidProperties as err:
+        raise ResourceFailed(logic.fit_reason(f"invalid properties: {err}")) from err

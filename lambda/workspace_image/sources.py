@@ -1,0 +1,192 @@
+"""The ways of making an image: each knows how to start one and read its progress.
+
+Everything else (polling, the wait, tags, sharing, adoption, deletion) is the
+shared lifecycle in ``images``. A source's ``start`` makes one call to
+WorkSpaces (through ``workspaces``); its ``progress`` reads what the image
+itself does not tell, for the imports that have a status of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import contract
+import logic
+from common import ResourceFailed, call
+from workspaces import WorkSpacesImages
+
+
+class Source:
+    """CreateWorkspaceImage: an image of a prepared WorkSpace."""
+
+    action = logic.CREATE_ACTION
+
+    def resource(self, source: logic.SourceSpec) -> str:
+        """What a denial of ``action`` names, for the user to grant."""
+        return f"WorkSpace {source.get(contract.PROP_WORKSPACE_ID)}"
+
+    def check(self, images: WorkSpacesImages, source: logic.SourceSpec) -> None:
+        """After a refusal of ``start``: raise a plainer reason, if the source has one."""
+
+    def start(
+        self,
+        images: WorkSpacesImages,
+        source: logic.SourceSpec,
+        *,
+        name: str,
+        description: str,
+        tags: list[dict[str, str]],
+    ) -> str:
+        return images.create(
+            workspace_id=source.get(contract.PROP_WORKSPACE_ID),
+            name=name,
+            description=description,
+            tags=tags,
+        )
+
+    def progress(self, images: WorkSpacesImages, image_id: str) -> Mapping[str, Any] | None:
+        """The image's own state says it all: nothing more to read."""
+        return None
+
+
+class Copy(Source):
+    """CopyWorkspaceImage: a copy, in this Region, of an image in another or shared here."""
+
+    action = logic.COPY_ACTION
+
+    def resource(self, source: logic.SourceSpec) -> str:
+        return (
+            f"image {source.get(contract.PROP_SOURCE_IMAGE_ID)} in "
+            f"{source.get(contract.PROP_SOURCE_REGION)}"
+        )
+
+    def start(
+        self,
+        images: WorkSpacesImages,
+        source: logic.SourceSpec,
+        *,
+        name: str,
+        description: str,
+        tags: list[dict[str, str]],
+    ) -> str:
+        return images.copy(
+            source_image_id=source.get(contract.PROP_SOURCE_IMAGE_ID),
+            source_region=source.get(contract.PROP_SOURCE_REGION),
+            name=name,
+            description=description,
+            tags=tags,
+        )
+
+
+class Updated(Source):
+    """CreateUpdatedWorkspaceImage: an image with the current WorkSpaces drivers and agent."""
+
+    action = logic.UPDATED_ACTION
+
+    def resource(self, source: logic.SourceSpec) -> str:
+        return f"image {source.get(contract.PROP_SOURCE_IMAGE_ID)}"
+
+    def check(self, images: WorkSpacesImages, source: logic.SourceSpec) -> None:
+        image_id = str(source.get(contract.PROP_SOURCE_IMAGE_ID))
+        image = call("DescribeWorkspaceImages", lambda: images.describe(image_id))
+        reason = logic.no_update_reason(image, image_id)
+        if reason:
+            raise ResourceFailed(reason)
+
+    def start(
+        self,
+        images: WorkSpacesImages,
+        source: logic.SourceSpec,
+        *,
+        name: str,
+        description: str,
+        tags: list[dict[str, str]],
+    ) -> str:
+        return images.create_updated(
+            source_image_id=source.get(contract.PROP_SOURCE_IMAGE_ID),
+            name=name,
+            description=description,
+            tags=tags,
+        )
+
+
+class ByolImport(Source):
+    """ImportWorkspaceImage: a BYOL image of an AMI."""
+
+    action = logic.BYOL_IMPORT_ACTION
+
+    def resource(self, source: logic.SourceSpec) -> str:
+        # No resource types for the action: the grant is on "*" (and the
+        # service's message names an EC2 action it was denied on the AMI).
+        return "*"
+
+    def start(
+        self,
+        images: WorkSpacesImages,
+        source: logic.SourceSpec,
+        *,
+        name: str,
+        description: str,
+        tags: list[dict[str, str]],
+    ) -> str:
+        return images.import_byol(
+            ec2_image_id=source.get(contract.PROP_EC2_IMAGE_ID),
+            ingestion_process=source.get(contract.PROP_INGESTION_PROCESS),
+            applications=list(source.get(contract.PROP_APPLICATIONS) or ()),
+            name=name,
+            description=description,
+            tags=tags,
+        )
+
+
+class CustomImport(ByolImport):
+    """ImportCustomWorkspaceImage: a BYOL image that EC2 Image Builder makes.
+
+    The import has a status of its own (DescribeCustomWorkspaceImageImport):
+    its stage and percentage are logged at each poll, and its ErrorDetails
+    are the reason when it fails.
+    """
+
+    action = logic.CUSTOM_IMPORT_ACTION
+
+    def start(
+        self,
+        images: WorkSpacesImages,
+        source: logic.SourceSpec,
+        *,
+        name: str,
+        description: str,
+        tags: list[dict[str, str]],
+    ) -> str:
+        return images.import_custom(
+            image_source={
+                key: source.get(key) for key in contract.IMPORT_SOURCE_PROPS if source.get(key)
+            },
+            compute_type=source.get(contract.PROP_IMPORT_COMPUTE_TYPE),
+            protocol=source.get(contract.PROP_PROTOCOL),
+            os_version=source.get(contract.PROP_OS_VERSION),
+            infrastructure_configuration_arn=source.get(
+                contract.PROP_INFRASTRUCTURE_CONFIGURATION_ARN
+            ),
+            validation_mode=source.get(contract.PROP_IMAGE_VALIDATION_MODE),
+            name=name,
+            description=description,
+            tags=tags,
+        )
+
+    def progress(self, images: WorkSpacesImages, image_id: str) -> Mapping[str, Any] | None:
+        return call(
+            "DescribeCustomWorkspaceImageImport",
+            lambda: images.describe_import(image_id),
+            f"image {image_id}",
+        )
+
+
+SOURCES: dict[str, Source] = {
+    source.action: source for source in (Source(), Copy(), Updated(), ByolImport(), CustomImport())
+}
+
+
+def of(spec: logic.SourceSpec) -> Source:
+    return SOURCES[spec.action]
