@@ -6,7 +6,18 @@ image = WorkspaceImage(stack, "Golden", workspace_id="ws-...", image_name="golde
 CfnOutput(stack, "ImageId", value=image.image_id)
 """
 
+from cdk_workspace_image.byol_workspace_image import ByolImageSource, ByolWorkspaceImage
 from cdk_workspace_image.workspace_bundle import WorkspaceBundle
-from cdk_workspace_image.workspace_image import IWorkspaceImage, WorkspaceImage
+from cdk_workspace_image.workspace_image import IWorkspaceImage, WorkspaceImage, WorkspaceImageBase
+from cdk_workspace_image.workspace_image_copy import UpdatedWorkspaceImage, WorkspaceImageCopy
 
-__all__ = ["IWorkspaceImage", "WorkspaceBundle", "WorkspaceImage"]
+__all__ = [
+    "ByolImageSource",
+    "ByolWorkspaceImage",
+    "IWorkspaceImage",
+    "UpdatedWorkspaceImage",
+    "WorkspaceBundle",
+    "WorkspaceImage",
+    "WorkspaceImageBase",
+    "WorkspaceImageCopy",
+]

@@ -234,7 +234,9 @@ class WorkspaceImageProvider(Construct):
             source_arn=rule_arn,
             source_account=stack.account,
         )
-        wildcards = WildcardAcknowledgments(self.role.node.find_child("DefaultPolicy"))
+        wildcards = self._wildcards = WildcardAcknowledgments(
+            self.role.node.find_child("DefaultPolicy")
+        )
         for arn, reason in (
             (
                 image_arn,
@@ -248,8 +250,8 @@ class WorkspaceImageProvider(Construct):
             ),
             (
                 "*",
-                "the Describe and tag calls support no resource types in the Service "
-                "Authorization Reference (Amazon WorkSpaces)",
+                "the Describe, tag and import calls (and ec2:DescribeImages) support no "
+                "resource types in the Service Authorization Reference",
             ),
             (
                 rule_arn,
@@ -262,6 +264,99 @@ class WorkspaceImageProvider(Construct):
     @property
     def service_token(self) -> str:
         return self.function.function_arn
+
+    def _image_arn(
+        self, image_id: str, region: str | None = None, account: str | None = None
+    ) -> str:
+        return Stack.of(self).format_arn(
+            service="workspaces",
+            resource="workspaceimage",
+            resource_name=image_id,
+            region=region,
+            account=account,
+        )
+
+    def allow_copying(self, source_region: str, source_image_id: str) -> None:
+        """Let the function copy one image (CopyWorkspaceImage).
+
+        The Administration Guide ("Copy a custom WorkSpaces image") grants the
+        action on the source image, with ``*`` for the account of an image
+        that another account shares; the new copy is one of this account's
+        images.
+        """
+        source = self._image_arn(_named(source_image_id), region=_named(source_region), account="*")
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["workspaces:CopyWorkspaceImage"],
+                resources=[source, self._image_arn("*")],
+            )
+        )
+        self._wildcards.add(
+            source,
+            "the source image's owner is not known at deploy time (a shared image is another "
+            "account's); the Administration Guide says to give its account as * (Copy a custom "
+            "WorkSpaces image)",
+        )
+
+    def allow_updating(self, source_image_id: str) -> None:
+        """Let the function make an updated image of one of this account's images."""
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["workspaces:CreateUpdatedWorkspaceImage"],
+                resources=list(
+                    dict.fromkeys([self._image_arn(_named(source_image_id)), self._image_arn("*")])
+                ),
+            )
+        )
+
+    def allow_importing(self, source_property: str, source: str, *, custom: bool) -> None:
+        """Let the function import a BYOL image from ``source``.
+
+        The Service Authorization Reference gives the two import actions (and
+        DescribeCustomWorkspaceImageImport) no resource types, so they need
+        ``*``. WorkSpaces shares the source AMI with itself on the caller's
+        behalf, which needs ``ec2:DescribeImages`` and ``ec2:ModifyImageAttribute``
+        on that AMI; an Image Builder source is read with ``imagebuilder:GetImage``.
+        docs/assumptions.md says what this rests on.
+        """
+        stack = Stack.of(self)
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "workspaces:ImportCustomWorkspaceImage",
+                    "workspaces:DescribeCustomWorkspaceImageImport",
+                ]
+                if custom
+                else ["workspaces:ImportWorkspaceImage"],
+                resources=["*"],
+            )
+        )
+        if source_property == contract.PROP_EC2_IMAGE_ID:
+            self.role.add_to_policy(
+                iam.PolicyStatement(actions=["ec2:DescribeImages"], resources=["*"])
+            )
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["ec2:ModifyImageAttribute"],
+                    resources=[
+                        stack.format_arn(
+                            service="ec2",
+                            account="",
+                            resource="image",
+                            resource_name=_named(source),
+                        )
+                    ],
+                )
+            )
+        elif source_property == contract.PROP_IMAGE_BUILD_VERSION_ARN:
+            image_version = (
+                stack.format_arn(service="imagebuilder", resource="image", resource_name="*")
+                if Token.is_unresolved(source)
+                else source
+            )
+            self.role.add_to_policy(
+                iam.PolicyStatement(actions=["imagebuilder:GetImage"], resources=[image_version])
+            )
 
     def allow_imaging(self, workspace_id: str) -> None:
         """Let the function image one source WorkSpace (CreateWorkspaceImage needs its ARN)."""
@@ -276,6 +371,13 @@ class WorkspaceImageProvider(Construct):
                 ],
             )
         )
+
+
+def _named(value: str) -> str:
+    """``value`` in an ARN, or ``*`` for a token: a grant that named another
+    resource of the stack would make the provider wait for it (a cycle, for an
+    image of this library; an hour's wait, for an Image Builder image)."""
+    return "*" if Token.is_unresolved(value) else value
 
 
 NAG_WILDCARD_RULE = "AwsSolutions-IAM5"

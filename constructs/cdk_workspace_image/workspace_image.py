@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 import jsii
@@ -74,7 +74,154 @@ class ImportedWorkspaceImage(Construct):
 
 
 @jsii.implements(ITaggable)
-class WorkspaceImage(Construct):
+class WorkspaceImageBase(Construct):
+    """What every image construct shares, whatever makes the image.
+
+    The custom resource and, for a timeout over 55 minutes, its wait condition
+    and Ready resource; tags (``Tags.of``), sharing, the removal policies and
+    the synth-time checks of the options common to all sources. A subclass
+    names its resource type and its source's properties, checks them, and
+    grants the provider what its call needs.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        resource_type: str,
+        source: Mapping[str, object],
+        source_errors: Sequence[str],
+        grant: Callable[[WorkspaceImageProvider], None],
+        image_name: str,
+        description: str | None,
+        tags: Mapping[str, str] | None,
+        timeout: Duration | None,
+        poll_interval: Duration | None,
+        removal_policy: RemovalPolicy | None,
+        share_with_accounts: Sequence[str] | None,
+    ) -> None:
+        timeout = timeout or DEFAULT_TIMEOUT
+        poll_interval = poll_interval or DEFAULT_POLL_INTERVAL
+        description = description if description is not None else f"Image {image_name}"
+        tags = dict(tags or {})
+        accounts = list(share_with_accounts or [])
+        _validate(
+            source_errors=source_errors,
+            image_name=image_name,
+            description=description,
+            tags=tags,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            share_with_accounts=accounts,
+        )
+        super().__init__(scope, construct_id)
+
+        self._tags = TagManager(TagType.KEY_VALUE, resource_type, tags)
+        provider = WorkspaceImageProvider.of(self)
+        grant(provider)
+        timeout_seconds = int(timeout.to_seconds())
+        properties: dict[str, object] = {
+            **source,
+            contract.PROP_NAME: image_name,
+            contract.PROP_DESCRIPTION: description,
+            contract.PROP_POLL_INTERVAL_MINUTES: int(poll_interval.to_minutes()),
+            contract.PROP_TIMEOUT_SECONDS: timeout_seconds,
+        }
+        if accounts:
+            properties[contract.PROP_SHARE_WITH] = accounts
+        handle: CfnWaitConditionHandle | None = None
+        if timeout_seconds > contract.WAIT_CONDITION_ABOVE_SECONDS:
+            # A handle that was signalled cannot be signalled again, so each new
+            # image (and each timeout) gets a handle and wait condition of its own.
+            generation = _generation(self, source, image_name, description, timeout_seconds)
+            handle = CfnWaitConditionHandle(self, f"Handle{generation}")
+            properties[contract.PROP_WAIT_HANDLE] = handle.ref
+        self._resource = CustomResource(
+            self,
+            "Resource",
+            service_token=provider.service_token,
+            resource_type=resource_type,
+            properties=properties,
+            removal_policy=removal_policy or DEFAULT_REMOVAL_POLICY,
+            # The handler keeps its own deadline (timeout); CloudFormation's is the
+            # longest it allows, so that a Delete can wait for a PENDING image.
+            service_timeout=SERVICE_TIMEOUT,
+        )
+        # Poll rules must be allowed to invoke the function before it runs.
+        self._resource.node.add_dependency(provider.poll_permission)
+        cfn = self._resource.node.default_child
+        assert isinstance(cfn, CfnResource)
+        # removal_policy decides what happens when the image leaves the stack.
+        # A replaced image is superseded by its successor, which is AVAILABLE by
+        # then: CloudFormation's cleanup deletes it, so replacements do not pile
+        # up against the 40-image quota.
+        cfn.cfn_options.update_replace_policy = CfnDeletionPolicy.DELETE
+        self._wait_condition: CfnWaitCondition | None = None
+        self._ready: CustomResource | None = None
+        if handle is not None:
+            self._wait_condition = CfnWaitCondition(
+                self,
+                f"Wait{generation}",
+                handle=handle.ref,
+                timeout=str(timeout_seconds),
+                count=1,
+            )
+            self._wait_condition.node.add_dependency(cfn)
+            # The id that users get comes from a resource created after the wait.
+            self._ready = CustomResource(
+                self,
+                "Ready",
+                service_token=provider.service_token,
+                resource_type=contract.READY_RESOURCE_TYPE,
+                properties={
+                    contract.PROP_IMAGE_ID: self._resource.get_att_string(contract.ATTR_IMAGE_ID)
+                },
+                service_timeout=QUICK_ANSWER_TIMEOUT,
+            )
+            self._ready.node.add_dependency(self._wait_condition)
+        render_tags(self._tags, self._resource)
+
+    @property
+    def tags(self) -> TagManager:
+        """The image's tags, as ``Tags.of(...)`` sees them."""
+        return self._tags
+
+    @property
+    def image_id(self) -> str:
+        """The image's id, ``wsi-...``, resolved only once the image is AVAILABLE.
+
+        Without a wait condition this is ``Fn::GetAtt ImageId`` of the custom
+        resource, which answers when the image is AVAILABLE. With one, the
+        custom resource answers as soon as the image is started, so the id
+        comes from a second, small resource (``Custom::WorkspaceImageReady``)
+        that depends on the wait condition and answers with the id once
+        CloudFormation creates it. Whatever uses ``image_id`` references that
+        resource, so CloudFormation creates it only after the image is AVAILABLE.
+        (The wait condition's ``Data`` attribute is a JSON object, not a
+        string, so it cannot be taken apart in the template.)
+        """
+        if self._ready is not None:
+            return self._ready.get_att_string(contract.ATTR_IMAGE_ID)
+        return self._resource.get_att_string(contract.ATTR_IMAGE_ID)
+
+    @property
+    def wait_condition(self) -> CfnWaitCondition | None:
+        """The wait condition of a timeout over 55 minutes, else None."""
+        return self._wait_condition
+
+    @property
+    def image_name(self) -> str:
+        """The image's name (``Fn::GetAtt Name``)."""
+        return self._resource.get_att_string(contract.ATTR_NAME)
+
+    @property
+    def resource(self) -> CustomResource:
+        """The underlying custom resource."""
+        return self._resource
+
+
+class WorkspaceImage(WorkspaceImageBase):
     """An Amazon WorkSpaces image created from a prepared WorkSpace.
 
     On deploy it calls CreateWorkspaceImage, waits until the image is
@@ -134,86 +281,25 @@ class WorkspaceImage(Construct):
             kept in step on update, and unshared before the image is deleted.
             12-digit account ids. Default: not shared.
         """
-        timeout = timeout or DEFAULT_TIMEOUT
-        poll_interval = poll_interval or DEFAULT_POLL_INTERVAL
-        description = description if description is not None else f"Image {image_name}"
-        tags = dict(tags or {})
-        accounts = list(share_with_accounts or [])
-        _validate(
-            workspace_id=workspace_id,
+        super().__init__(
+            scope,
+            construct_id,
+            resource_type=contract.RESOURCE_TYPE,
+            source={contract.PROP_WORKSPACE_ID: workspace_id},
+            source_errors=[
+                error
+                for error in [concrete(workspace_id, contract.workspace_id_error, "workspace_id")]
+                if error
+            ],
+            grant=lambda provider: provider.allow_imaging(workspace_id),
             image_name=image_name,
             description=description,
             tags=tags,
             timeout=timeout,
             poll_interval=poll_interval,
-            share_with_accounts=accounts,
+            removal_policy=removal_policy,
+            share_with_accounts=share_with_accounts,
         )
-        super().__init__(scope, construct_id)
-
-        self._tags = TagManager(TagType.KEY_VALUE, contract.RESOURCE_TYPE, tags)
-        provider = WorkspaceImageProvider.of(self)
-        provider.allow_imaging(workspace_id)
-        timeout_seconds = int(timeout.to_seconds())
-        properties: dict[str, object] = {
-            contract.PROP_WORKSPACE_ID: workspace_id,
-            contract.PROP_NAME: image_name,
-            contract.PROP_DESCRIPTION: description,
-            contract.PROP_POLL_INTERVAL_MINUTES: int(poll_interval.to_minutes()),
-            contract.PROP_TIMEOUT_SECONDS: timeout_seconds,
-        }
-        if accounts:
-            properties[contract.PROP_SHARE_WITH] = accounts
-        handle: CfnWaitConditionHandle | None = None
-        if timeout_seconds > contract.WAIT_CONDITION_ABOVE_SECONDS:
-            # A handle that was signalled cannot be signalled again, so each new
-            # image (and each timeout) gets a handle and wait condition of its own.
-            generation = _generation(self, workspace_id, image_name, description, timeout_seconds)
-            handle = CfnWaitConditionHandle(self, f"Handle{generation}")
-            properties[contract.PROP_WAIT_HANDLE] = handle.ref
-        self._resource = CustomResource(
-            self,
-            "Resource",
-            service_token=provider.service_token,
-            resource_type=contract.RESOURCE_TYPE,
-            properties=properties,
-            removal_policy=removal_policy or DEFAULT_REMOVAL_POLICY,
-            # The handler keeps its own deadline (timeout); CloudFormation's is the
-            # longest it allows, so that a Delete can wait for a PENDING image.
-            service_timeout=SERVICE_TIMEOUT,
-        )
-        # Poll rules must be allowed to invoke the function before it runs.
-        self._resource.node.add_dependency(provider.poll_permission)
-        cfn = self._resource.node.default_child
-        assert isinstance(cfn, CfnResource)
-        # removal_policy decides what happens when the image leaves the stack.
-        # A replaced image is superseded by its successor, which is AVAILABLE by
-        # then: CloudFormation's cleanup deletes it, so replacements do not pile
-        # up against the 40-image quota.
-        cfn.cfn_options.update_replace_policy = CfnDeletionPolicy.DELETE
-        self._wait_condition: CfnWaitCondition | None = None
-        self._ready: CustomResource | None = None
-        if handle is not None:
-            self._wait_condition = CfnWaitCondition(
-                self,
-                f"Wait{generation}",
-                handle=handle.ref,
-                timeout=str(timeout_seconds),
-                count=1,
-            )
-            self._wait_condition.node.add_dependency(cfn)
-            # The id that users get comes from a resource created after the wait.
-            self._ready = CustomResource(
-                self,
-                "Ready",
-                service_token=provider.service_token,
-                resource_type=contract.READY_RESOURCE_TYPE,
-                properties={
-                    contract.PROP_IMAGE_ID: self._resource.get_att_string(contract.ATTR_IMAGE_ID)
-                },
-                service_timeout=QUICK_ANSWER_TIMEOUT,
-            )
-            self._ready.node.add_dependency(self._wait_condition)
-        render_tags(self._tags, self._resource)
 
     @classmethod
     def from_image_id(cls, scope: Construct, construct_id: str, image_id: str) -> IWorkspaceImage:
@@ -223,56 +309,23 @@ class WorkspaceImage(Construct):
         """
         return ImportedWorkspaceImage(scope, construct_id, image_id)
 
-    @property
-    def tags(self) -> TagManager:
-        """The image's tags, as ``Tags.of(...)`` sees them."""
-        return self._tags
-
-    @property
-    def image_id(self) -> str:
-        """The image's id, ``wsi-...``, resolved only once the image is AVAILABLE.
-
-        Without a wait condition this is ``Fn::GetAtt ImageId`` of the custom
-        resource, which answers when the image is AVAILABLE. With one, the
-        custom resource answers as soon as the image is started, so the id
-        comes from a second, small resource (``Custom::WorkspaceImageReady``)
-        that depends on the wait condition and answers with the id once
-        CloudFormation creates it. Whatever uses ``image_id`` references that
-        resource, so CloudFormation creates it only after the image is AVAILABLE.
-        (The wait condition's ``Data`` attribute is a JSON object, not a
-        string, so it cannot be taken apart in the template.)
-        """
-        if self._ready is not None:
-            return self._ready.get_att_string(contract.ATTR_IMAGE_ID)
-        return self._resource.get_att_string(contract.ATTR_IMAGE_ID)
-
-    @property
-    def wait_condition(self) -> CfnWaitCondition | None:
-        """The wait condition of a timeout over 55 minutes, else None."""
-        return self._wait_condition
-
-    @property
-    def image_name(self) -> str:
-        """The image's name (``Fn::GetAtt Name``)."""
-        return self._resource.get_att_string(contract.ATTR_NAME)
-
-    @property
-    def resource(self) -> CustomResource:
-        """The underlying Custom::WorkspaceImage resource."""
-        return self._resource
-
 
 def _generation(
-    scope: Construct, workspace_id: str, image_name: str, description: str, timeout_seconds: int
+    scope: Construct,
+    source: Mapping[str, object],
+    image_name: str,
+    description: str,
+    timeout_seconds: int,
 ) -> str:
     """A short, stable hash of what makes a new image (or a new wait) on update."""
-    resolved = Stack.of(scope).resolve([workspace_id, image_name, description, timeout_seconds])
+    # For a WorkSpace's image this is the hash it had before there were other sources.
+    resolved = Stack.of(scope).resolve([*source.values(), image_name, description, timeout_seconds])
     return hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()[:8].upper()
 
 
 def _validate(
     *,
-    workspace_id: str,
+    source_errors: Sequence[str],
     image_name: str,
     description: str,
     tags: Mapping[str, str],
@@ -294,7 +347,7 @@ def _validate(
         )
     poll_minutes = poll_interval.to_seconds() / 60
     errors = [
-        concrete(workspace_id, contract.workspace_id_error, "workspace_id"),
+        *source_errors,
         concrete(image_name, contract.name_error, "image_name"),
         concrete(description, contract.description_error, "description"),
         contract.poll_interval_error(poll_minutes, "poll_interval"),

@@ -23,7 +23,10 @@ NAG_DIRS = {2: ROOT / ".venv" / "cdk-nag-2", 3: ROOT / ".venv" / "cdk-nag-3"}
 STACK = """
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
-from cdk_workspace_image import WorkspaceBundle, WorkspaceImage
+from cdk_workspace_image import (
+    ByolImageSource, ByolWorkspaceImage, UpdatedWorkspaceImage, WorkspaceBundle, WorkspaceImage,
+    WorkspaceImageCopy,
+)
 
 app = cdk.App()
 stack = cdk.Stack(app, "NagStack")
@@ -41,6 +44,23 @@ WorkspaceBundle(
 WorkspaceBundle(
     stack, "Imported", image=WorkspaceImage.from_image_id(stack, "Shared", "wsi-abcdef123"),
     bundle_name="shared-power", compute_type="POWER", user_storage_gib=100, root_storage_gib=175,
+)
+WorkspaceImageCopy(
+    stack, "Copy", source_image_id="wsi-abcdef124", source_region="eu-west-1", image_name="copy"
+)
+UpdatedWorkspaceImage(stack, "Updated", source_image=golden, image_name="updated")
+ByolWorkspaceImage(
+    stack, "Byol", source=ByolImageSource.from_ami("ami-0123456789abcdef0"),
+    ingestion_process="BYOL_REGULAR_WSP", image_name="byol",
+)
+ByolWorkspaceImage(
+    stack, "Custom", image_name="custom", os_version="Windows_11",
+    source=ByolImageSource.from_image_version_arn(
+        "arn:aws:imagebuilder:us-east-1:123456789012:image/golden/1.0.0/1"
+    ),
+    infrastructure_configuration_arn=(
+        "arn:aws:imagebuilder:us-east-1:123456789012:infrastructure-configuration/ws"
+    ),
 )
 """
 

@@ -64,7 +64,7 @@ class SynthesizedStack:
         return {
             key: value
             for key, value in self.template["Resources"].items()
-            if value["Type"] == contract.RESOURCE_TYPE
+            if value["Type"] in contract.IMAGE_RESOURCE_TYPES
         }
 
     def custom_resources(self) -> dict[str, dict[str, Any]]:
@@ -148,7 +148,7 @@ class SynthesizedStack:
 WAIT_CONDITION = "AWS::CloudFormation::WaitCondition"
 WAIT_CONDITION_HANDLE = "AWS::CloudFormation::WaitConditionHandle"
 CUSTOM_TYPES = (
-    contract.RESOURCE_TYPE,
+    *contract.IMAGE_RESOURCE_TYPES,
     contract.BUNDLE_RESOURCE_TYPE,
     contract.READY_RESOURCE_TYPE,
 )
@@ -204,6 +204,8 @@ class CloudFormation:
     on_event: Callable[[str], None] | None = None
     # Ref of the resources deploy() made up: a WaitConditionHandle's is its URL.
     refs: dict[str, str] = field(default_factory=dict)
+    # The type of each logical id a request names, when the test does not say.
+    resource_types: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.stack_id:
@@ -218,9 +220,10 @@ class CloudFormation:
         *,
         physical_id: str | None = None,
         old_properties: dict[str, Any] | None = None,
-        resource_type: str = contract.RESOURCE_TYPE,
+        resource_type: str | None = None,
     ) -> tuple[str, dict[str, Any]]:
         request_id = str(uuid.uuid4())
+        resource_type = resource_type or self.resource_types.get(logical_id, contract.RESOURCE_TYPE)
         url, signature = self.aws.endpoint.new_url(request_id)
         self.signatures.append(signature)
         event: dict[str, Any] = {
@@ -258,7 +261,7 @@ class CloudFormation:
         old_properties: dict[str, Any] | None = None,
         before_poll: Callable[[int], None] | None = None,
         max_polls: int = 60,
-        resource_type: str = contract.RESOURCE_TYPE,
+        resource_type: str | None = None,
     ) -> Response:
         """Send one request and play the schedule until CloudFormation has its answer."""
         request_id, event = self.event(

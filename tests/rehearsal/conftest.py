@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,9 @@ class Rehearsal:
     stack: SynthesizedStack
     logical_id: str
     refs: dict[str, str] = field(default_factory=dict)
+    # Properties of the resource under test that a test's world decides (a
+    # source seeded in the embedded AWS), on top of the template's.
+    overrides: dict[str, Any] = field(default_factory=dict)
 
     def policy_changed_at_run_time(self) -> list[dict[str, Any]]:
         """Statements of the function's policy that the template did not make."""
@@ -51,6 +55,8 @@ class Rehearsal:
         """A resource's properties from the template, resolved, with some changed."""
         props = self.stack.properties(logical_id, self.cfn.function.arn, self.refs, attributes)
         props.pop("ServiceToken")
+        if logical_id == self.logical_id:
+            props.update(self.overrides)
         props.update(overrides)
         return props
 
@@ -77,6 +83,9 @@ def _rehearsal(aws: EmbeddedAws, cdk_out: Path, stack_name: str = STACK_NAME) ->
     stack = SynthesizedStack.load(cdk_out, stack_name)
     function = aws.deploy_function(stack.template, cdk_out, stack_name)
     cfn = CloudFormation(aws, function, stack_name=stack_name)
+    cfn.resource_types.update(
+        {key: value["Type"] for key, value in stack.custom_resources().items()}
+    )
     logical_id = sorted(stack.image_resources())[0]
     return Rehearsal(aws, cfn, stack, logical_id)
 
@@ -153,6 +162,174 @@ class LongWait:
 def long_wait(embedded_aws: EmbeddedAws, long_wait_cdk_out: Path) -> LongWait:
     rehearsal = _rehearsal(embedded_aws, long_wait_cdk_out)
     (handle_id,) = rehearsal.stack.logical_ids("AWS::CloudFormation::WaitConditionHandle")
+    handle_key, handle_url = rehearsal.cfn.new_wait_handle()
+    rehearsal.refs[handle_id] = handle_url
+    return LongWait(rehearsal, handle_key, handle_url)
+
+
+# --- the other ways of making an image ---------------------------------------------
+
+SOURCES_STACK = "ImageSources"
+# Placeholders in the template; each test seeds a real source and overrides them.
+IMAGE_VERSION_ARN = "arn:aws:imagebuilder:us-east-1:123456789012:image/golden/1.0.0/1"
+INFRASTRUCTURE_ARN = "arn:aws:imagebuilder:us-east-1:123456789012:infrastructure-configuration/ws"
+
+
+@dataclass(frozen=True)
+class SourceCase:
+    """One way of making an image, as a rehearsal needs it."""
+
+    construct_id: str
+    # Seeds what the source needs in the embedded AWS; returns the overrides.
+    prepare: Callable[[], dict[str, Any]]
+    # A property whose bad value only the handler can judge, and the reason's words.
+    bad_input: tuple[dict[str, Any], str]
+    # A change of the source that makes a new image.
+    new_source: Callable[[], dict[str, Any]]
+
+    def __str__(self) -> str:
+        return self.construct_id
+
+
+def _seeded_copy_source() -> dict[str, Any]:
+    return {
+        "SourceImageId": fake_workspaces.seed_image(
+            region=fake_workspaces.SECOND_REGION, name="golden-west"
+        )
+    }
+
+
+def _seeded_update_source() -> dict[str, Any]:
+    image_id = fake_workspaces.seed_image(name="golden-outdated")
+    fake_workspaces.set_update_available(image_id)
+    return {"SourceImageId": image_id}
+
+
+SOURCE_CASES = (
+    SourceCase(
+        "Copy",
+        _seeded_copy_source,
+        ({"SourceRegion": "mars-central-1"}, "InvalidParameterValuesException"),
+        _seeded_copy_source,
+    ),
+    SourceCase(
+        "Updated",
+        _seeded_update_source,
+        ({"SourceImageId": "wsi-unknown0001"}, "does not exist"),
+        _seeded_update_source,
+    ),
+    SourceCase(
+        "ByolAmi",
+        lambda: {"Ec2ImageId": fake_workspaces.seed_ami()},
+        ({"IngestionProcess": "BYOL_SOMETHING"}, "\"IngestionProcess\" 'BYOL_SOMETHING'"),
+        lambda: {"Ec2ImageId": fake_workspaces.seed_ami(name="golden-byol-2")},
+    ),
+    SourceCase(
+        "CustomImport",
+        dict,
+        ({"OsVersion": "Windows_95"}, "\"OsVersion\" 'Windows_95' is not one of"),
+        lambda: {"ImageBuildVersionArn": IMAGE_VERSION_ARN.replace("1.0.0/1", "1.0.1/1")},
+    ),
+)
+
+
+def _synth_sources(outdir: Path, timeout_minutes: int) -> Path:
+    """One image of each other source; the library's defaults but the timeout."""
+    import aws_cdk as cdk
+
+    from cdk_workspace_image import (
+        ByolImageSource,
+        ByolWorkspaceImage,
+        UpdatedWorkspaceImage,
+        WorkspaceImage,
+        WorkspaceImageCopy,
+    )
+
+    app = cdk.App(outdir=str(outdir))
+    stack = cdk.Stack(app, SOURCES_STACK)
+    timeout = cdk.Duration.minutes(timeout_minutes)
+    WorkspaceImageCopy(
+        stack,
+        "Copy",
+        source_image_id="wsi-placeholder1",
+        source_region=fake_workspaces.SECOND_REGION,
+        image_name="copy-example",
+        timeout=timeout,
+    )
+    UpdatedWorkspaceImage(
+        stack,
+        "Updated",
+        source_image=WorkspaceImage.from_image_id(stack, "Outdated", "wsi-placeholder2"),
+        image_name="updated-example",
+        timeout=timeout,
+    )
+    ByolWorkspaceImage(
+        stack,
+        "ByolAmi",
+        source=ByolImageSource.from_ami("ami-0123456789abcdef0"),
+        ingestion_process="BYOL_REGULAR_WSP",
+        image_name="byol-example",
+        timeout=timeout,
+    )
+    ByolWorkspaceImage(
+        stack,
+        "CustomImport",
+        source=ByolImageSource.from_image_version_arn(IMAGE_VERSION_ARN),
+        os_version="Windows_11",
+        infrastructure_configuration_arn=INFRASTRUCTURE_ARN,
+        image_name="custom-example",
+        timeout=timeout,
+    )
+    app.synth()
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def sources_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _synth_sources(tmp_path_factory.mktemp("cdk.out.sources"), 55)
+
+
+@pytest.fixture(scope="session")
+def long_sources_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _synth_sources(tmp_path_factory.mktemp("cdk.out.sources-long"), 480)
+
+
+def construct_resource(stack: SynthesizedStack, construct_id: str) -> str:
+    """The logical id of a top-level image construct's custom resource (id + hash)."""
+    (logical_id,) = [
+        key for key in stack.image_resources() if re.fullmatch(rf"{construct_id}[0-9A-F]{{8}}", key)
+    ]
+    return logical_id
+
+
+def _source_rehearsal(aws: EmbeddedAws, cdk_out: Path, case: SourceCase) -> Rehearsal:
+    rehearsal = _rehearsal(aws, cdk_out, SOURCES_STACK)
+    rehearsal.logical_id = construct_resource(rehearsal.stack, case.construct_id)
+    rehearsal.overrides = case.prepare()
+    return rehearsal
+
+
+@pytest.fixture(params=SOURCE_CASES, ids=str)
+def source_case(request: pytest.FixtureRequest) -> SourceCase:
+    case: SourceCase = request.param
+    return case
+
+
+@pytest.fixture
+def source_rehearsal(
+    embedded_aws: EmbeddedAws, sources_cdk_out: Path, source_case: SourceCase
+) -> Rehearsal:
+    """A rehearsal of one image of each other source (parametrized)."""
+    return _source_rehearsal(embedded_aws, sources_cdk_out, source_case)
+
+
+@pytest.fixture
+def long_source_wait(
+    embedded_aws: EmbeddedAws, long_sources_cdk_out: Path, source_case: SourceCase
+) -> LongWait:
+    rehearsal = _source_rehearsal(embedded_aws, long_sources_cdk_out, source_case)
+    handles = rehearsal.stack.logical_ids("AWS::CloudFormation::WaitConditionHandle")
+    handle_id = next(h for h in handles if h.startswith(f"{source_case.construct_id}Handle"))
     handle_key, handle_url = rehearsal.cfn.new_wait_handle()
     rehearsal.refs[handle_id] = handle_url
     return LongWait(rehearsal, handle_key, handle_url)
