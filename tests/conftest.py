@@ -52,3 +52,14 @@ def long_wait_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         removal_policy="destroy",
         timeout_minutes="480",
     )
+
+
+@pytest.fixture(scope="session")
+def recipe_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The example app's recipe -> Image Builder -> BYOL image -> bundle stack."""
+    yield synth_example_app(
+        tmp_path_factory.mktemp("cdk.out.recipe"),
+        parent_ami="ami-0123456789abcdef0",
+        image_name="golden-recipe",
+        removal_policy="destroy",
+    )

@@ -59,3 +59,17 @@ def test_a_stack_of_several_images_is_clean(tmp_path: Path, timeout: cdk.Duratio
 
     findings = lint(tmp_path / "Lint.template.json")
     assert [f for f in findings if f["Rule"]["Id"] not in ALLOWED] == []
+
+
+def test_the_recipe_example_and_every_source_are_clean(
+    recipe_cdk_out: Path, tmp_path: Path
+) -> None:
+    from tests.rehearsal.conftest import SOURCES_STACK, _synth_sources
+
+    sources = _synth_sources(tmp_path, 480)
+    for template in (
+        recipe_cdk_out / "WorkspaceImageFromRecipe.template.json",
+        sources / f"{SOURCES_STACK}.template.json",
+    ):
+        findings = lint(template)
+        assert [f for f in findings if f["Rule"]["Id"] not in ALLOWED] == [], template.name

@@ -369,7 +369,7 @@ class CloudFormation:
     ) -> Deployment:
         """Create the stack's custom resources as CloudFormation would (see the module doc)."""
         deployment = Deployment(status="CREATE_IN_PROGRESS")
-        attributes: dict[str, dict[str, str]] = {}
+        attributes: dict[str, dict[str, str]] = native_attributes(stack)
         handles: dict[str, str] = {}
         for logical_id in stack.logical_ids(WAIT_CONDITION_HANDLE):
             handles[logical_id], self.refs[logical_id] = self.new_wait_handle()
@@ -553,6 +553,25 @@ class CloudFormation:
 
     def logs(self) -> str:
         return "\n".join(invocation.logs for invocation in self.invocations)
+
+
+# Native resources the rehearsal takes as made (it plays only the custom
+# resources and wait conditions): the attributes a template reads from them.
+NATIVE_ARNS = {
+    "AWS::ImageBuilder::Image": "image/{name}/1.0.0/1",
+    "AWS::ImageBuilder::InfrastructureConfiguration": "infrastructure-configuration/{name}",
+}
+
+
+def native_attributes(stack: SynthesizedStack) -> dict[str, dict[str, str]]:
+    """Fn::GetAtt Arn of the native resources in NATIVE_ARNS, as if CloudFormation made them."""
+    found: dict[str, dict[str, str]] = {}
+    for logical_id, resource in stack.template["Resources"].items():
+        resource_form = NATIVE_ARNS.get(resource["Type"])
+        if resource_form:
+            name = resource_form.format(name=logical_id.lower())
+            found[logical_id] = {"Arn": f"arn:aws:imagebuilder:{REGION}:{ACCOUNT_ID}:{name}"}
+    return found
 
 
 class _any_attribute(dict[str, str]):
