@@ -799,7 +799,7 @@ def shared_image_reason(image_id: str, owner: str) -> str:
     return fit_reason(
         f"image {image_id} belongs to account {owner} and is shared with this one: "
         "WorkSpaces makes bundles only from images this account owns; copy it first "
-        "(CopyWorkspaceImage) and bundle the copy"
+        "(CopyWorkspaceImage: WorkspaceImageCopy) and bundle the copy"
     )
 
 

@@ -11,16 +11,20 @@ Regions and of a shared image, and an image with no update available.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from tests.rehearsal import fake_workspaces
 from tests.rehearsal.conftest import (
+    SOURCE_CASES,
     LongWait,
     Rehearsal,
     SourceCase,
+    _source_rehearsal,
     assert_nothing_scheduled,
     make_available_at,
 )
+from tests.rehearsal.embedded_aws import ACCOUNT_ID, REGION, EmbeddedAws
 from tests.rehearsal.response_endpoint import Response
 
 
@@ -412,3 +416,129 @@ def test_a_wait_condition_waits_past_the_hour_and_ready_answers_with_the_id(
     assert signal["Status"] == "SUCCESS"
     assert signal["Data"] == created.physical_id
     assert_nothing_scheduled(rehearsal)
+
+
+# --- what each source does of its own ------------------------------------------------
+
+
+def test_a_copy_from_another_region_is_made_here_and_owned_here(
+    embedded_aws: EmbeddedAws, sources_cdk_out: Path
+) -> None:
+    rehearsal = copy_rehearsal(embedded_aws, sources_cdk_out)
+    source = rehearsal.overrides["SourceImageId"]
+
+    response = create_available(rehearsal)
+
+    assert response.physical_id != source
+    copy = embedded_aws.images()[response.physical_id]
+    assert copy["OwnerAccountId"] == ACCOUNT_ID
+    # The source stays where it was.
+    assert source in embedded_aws.images(fake_workspaces.SECOND_REGION)
+    assert source not in embedded_aws.images()
+
+
+def test_a_copy_of_an_image_shared_with_this_account_can_be_bundled(
+    embedded_aws: EmbeddedAws, sources_cdk_out: Path
+) -> None:
+    rehearsal = copy_rehearsal(embedded_aws, sources_cdk_out)
+    shared = fake_workspaces.seed_image(
+        owner="111122223333", name="their-golden", shared_with=[ACCOUNT_ID]
+    )
+
+    response = create_available(rehearsal, SourceImageId=shared, SourceRegion=REGION)
+
+    assert response.status == "SUCCESS"
+    bundle = embedded_aws.client("workspaces").create_workspace_bundle(
+        BundleName="copied-standard",
+        BundleDescription="bundle of the copy",
+        ImageId=response.physical_id,
+        ComputeType={"Name": "STANDARD"},
+        UserStorage={"Capacity": "50"},
+        RootStorage={"Capacity": "80"},
+    )
+    assert bundle["WorkspaceBundle"]["ImageId"] == response.physical_id
+
+
+def test_a_copy_of_an_image_not_shared_with_this_account_fails_with_the_services_words(
+    embedded_aws: EmbeddedAws, sources_cdk_out: Path
+) -> None:
+    rehearsal = copy_rehearsal(embedded_aws, sources_cdk_out)
+    private = fake_workspaces.seed_image(owner="111122223333", name="their-private")
+
+    response = rehearsal.cfn.request(
+        "Create",
+        rehearsal.logical_id,
+        rehearsal.properties(SourceImageId=private, SourceRegion=REGION),
+    )
+
+    assert response.status == "FAILED"
+    assert response.reason.startswith("CopyWorkspaceImage failed: ResourceNotFoundException")
+    assert made(rehearsal) == {}
+    assert_nothing_scheduled(rehearsal)
+
+
+def test_an_image_with_no_update_available_fails_and_says_so(
+    embedded_aws: EmbeddedAws, sources_cdk_out: Path
+) -> None:
+    rehearsal = _source_rehearsal(embedded_aws, sources_cdk_out, case("Updated"))
+    current = fake_workspaces.seed_image(name="golden-current")
+
+    response = rehearsal.cfn.request(
+        "Create", rehearsal.logical_id, rehearsal.properties(SourceImageId=current)
+    )
+
+    assert response.status == "FAILED"
+    assert f"source image {current} has no update available" in response.reason
+    assert made(rehearsal) == {}
+    assert_nothing_scheduled(rehearsal)
+
+
+def test_an_import_logs_its_stage_and_percentage_at_each_poll(
+    embedded_aws: EmbeddedAws, sources_cdk_out: Path
+) -> None:
+    rehearsal = _source_rehearsal(embedded_aws, sources_cdk_out, case("CustomImport"))
+
+    response = rehearsal.cfn.request(
+        "Create",
+        rehearsal.logical_id,
+        rehearsal.properties(),
+        before_poll=lambda n: fake_workspaces.advance_imports(1),
+    )
+
+    assert response.status == "SUCCESS", response.reason
+    polls = [
+        json.loads(line[line.index("{") :])
+        for line in rehearsal.cfn.logs().splitlines()
+        if '"poll:wait"' in line
+    ]
+    # One stage on before each poll: the log follows the import as it moves.
+    stages = [poll["stage"] for poll in polls]
+    assert stages[:3] == ["IN_PROGRESS", "PROCESSING_SOURCE_IMAGE", "IMAGE_TESTING_START"]
+    percents = [poll["progress_percent"] for poll in polls]
+    assert percents == sorted(percents) and percents[-1] > percents[0]
+
+
+def test_a_failed_import_reports_the_imports_error_details(
+    embedded_aws: EmbeddedAws, sources_cdk_out: Path
+) -> None:
+    rehearsal = _source_rehearsal(embedded_aws, sources_cdk_out, case("CustomImport"))
+
+    def fail(n: int) -> None:
+        for image_id in made(rehearsal):
+            fake_workspaces.fail_import(image_id, "ComponentFailed", "apps step exited with 1")
+
+    response = rehearsal.cfn.request(
+        "Create", rehearsal.logical_id, rehearsal.properties(), before_poll=fail
+    )
+
+    assert response.status == "FAILED"
+    assert "failed: ComponentFailed: apps step exited with 1" in response.reason
+    assert made(rehearsal) == {}
+
+
+def copy_rehearsal(aws: EmbeddedAws, cdk_out: Path) -> Rehearsal:
+    return _source_rehearsal(aws, cdk_out, case("Copy"))
+
+
+def case(construct_id: str) -> SourceCase:
+    return next(c for c in SOURCE_CASES if c.construct_id == construct_id)
