@@ -7,10 +7,18 @@ of them and nothing else.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tests.rehearsal import fake_workspaces
-from tests.rehearsal.conftest import LongWait, Rehearsal
+from tests.rehearsal.conftest import (
+    SOURCE_CASES,
+    LongWait,
+    Rehearsal,
+    _source_rehearsal,
+    make_available_at,
+)
+from tests.rehearsal.embedded_aws import EmbeddedAws
 
 # The Lambda service writes the function's logs with these, not the handler.
 RUNTIME_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
@@ -94,3 +102,51 @@ def test_the_long_wait_needs_nothing_more(long_wait: LongWait) -> None:
     called = {call for invocation in rehearsal.cfn.invocations for call in invocation.api_calls}
     assert "events:PutRule" in called
     assert called <= granted_actions(rehearsal.stack.template)
+
+
+# Granted for WorkSpaces to act on the caller's behalf, never called by the handler:
+# it shares the source AMI with itself, and reads the Image Builder image
+# (docs/assumptions.md says what this rests on).
+ON_BEHALF = {"ec2:DescribeImages", "ec2:ModifyImageAttribute", "imagebuilder:GetImage"}
+
+
+def test_every_source_is_granted_what_it_calls_and_calls_what_it_is_granted(
+    embedded_aws: EmbeddedAws, sources_cdk_out: Path
+) -> None:
+    called: set[str] = set()
+    for case in SOURCE_CASES:
+        rehearsal = _source_rehearsal(embedded_aws, sources_cdk_out, case)
+        cfn, logical_id = rehearsal.cfn, rehearsal.logical_id
+        old = rehearsal.properties(
+            Tags=[{"Key": "a", "Value": "1"}], ShareWithAccounts=["111122223333"]
+        )
+        # PENDING at the first poll, so that an import's progress is read.
+        created = cfn.request("Create", logical_id, old, before_poll=make_available_at(2))
+        assert created.status == "SUCCESS", (case, created.reason)
+        new = rehearsal.properties(Tags=[{"Key": "b", "Value": "2"}])
+        cfn.request("Update", logical_id, new, physical_id=created.physical_id, old_properties=old)
+        cfn.request("Delete", logical_id, new, physical_id=created.physical_id)
+        called |= {call for invocation in cfn.invocations for call in invocation.api_calls}
+
+    granted = granted_actions(rehearsal.stack.template)
+    assert called <= granted
+    source_actions = {
+        "workspaces:CopyWorkspaceImage",
+        "workspaces:CreateUpdatedWorkspaceImage",
+        "workspaces:ImportWorkspaceImage",
+        "workspaces:ImportCustomWorkspaceImage",
+        "workspaces:DescribeCustomWorkspaceImageImport",
+    }
+    assert source_actions <= called
+    # Nothing granted beyond what some path calls, what WorkSpaces does on the
+    # caller's behalf, adoption (DescribeTags, which these paths do not take),
+    # and what a WorkSpace's image and bundles (none in this stack) call.
+    unused = granted - called - RUNTIME_ACTIONS - ON_BEHALF
+    assert unused <= {
+        "workspaces:DescribeTags",
+        "workspaces:CreateWorkspaceImage",
+        "workspaces:CreateWorkspaceBundle",
+        "workspaces:UpdateWorkspaceBundle",
+        "workspaces:DeleteWorkspaceBundle",
+        "workspaces:DescribeWorkspaceBundles",
+    }
