@@ -28,6 +28,8 @@ def add_workspace_images(stack: cdk.Stack, count: int) -> None:
             workspace_id=workspace_id(index),
             image_name=f"bench-{index}",
             removal_policy=cdk.RemovalPolicy.DESTROY,
+            # The custom resource waits by itself: the poll this benchmark measures.
+            timeout=cdk.Duration.minutes(55),
         )
 
 

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import time
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import contract
 import logic
-import sources
 from botocore.exceptions import ClientError
 from common import (
     Answer,
@@ -36,6 +35,9 @@ from common import (
 )
 from polling_helper import ImageResourceHelper, schedule_failure_reason, send_response, wait_signal
 from workspaces import NOT_FOUND_CODES, WorkSpacesImages, error_code, error_message
+
+if TYPE_CHECKING:
+    from sources import Source
 
 # Keys kept in a request's Data between its first call and its polls.
 STARTED_AT = "StartedAt"
@@ -458,8 +460,10 @@ class ImageLifecycle:
         now = time.time()
         image = call("DescribeWorkspaceImages", lambda: self._images.describe(image_id))
         progress = (
-            sources.SOURCES[action].progress(self._images, image_id)
-            if image is not None and image.get("State") != "AVAILABLE"
+            _source(action).progress(self._images, image_id)
+            if action in logic.ACTIONS_WITH_PROGRESS
+            and image is not None
+            and image.get("State") != "AVAILABLE"
             else None
         )
         decision = logic.decide_poll(
@@ -510,7 +514,7 @@ class ImageLifecycle:
         """
         stack_id, logical_id = event["StackId"], event["LogicalResourceId"]
         started_at = time.time()
-        source = sources.of(spec.source)
+        source = _source(spec.source.action)
 
         def start() -> str:
             return source.start(
@@ -583,6 +587,14 @@ class ImageLifecycle:
             return None
         image_id = str(existing["ImageId"])
         return image_id if made_here(self._images, image_id, event) else None
+
+
+def _source(action: str) -> Source:
+    """The source that makes images with ``action``; imported when a request
+    starts one, or a poll reads an import's progress (not by every poll)."""
+    import sources
+
+    return sources.SOURCES[action]
 
 
 def _shares(event: dict[str, Any]) -> list[str]:

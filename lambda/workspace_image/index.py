@@ -20,11 +20,10 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import contract
-from bundles import BundleResource
 from common import Answer, ResourceFailed, log_decision, patience
 from images import ImageLifecycle
 from polling_helper import ImageResourceHelper
-from workspaces import WorkSpacesBundles, WorkSpacesImages
+from workspaces import WorkSpacesImages
 
 
 class Resource(Protocol):
@@ -74,9 +73,21 @@ helper = ImageResourceHelper(patience, abandon=_abandon)
 lifecycle = ImageLifecycle(helper, images)
 RESOURCES: dict[str, Resource] = {
     **dict.fromkeys(contract.IMAGE_RESOURCE_TYPES, lifecycle),
-    contract.BUNDLE_RESOURCE_TYPE: BundleResource(images, WorkSpacesBundles(images)),
     contract.READY_RESOURCE_TYPE: ReadyResource(lifecycle),
 }
+
+
+def _bundles() -> Resource:
+    """Custom::WorkspaceBundle's handler, imported on first use: an image's
+    poll, the most frequent invocation, compiles nothing it does not run
+    (Lambda's code directory keeps no .pyc; bench/RESULTS.md)."""
+    from bundles import BundleResource
+    from workspaces import WorkSpacesBundles
+
+    return BundleResource(images, WorkSpacesBundles(images))
+
+
+LAZY_RESOURCES = {contract.BUNDLE_RESOURCE_TYPE: _bundles}
 # Types that never leave a poll schedule behind: nothing to take over from.
 NEVER_POLLS = frozenset({contract.READY_RESOURCE_TYPE})
 
@@ -91,8 +102,11 @@ def handler(event: dict[str, Any], context: Any) -> None:
 
 
 def _resource(event: dict[str, Any]) -> Resource:
+    resource_type = event["ResourceType"]
+    if resource_type not in RESOURCES and resource_type in LAZY_RESOURCES:
+        RESOURCES[resource_type] = LAZY_RESOURCES[resource_type]()
     try:
-        return RESOURCES[event["ResourceType"]]
+        return RESOURCES[resource_type]
     except KeyError:
         raise ResourceFailed(f"unknown resource type {event['ResourceType']!r}") from None
 

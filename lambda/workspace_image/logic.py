@@ -44,6 +44,8 @@ COPY_ACTION = "CopyWorkspaceImage"
 UPDATED_ACTION = "CreateUpdatedWorkspaceImage"
 BYOL_IMPORT_ACTION = "ImportWorkspaceImage"
 CUSTOM_IMPORT_ACTION = "ImportCustomWorkspaceImage"
+# Calls whose image has a status of its own, which a poll reads.
+ACTIONS_WITH_PROGRESS = frozenset({CUSTOM_IMPORT_ACTION})
 SOURCE_PROPERTIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     CREATE_ACTION: ((contract.PROP_WORKSPACE_ID,), ()),
     COPY_ACTION: ((contract.PROP_SOURCE_IMAGE_ID, contract.PROP_SOURCE_REGION), ()),
