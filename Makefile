@@ -13,7 +13,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 # The CDK CLI runs `python3 app.py` (cdk.json): make it the project's Python.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install demo test lint synth bench upgrade clean
+.PHONY: install demo test lint docs synth bench upgrade clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -40,6 +40,10 @@ demo: install
 ## test: lint, then every test (construct, handler, rehearsal, wheel)
 test: install lint
 	$(PY) -m pytest
+
+## docs: regenerate docs/API.md from the docstrings (a test fails when it is stale)
+docs: install
+	$(VENV)/bin/griffe2md cdk_workspace_image --format-md --output docs/API.md
 
 lint: install
 	$(PY) -m ruff check .

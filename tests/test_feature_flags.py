@@ -61,4 +61,3 @@ def test_cdk_json_sets_every_flag_the_pinned_cli_recommends(tmp_path: Path) -> N
     )
     # A report in another format must not pass for an empty one.
     assert ALL_SET in report, report
-
