@@ -14,8 +14,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # The handler's modules are top-level in Lambda; the unit tests import them so.
 sys.path.insert(0, str(ROOT / "lambda" / "workspace_image"))
-# jsii warns on every run that Node 20 is past its end of life.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 REHEARSAL_WORKSPACE_ID = "ws-rehearsal01"
 # The feature flags of cdk.json, which the CDK CLI passes to every app it runs:
