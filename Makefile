@@ -16,7 +16,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 # The CDK CLI runs `python3 app.py` (cdk.json): make it the project's Python.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install node-check demo test lint docs synth bench upgrade clean
+.PHONY: install node-check demo test lint docs dist synth bench upgrade clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -55,6 +55,12 @@ test: install lint
 ## docs: regenerate docs/API.md from the docstrings (a test fails when it is stale)
 docs: install
 	$(VENV)/bin/griffe2md cdk_workspace_image --format-md --output docs/API.md
+
+## dist: build the sdist and the wheel into dist/, and check them with twine
+dist: install
+	rm -rf dist
+	$(PY) -m build --quiet --no-isolation --outdir dist .
+	$(VENV)/bin/twine check --strict dist/*
 
 lint: install
 	$(PY) -m ruff check .
