@@ -1,19 +1,22 @@
 # The README's two commands are `make demo` and `make test`; each installs
-# what it needs first (Python 3.11+ and Node 20+ must be on the machine).
+# what it needs first (Python 3.11+ and Node 20+ must be on the machine; Node
+# 22 or later is what jsii supports).
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 CDK := node_modules/.bin/cdk
 
-# jsii warns on every run that Node 20 is past its end of life.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# jsii supports Node 22 and 24 and warns on every run under an older one:
+# `make install` says so once instead (see node-check).
+JSII_MIN_NODE := 22
+NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
 export CDK_DISABLE_CLI_TELEMETRY := true
 PIP_QUIET := --quiet --disable-pip-version-check
 # The CDK CLI runs `python3 app.py` (cdk.json): make it the project's Python.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install demo test lint synth bench upgrade clean
+.PHONY: install node-check demo test lint docs dist synth bench upgrade clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -30,16 +33,34 @@ $(VENV)/.installed: requirements-dev.lock requirements-nag2.txt requirements-nag
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
+	@$(MAKE) --no-print-directory node-check
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# One line, once per install, rather than jsii's banner on every synth.
+node-check:
+	@test "$(NODE_MAJOR)" -ge $(JSII_MIN_NODE) 2>/dev/null \
+	  || echo "make install: Node $$(node --version) is older than jsii supports ($(JSII_MIN_NODE) or later);" \
+	     "every CDK synth will print jsii's end-of-life warning until you upgrade Node."
+
 ## demo: synthesize the example app with the CDK CLI and rehearse deploy and destroy
+# install has said it once if Node is too old; the demo's output stays the demo's.
 demo: install
-	$(PY) -m tests.rehearsal.demo
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=$(NODE_MAJOR) $(PY) -m tests.rehearsal.demo
 
 ## test: lint, then every test (construct, handler, rehearsal, wheel)
 test: install lint
 	$(PY) -m pytest
+
+## docs: regenerate docs/API.md from the docstrings (a test fails when it is stale)
+docs: install
+	$(VENV)/bin/griffe2md cdk_workspace_image --format-md --output docs/API.md
+
+## dist: build the sdist and the wheel into dist/, and check them with twine
+dist: install
+	rm -rf dist
+	$(PY) -m build --quiet --no-isolation --outdir dist .
+	$(VENV)/bin/twine check --strict dist/*
 
 lint: install
 	$(PY) -m ruff check .

@@ -14,18 +14,19 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # The handler's modules are top-level in Lambda; the unit tests import them so.
 sys.path.insert(0, str(ROOT / "lambda" / "workspace_image"))
-# jsii warns on every run that Node 20 is past its end of life.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 REHEARSAL_WORKSPACE_ID = "ws-rehearsal01"
+# The feature flags of cdk.json, which the CDK CLI passes to every app it runs:
+# the tests synthesize with them too (tests/test_feature_flags.py keeps them current).
+FEATURE_FLAGS: dict[str, object] = json.loads((ROOT / "cdk.json").read_text())["context"]
 
 
 def synth_example_app(outdir: Path, **context: str) -> Path:
-    """Synthesize app.py the way the CDK CLI runs it, into ``outdir``."""
+    """Synthesize app.py the way the CDK CLI runs it (cdk.json's flags), into ``outdir``."""
     env = {
         **os.environ,
         "CDK_OUTDIR": str(outdir),
-        "CDK_CONTEXT_JSON": json.dumps(context),
+        "CDK_CONTEXT_JSON": json.dumps({**FEATURE_FLAGS, **context}),
     }
     subprocess.run([sys.executable, str(ROOT / "app.py")], env=env, check=True, cwd=ROOT)
     return outdir

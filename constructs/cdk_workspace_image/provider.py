@@ -152,6 +152,12 @@ class WorkspaceImageProvider(Construct):
             timeout=Duration.minutes(10),
             memory_size=256,
             log_group=self.log_group,
+            # Every line one JSON object: the runtime formats our records and
+            # crhelper's, with each log field at the top level for Logs Insights
+            # (README: "Following an image in the logs"). INFO is also the level
+            # the handler gives crhelper: DEBUG would log the pre-signed ResponseURL.
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             environment={contract.ENV_RULE_PREFIX: rule_prefix},
         )
         image_arn = stack.format_arn(

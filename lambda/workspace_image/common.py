@@ -37,15 +37,50 @@ class Answer:
     done: bool = True
 
 
+# Keys that a LogRecord holds, or that the Lambda runtime's JSON format writes
+# itself (timestamp, level, message, logger, requestId, the error fields): a
+# field of one of these names would be refused or dropped, so it is renamed.
+_OWNED_KEYS = frozenset(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "aws_request_id",
+    "tenant_id",
+    "timestamp",
+    "level",
+    "logger",
+    "requestId",
+    "tenantId",
+    "location",
+    "stackTrace",
+    "errorType",
+    "errorMessage",
+}
+
+
+def log_fields(**fields: Any) -> dict[str, Any]:
+    """``extra`` for a log call, so that each field is a top-level key of its JSON line.
+
+    The function's log format is JSON (provider.py): the runtime writes each
+    record as one object and puts ``extra`` beside ``message``, where Logs
+    Insights queries it by name. Values are made JSON-safe here, since the
+    runtime's encoder has no fallback; a key the record owns becomes
+    ``field_<key>``.
+    """
+    safe: dict[str, Any] = json.loads(json.dumps(fields, default=str))
+    return {f"field_{key}" if key in _OWNED_KEYS else key: value for key, value in safe.items()}
+
+
 def log_decision(event: dict[str, Any], decision: str, **fields: Any) -> None:
     """One structured line per decision. Never the event: it holds the ResponseURL."""
-    record = {
-        "decision": decision,
-        "request": event.get("RequestType"),
-        "logical_id": event.get("LogicalResourceId"),
-        **fields,
-    }
-    logger.info(json.dumps(record, default=str))
+    logger.info(
+        decision,
+        extra=log_fields(
+            decision=decision,
+            request=event.get("RequestType"),
+            logical_id=event.get("LogicalResourceId"),
+            **fields,
+        ),
+    )
 
 
 def made_here(api: WorkSpacesImages, resource_id: str, event: dict[str, Any]) -> bool:
@@ -98,7 +133,8 @@ class Patience:
                 if delay is None:
                     raise
                 logger.info(
-                    json.dumps({"decision": "denied:retry", "action": action, "delay": delay})
+                    "denied:retry",
+                    extra=log_fields(decision="denied:retry", action=action, delay=delay),
                 )
                 self._sleep(delay)
                 self.spent += delay

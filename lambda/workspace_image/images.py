@@ -554,7 +554,11 @@ class ImageLifecycle:
         if created:
             state[CREATED_HERE] = True
             log_decision(
-                event, "create:started", action=source.action, image_id=image_id, name=spec.name
+                event,
+                "create:started",
+                action=source.action,
+                image_id=image_id,
+                image_name=spec.name,
             )
         state[contract.ATTR_IMAGE_ID] = image_id
         state[STARTED_AT] = started_at

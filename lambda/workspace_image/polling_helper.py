@@ -43,7 +43,7 @@ import boto3
 import contract
 import logic
 from botocore.exceptions import ClientError
-from common import Patience
+from common import Patience, log_fields
 from crhelper import CfnResource
 from workspaces import error_code, error_message
 
@@ -86,22 +86,28 @@ def send_response(
             finally:
                 connection.close()
             if status < 300:
-                logger.info(json.dumps({"response": body.get("Status"), "http_status": status}))
+                logger.info(
+                    "response:sent",
+                    extra=log_fields(response=body.get("Status"), http_status=status),
+                )
                 return True
-            logger.warning(json.dumps({"response_rejected": status, "host": split.hostname}))
+            logger.warning(
+                "response:rejected",
+                extra=log_fields(response_rejected=status, host=split.hostname),
+            )
         except OSError as err:
             logger.warning(
-                json.dumps(
-                    {
-                        "response_attempt": attempt,
-                        "host": split.hostname,
-                        "error": type(err).__name__,
-                    }
-                )
+                "response:failed",
+                extra=log_fields(
+                    response_attempt=attempt, host=split.hostname, error=type(err).__name__
+                ),
             )
         if attempt < RESPONSE_ATTEMPTS:
             sleep(RESPONSE_RETRY_SECONDS)
-    logger.error(json.dumps({"response": "not delivered", "attempts": RESPONSE_ATTEMPTS}))
+    logger.error(
+        "response:not-delivered",
+        extra=log_fields(response="not delivered", attempts=RESPONSE_ATTEMPTS),
+    )
     return False
 
 
@@ -158,7 +164,13 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         os.environ["AWS_SAM_LOCAL"] = "true"
         try:
             # INFO, not crhelper's DEBUG, which logs whole events with the ResponseURL.
-            super().__init__(log_level="INFO", boto_level="WARNING", sleep_on_delete=0)
+            # No json_logging: crhelper's formatter would replace the Lambda
+            # runtime's JSON one (provider.py), nesting our fields under
+            # "message" and dropping requestId; without it crhelper only sets
+            # levels, and its own lines are JSON objects through the runtime's.
+            super().__init__(
+                json_logging=False, log_level="INFO", boto_level="WARNING", sleep_on_delete=0
+            )
         finally:
             if previous is None:
                 del os.environ["AWS_SAM_LOCAL"]
@@ -197,7 +209,9 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         try:
             super()._polling_init(event)
         except ScheduleNotRemoved:
-            logger.warning(json.dumps({"decision": "answer:after-next-poll"}))
+            logger.warning(
+                "answer:after-next-poll", extra=log_fields(decision="answer:after-next-poll")
+            )
             self._send_response = False
         except ScheduleFailed as err:
             if event["RequestType"] != "Delete":
@@ -207,7 +221,8 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
             # the log says what is left.
             left = self.Data.get(logic.DISCARD_KEY)
             logger.warning(
-                json.dumps({"decision": "delete:left-behind", "images": left, "error": str(err)})
+                "delete:left-behind",
+                extra=log_fields(decision="delete:left-behind", images=left, error=str(err)),
             )
             self.Data = {}
             self.PhysicalResourceId = event.get("PhysicalResourceId") or "deleted"
@@ -337,9 +352,10 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
             if isinstance(err, ClientError) and error_code(err) == "ResourceNotFoundException":
                 return True
             logger.warning(
-                json.dumps(
-                    {"decision": "schedule:not-removed", "error": schedule_failure_reason(err)}
-                )
+                "schedule:not-removed",
+                extra=log_fields(
+                    decision="schedule:not-removed", error=schedule_failure_reason(err)
+                ),
             )
             if strict:
                 raise
@@ -413,7 +429,9 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
                 retry = isinstance(err, PartialFailure) or error_code(err) in EVENTS_RETRY_CODES
                 if not retry or attempt == EVENTS_ATTEMPTS:
                     raise
-                logger.info(json.dumps({"decision": "events:retry", "action": action}))
+                logger.info(
+                    "events:retry", extra=log_fields(decision="events:retry", action=action)
+                )
                 self._sleep(EVENTS_RETRY_SECONDS * 2 ** (attempt - 1))
         raise AssertionError("unreachable")
 

@@ -11,6 +11,7 @@ import aws_cdk as cdk
 import pytest
 
 from cdk_workspace_image import WorkspaceBundle, WorkspaceImage
+from tests.conftest import FEATURE_FLAGS
 
 # W3005 (DependsOn already enforced by a GetAtt) comes from CDK's function role.
 ALLOWED = {"W3005"}
@@ -32,9 +33,13 @@ def test_the_example_app_template_is_clean(example_cdk_out: Path, long_wait_cdk_
         assert [f for f in findings if f["Rule"]["Id"] not in ALLOWED] == []
 
 
+# Without flags (the library's defaults in any app) and with cdk.json's recommended ones.
+@pytest.mark.parametrize("flags", [{}, FEATURE_FLAGS], ids=["no-flags", "recommended-flags"])
 @pytest.mark.parametrize("timeout", [cdk.Duration.minutes(30), cdk.Duration.hours(12)])
-def test_a_stack_of_several_images_is_clean(tmp_path: Path, timeout: cdk.Duration) -> None:
-    app = cdk.App(outdir=str(tmp_path))
+def test_a_stack_of_several_images_is_clean(
+    tmp_path: Path, timeout: cdk.Duration, flags: dict[str, object]
+) -> None:
+    app = cdk.App(outdir=str(tmp_path), context=flags)
     stack = cdk.Stack(app, "Lint")
     for n in range(3):
         image = WorkspaceImage(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import FEATURE_FLAGS, ROOT
 
 NAG_DIRS = {2: ROOT / ".venv" / "cdk-nag-2", 3: ROOT / ".venv" / "cdk-nag-3"}
 
@@ -81,7 +81,13 @@ def synth(major: int, tmp_path: Path, *, control: bool = False) -> subprocess.Co
     app.write_text(STACK + (CONTROL if control else "") + REGISTER[major] + "app.synth()\n")
     return subprocess.run(
         [sys.executable, str(app)],
-        env={**os.environ, "CDK_OUTDIR": str(tmp_path / "out"), "PYTHONPATH": str(NAG_DIRS[major])},
+        env={
+            **os.environ,
+            "CDK_OUTDIR": str(tmp_path / "out"),
+            # With cdk.json's recommended flags, as a new `cdk init` app has them.
+            "CDK_CONTEXT_JSON": json.dumps(FEATURE_FLAGS),
+            "PYTHONPATH": str(NAG_DIRS[major]),
+        },
         capture_output=True,
         text=True,
         check=False,

@@ -74,3 +74,26 @@ def test_best_effort_clean_up_never_raises() -> None:
 
     assert common.best_effort({"RequestType": "Delete"}, "DeleteRule", boom) is False
     assert common.best_effort({"RequestType": "Delete"}, "DeleteRule", lambda: None) is True
+
+
+def test_log_fields_are_json_values_and_never_a_key_the_record_owns() -> None:
+    fields = common.log_fields(image_id="wsi-abcdef123", name="golden", started=object(), level=1)
+
+    assert fields["image_id"] == "wsi-abcdef123"
+    # "name" is the LogRecord's logger name, "level" the runtime's: renamed, not lost
+    assert (fields["field_name"], fields["field_level"]) == ("golden", 1)
+    assert "name" not in fields and "level" not in fields
+    assert isinstance(fields["started"], str)
+
+
+def test_log_decision_puts_each_field_beside_the_message(caplog: pytest.LogCaptureFixture) -> None:
+    event = {"RequestType": "Create", "LogicalResourceId": "Golden", "ResponseURL": "https://x"}
+
+    with caplog.at_level("INFO"):
+        common.log_decision(event, "poll:wait", image_id="wsi-abcdef123", elapsed_seconds=60)
+
+    (record,) = caplog.records
+    assert record.getMessage() == "poll:wait"
+    assert (record.decision, record.request, record.logical_id) == ("poll:wait", "Create", "Golden")
+    assert (record.image_id, record.elapsed_seconds) == ("wsi-abcdef123", 60)
+    assert "https://x" not in str(vars(record))

@@ -554,6 +554,18 @@ class CloudFormation:
     def logs(self) -> str:
         return "\n".join(invocation.logs for invocation in self.invocations)
 
+    def log_records(self) -> list[dict[str, Any]]:
+        """Every line the function printed, each parsed as the JSON object it must be."""
+        return [json.loads(line) for line in self.logs().splitlines() if line.strip()]
+
+    def decisions(self, decision: str | None = None) -> list[dict[str, Any]]:
+        """The handler's decision records (``log_decision``), or those of one decision."""
+        return [
+            record
+            for record in self.log_records()
+            if "decision" in record and decision in (None, record["decision"])
+        ]
+
 
 # Native resources the rehearsal takes as made (it plays only the custom
 # resources and wait conditions): the attributes a template reads from them.

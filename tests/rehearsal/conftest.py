@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REHEARSAL_WORKSPACE_ID
+from tests.conftest import FEATURE_FLAGS, REHEARSAL_WORKSPACE_ID
 from tests.rehearsal import fake_workspaces
 from tests.rehearsal.cloudformation import CloudFormation, SynthesizedStack
 from tests.rehearsal.embedded_aws import EmbeddedAws
@@ -100,7 +100,7 @@ def _synth_three_images(outdir: Path, timeout_minutes: int | None) -> Path:
 
     from cdk_workspace_image import WorkspaceImage
 
-    app = cdk.App(outdir=str(outdir))
+    app = cdk.App(outdir=str(outdir), context=FEATURE_FLAGS)
     stack = cdk.Stack(app, PARALLEL_STACK)
     timeout = cdk.Duration.minutes(timeout_minutes) if timeout_minutes else None
     for n, workspace_id in enumerate(PARALLEL_WORKSPACE_IDS, start=1):

@@ -40,6 +40,14 @@ def _asset_dir(cdk_out: Path, stack_name: str, s3_key: str) -> Path:
     return cdk_out / manifest["files"][asset_hash]["source"]["path"]
 
 
+def _runtime_logging_environment(logging_config: dict[str, str]) -> dict[str, str]:
+    """What Lambda tells the runtime of a function's LoggingConfig, as it does."""
+    env = {"AWS_LAMBDA_LOG_FORMAT": logging_config.get("LogFormat", "Text")}
+    if "ApplicationLogLevel" in logging_config:
+        env["AWS_LAMBDA_LOG_LEVEL"] = logging_config["ApplicationLogLevel"]
+    return env
+
+
 def _pseudo(value: Any) -> Any:
     """Resolve the pseudo parameters and joins a template uses for ARNs."""
     pseudo = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT_ID}
@@ -169,7 +177,10 @@ class EmbeddedAws:
             handler=props["Handler"],
             timeout_seconds=int(props.get("Timeout", 3)),
             memory_mb=int(props.get("MemorySize", 128)),
-            environment=dict(props.get("Environment", {}).get("Variables", {})),
+            environment={
+                **props.get("Environment", {}).get("Variables", {}),
+                **_runtime_logging_environment(props.get("LoggingConfig", {})),
+            },
         )
 
     def lambda_role(self, name: str) -> str:

@@ -9,6 +9,11 @@ forward, so tests can pass hours of polling without sleeping;
 REHEARSAL_SLEEP_SCALE shortens every time.sleep by that factor.
 REHEARSAL_API_LOG names a file where every AWS call the handler makes is
 written as an IAM action (``service:Operation``), through botocore's events.
+
+Logging is set up as the Python runtime (awslambdaric) sets it up from the
+function's LoggingConfig, which Lambda passes as AWS_LAMBDA_LOG_FORMAT and
+AWS_LAMBDA_LOG_LEVEL: one handler on the root logger and, in the JSON format,
+one JSON object per record, with every ``extra`` field at the top level.
 """
 
 import importlib
@@ -17,6 +22,8 @@ import logging
 import os
 import sys
 import time
+import traceback
+from datetime import UTC, datetime
 from pathlib import Path
 
 asset_dir, handler_name, invocation_path = sys.argv[1:4]
@@ -63,15 +70,92 @@ class LambdaContext:
         return max(0, int((deadline - time.monotonic()) * 1000))
 
 
-# The Python runtime installs one handler on the root logger.
-logging.basicConfig(
-    stream=sys.stdout,
-    format=f"[%(levelname)s]\t%(asctime)s\t{invocation['aws_request_id']}\t%(message)s",
+def timestamp(created: float) -> str:
+    return datetime.fromtimestamp(created, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class RuntimeJsonFormatter(logging.Formatter):
+    """The runtime's JSON log format: its own keys, then each extra field beside them.
+
+    Its keys are timestamp, level, message, logger and requestId, plus
+    errorType, errorMessage, stackTrace and location for a record with an
+    exception; keys whose value is None are left out. Like the runtime's, the
+    encoder has no fallback for values JSON cannot hold.
+    """
+
+    RECORD_KEYS = frozenset(vars(logging.makeLogRecord({}))) | {
+        "message",
+        "asctime",
+        "aws_request_id",
+        "tenant_id",
+    }
+
+    def format(self, record: logging.LogRecord) -> str:
+        document = {
+            "timestamp": timestamp(record.created),
+            "level": record.levelname,
+            "message": record.getMessage(),
+            "logger": record.name,
+            "requestId": getattr(record, "aws_request_id", None),
+        }
+        if record.exc_info and record.exc_info[0] is not None:
+            kind, error, trace = record.exc_info
+            document["errorType"] = kind.__name__
+            document["errorMessage"] = str(error)
+            document["stackTrace"] = traceback.format_tb(trace)
+            document["location"] = f"{record.pathname}:{record.funcName}:{record.lineno}"
+        for key, value in vars(record).items():
+            if key not in self.RECORD_KEYS and key not in document:
+                document[key] = value
+        return json.dumps({k: v for k, v in document.items() if v is not None}, ensure_ascii=False)
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = invocation["aws_request_id"]
+        return True
+
+
+json_format = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+log_level = {"TRACE": "DEBUG"}.get(
+    os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper(), os.environ.get("AWS_LAMBDA_LOG_LEVEL", "")
+).upper()
+root_handler = logging.StreamHandler(sys.stdout)
+root_handler.setFormatter(
+    RuntimeJsonFormatter()
+    if json_format
+    else logging.Formatter(
+        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+        "%Y-%m-%dT%H:%M:%S",
+    )
 )
+root_handler.addFilter(RequestIdFilter())
+logging.getLogger().addHandler(root_handler)
+if log_level in logging.getLevelNamesMapping():
+    logging.getLogger().setLevel(log_level)
+
 module_name, function_name = handler_name.rsplit(".", 1)
 module = importlib.import_module(module_name)
 for name in ("index", "crhelper"):
     origin = Path(sys.modules[name].__file__).resolve() if name in sys.modules else None
     if origin is not None and Path(asset_dir).resolve() not in origin.parents:
         sys.exit(f"rehearsal: {name} was imported from {origin}, not from the asset")
-getattr(module, function_name)(invocation["event"], LambdaContext())
+try:
+    getattr(module, function_name)(invocation["event"], LambdaContext())
+except Exception as error:
+    if not json_format:
+        raise
+    # The runtime reports an unhandled error as one JSON object, too.
+    print(
+        json.dumps(
+            {
+                "timestamp": timestamp(time.time()),
+                "level": "ERROR",
+                "errorMessage": str(error),
+                "errorType": type(error).__name__,
+                "requestId": invocation["aws_request_id"],
+                "stackTrace": traceback.format_tb(error.__traceback__),
+            }
+        )
+    )
+    sys.exit(1)

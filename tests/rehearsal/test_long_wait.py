@@ -7,8 +7,6 @@ poll interval at each scheduled poll, so hours pass without sleeping.
 
 from __future__ import annotations
 
-import json
-
 from tests.rehearsal import fake_workspaces
 from tests.rehearsal.conftest import LongWait, Rehearsal
 
@@ -126,11 +124,7 @@ def test_each_poll_logs_elapsed_time_state_and_image_id(long_wait: LongWait) -> 
     rehearsal, image_id = start(long_wait)
     rehearsal.cfn.play_schedules(lambda: False, max_polls=2)
 
-    records = [
-        json.loads(line.split("\t")[-1])
-        for line in rehearsal.cfn.logs().splitlines()
-        if '"poll:wait"' in line
-    ]
+    records = rehearsal.cfn.decisions("poll:wait")
     assert [(r["image_id"], r["state"]) for r in records] == [(image_id, "PENDING")] * 2
     # The clock moved two minutes; real time adds the few seconds the test took.
     assert 120 <= records[1]["elapsed_seconds"] < 180

@@ -8,7 +8,6 @@ docs/failure-modes.md lists each fault with the test that shows it.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from cdk_workspace_image.runtime import contract
@@ -27,15 +26,6 @@ def start(rehearsal: Rehearsal, request_type: str, **kwargs: Any) -> tuple[str, 
     request_id, event = rehearsal.cfn.event(request_type, rehearsal.logical_id, **kwargs)
     rehearsal.cfn.invoke(event)
     return request_id, event
-
-
-def decisions(rehearsal: Rehearsal) -> list[dict[str, Any]]:
-    found = []
-    for line in rehearsal.cfn.logs().splitlines():
-        start_at = line.find('{"decision"')
-        if start_at >= 0:
-            found.append(json.loads(line[start_at:]))
-    return found
 
 
 # --- 1. parallel resources and the function's resource policy ------------------
@@ -100,7 +90,7 @@ def test_an_image_of_a_source_granted_in_this_deploy_waits_for_the_grant(
     # THEN it waits for the grant and succeeds
     assert response.status == "SUCCESS", response.reason
     assert rehearsal.aws.images()[response.physical_id]["Name"] == "second-image"
-    retries = [d for d in decisions(rehearsal) if d["decision"] == "denied:retry"]
+    retries = rehearsal.cfn.decisions("denied:retry")
     assert retries and all(d["action"] == "CreateWorkspaceImage" for d in retries)
     assert_nothing_scheduled(rehearsal)
 
@@ -138,7 +128,7 @@ def test_a_poll_schedule_that_cannot_be_made_still_cleans_up(rehearsal: Rehearsa
     assert "PutTargets" in response.reason and "AccessDeniedException" in response.reason
     faults.reset()
     assert rehearsal.aws.images() == {}
-    discarded = [d for d in decisions(rehearsal) if d["decision"] == "discard:deleted"]
+    discarded = rehearsal.cfn.decisions("discard:deleted")
     assert len(discarded) == 1
 
 
@@ -331,7 +321,7 @@ def test_a_delete_of_a_pending_image_waits_and_then_deletes_it(rehearsal: Rehear
     # THEN the Delete waits until the image is done, deletes it, and succeeds
     assert deleted.status == "SUCCESS", deleted.reason
     assert rehearsal.aws.images() == {}
-    waits = [d for d in decisions(rehearsal) if d["decision"] == "discard:wait"]
+    waits = rehearsal.cfn.decisions("discard:wait")
     assert len(waits) >= 2
     assert_nothing_scheduled(rehearsal)
 
@@ -362,7 +352,7 @@ def test_a_delete_whose_image_stays_pending_succeeds_and_says_what_is_left(
     # THEN no DELETE_FAILED (which would stop a rollback), and the log names the image
     assert deleted.status == "SUCCESS", deleted.reason
     assert image_id in rehearsal.aws.images()
-    left = [d for d in decisions(rehearsal) if d["decision"] == "discard:leave"]
+    left = rehearsal.cfn.decisions("discard:leave")
     assert [d["image_id"] for d in left] == [image_id]
     assert_nothing_scheduled(rehearsal)
 
@@ -396,7 +386,7 @@ def test_a_pending_bundle_is_waited_for_until_available(rehearsal: Rehearsal) ->
 
     assert response.status == "SUCCESS", response.reason
     assert response.data["BundleId"] == response.physical_id
-    polls = [d for d in decisions(rehearsal) if d["decision"] == "bundle-poll:wait"]
+    polls = rehearsal.cfn.decisions("bundle-poll:wait")
     assert len(polls) == 2
     assert_nothing_scheduled(rehearsal)
 
@@ -509,5 +499,5 @@ def test_a_delete_revokes_only_the_shares_that_exist(rehearsal: Rehearsal) -> No
 
     assert deleted.status == "SUCCESS", deleted.reason
     assert rehearsal.aws.images() == {}
-    unshared = [d["account"] for d in decisions(rehearsal) if d["decision"] == "unshare"]
+    unshared = [d["account"] for d in rehearsal.cfn.decisions("unshare")]
     assert unshared == [accounts[1]]
