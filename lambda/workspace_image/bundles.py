@@ -123,6 +123,13 @@ class BundleResource:
     def poll_delete(self, event: dict[str, Any], state: dict[str, Any]) -> Answer | None:
         raise AssertionError("a bundle's Delete answers at once")
 
+    def abandon(self, state: dict[str, Any], bundle_id: str) -> str | None:
+        """crhelper could not schedule the polls: delete the bundle if this request made it."""
+        if not state.get(CREATED_HERE):
+            return None
+        refused = self._delete_quietly({"RequestType": "Abandon"}, bundle_id)
+        return f"{bundle_id} is left behind ({refused})" if refused else None
+
     def delete(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
         self._delete(event)
         self.discard(event, list(abandoned))

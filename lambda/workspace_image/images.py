@@ -16,6 +16,7 @@ writes it. Decisions are in ``logic``; AWS calls in ``workspaces``.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +100,9 @@ class ImageLifecycle:
                 f"image {image_id} no longer exists; it was deleted outside CloudFormation"
             )
         waiting = self._discard_abandoned(event, abandoned, keep=image_id)
+        if logic.needs_watch(old, new, change):
+            # The watcher deletes the abandoned images still PENDING.
+            return self._start_watch(event, new, image_id, waiting, context)
         if waiting:
             # The poll answers once the abandoned images are deleted.
             return Answer(
@@ -106,8 +110,6 @@ class ImageLifecycle:
                 {contract.ATTR_IMAGE_ID: image_id, STARTED_AT: time.time(), **waiting},
                 done=False,
             )
-        if logic.needs_watch(old, new, change):
-            return self._start_watch(event, new, image_id, {}, context)
         return Answer(image_id, logic.response_data(image))
 
     def delete(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
@@ -205,8 +207,16 @@ class ImageLifecycle:
             decision = logic.PollDecision(
                 logic.Outcome.FAILED, self._give_up(log_event, image_id, str(err))
             )
-        if decision.outcome is logic.Outcome.WAIT:
-            return
+        to_discard = list(job.get(DISCARD) or [])
+        waiting = (
+            self._discard_all(
+                log_event, to_discard, started_at, poll_interval_seconds=poll_minutes * 60
+            )
+            if to_discard
+            else []
+        )
+        if decision.outcome is logic.Outcome.WAIT or waiting:
+            return  # signal once the images an abandoned request made are deleted
         if decision.outcome is logic.Outcome.AVAILABLE:
             refused = self._share_available(
                 log_event, image_id, list(job.get(contract.PROP_SHARE_WITH, []))
@@ -423,6 +433,8 @@ class ImageLifecycle:
             contract.PROP_POLL_INTERVAL_MINUTES: spec.poll_interval_minutes,
             contract.PROP_WAIT_HANDLE: spec.wait_handle,
             contract.PROP_SHARE_WITH: list(spec.share_with),
+            # Images an abandoned request made, still PENDING: the watcher deletes them.
+            DISCARD: list(state.get(DISCARD) or []),
             "StackId": event["StackId"],
             "LogicalResourceId": event["LogicalResourceId"],
         }
@@ -460,7 +472,7 @@ class ImageLifecycle:
         now = time.time()
         image = call("DescribeWorkspaceImages", lambda: self._images.describe(image_id))
         progress = (
-            _source(action).progress(self._images, image_id)
+            self._progress(log_event, action, image_id)
             if action in logic.ACTIONS_WITH_PROGRESS
             and image is not None
             and image.get("State") != "AVAILABLE"
@@ -488,6 +500,17 @@ class ImageLifecycle:
                 decision.outcome, self._give_up(log_event, image_id, decision.reason)
             ), image
         return decision, image
+
+    def _progress(
+        self, log_event: dict[str, Any], action: str, image_id: str
+    ) -> Mapping[str, Any] | None:
+        """An import's own status, if it can be read: the image's state decides
+        the wait, and a failed read of the status must not fail a healthy import."""
+        try:
+            return _source(action).progress(self._images, image_id)
+        except ResourceFailed as err:
+            log_decision(log_event, "progress:unknown", image_id=image_id, error=str(err))
+            return None
 
     # --- starting -----------------------------------------------------------
 
@@ -534,14 +557,16 @@ class ImageLifecycle:
             refused = ResourceFailed(
                 logic.service_error_reason(source.action, code, error_message(err))
             )
-            if code not in logic.ADOPTABLE_CREATE_ERRORS | logic.ACCESS_DENIED_CODES:
-                # A source may say more plainly why (no update available).
-                source.check(self._images, spec.source)
-                raise refused from err
-            existing = call(
-                "DescribeWorkspaceImages", lambda: self._images.find_owned_by_name(spec.name)
+            lookup = code in logic.ADOPTABLE_CREATE_ERRORS | logic.ACCESS_DENIED_CODES
+            existing = (
+                call("DescribeWorkspaceImages", lambda: self._images.find_owned_by_name(spec.name))
+                # An update (a rollback among them) looks for its image whatever
+                # the refusal: the old source may be gone (a deleted source image,
+                # a deregistered AMI), and the service checks it before the name.
+                if lookup or replacing is not None
+                else None
             )
-            if existing is not None:
+            if existing is not None and (lookup or self._made_here(event, existing)):
                 image_id = self._adopt(event, spec, replacing, existing)
                 created = False
             elif code in logic.ACCESS_DENIED_CODES:
@@ -549,8 +574,11 @@ class ImageLifecycle:
                 # source) may not be in effect yet. Wait for it.
                 image_id = call(source.action, start, source.resource(spec.source))
             else:
-                source.check(self._images, spec.source)
+                # A source may say more plainly why (no update available).
+                source.check(self._images, spec.source, code)
                 raise refused from err
+        # crhelper's own timeout answer names the image from now on.
+        self._helper.started(image_id)
         if created:
             state[CREATED_HERE] = True
             log_decision(
@@ -580,6 +608,9 @@ class ImageLifecycle:
             raise ResourceFailed(logic.name_taken_reason(spec.name, image_id))
         log_decision(event, "create:adopted", image_id=image_id, state=existing.get("State"))
         return image_id
+
+    def _made_here(self, event: dict[str, Any], image: dict[str, Any]) -> bool:
+        return made_here(self._images, str(image["ImageId"]), event)
 
     def _find_own_image(self, event: dict[str, Any]) -> str | None:
         """The image this resource made under its Name, if any (by its owner tags)."""

@@ -35,6 +35,7 @@ class Resource(Protocol):
     def delete(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer: ...
     def poll(self, event: dict[str, Any], state: dict[str, Any]) -> Answer | None: ...
     def poll_delete(self, event: dict[str, Any], state: dict[str, Any]) -> Answer | None: ...
+    def abandon(self, state: dict[str, Any], physical_id: str) -> str | None: ...
 
 
 class ReadyResource:
@@ -60,13 +61,17 @@ class ReadyResource:
 
     poll_delete = poll
 
+    def abandon(self, state: dict[str, Any], physical_id: str) -> str | None:
+        return None
+
 
 images = WorkSpacesImages()
 # If crhelper cannot schedule the polls, an image this request made is deleted.
 
 
-def _abandon(image_id: str) -> str | None:
-    return lifecycle.abandon(helper.Data, image_id)
+def _abandon(physical_id: str) -> str | None:
+    """crhelper could not schedule the polls: give up what this request made."""
+    return _resource(helper._event).abandon(dict(helper.Data), physical_id)
 
 
 helper = ImageResourceHelper(patience, abandon=_abandon)

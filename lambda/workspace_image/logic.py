@@ -309,6 +309,15 @@ ADOPTABLE_CREATE_ERRORS = frozenset(
 )
 
 ACCESS_DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
+# How CreateUpdatedWorkspaceImage may refuse a source with no update, or one
+# that is gone (undocumented: DescribeWorkspaceImages' Updates then says which).
+NO_UPDATE_CODES = frozenset(
+    {
+        "InvalidResourceStateException",
+        "InvalidParameterValuesException",
+        "ResourceNotFoundException",
+    }
+)
 # IAM is eventually consistent: a grant made in the same deployment can be
 # denied for some seconds after CloudFormation reports it complete
 # (aws/aws-cdk#37675, #31429). Denied calls are retried, the delay doubling

@@ -179,6 +179,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         self._sam_local = previous
         self._clients: dict[str, Any] = {}
         self._finish_now = False
+        self._started_image = ""
         self._abandon = abandon
         self._patience = patience
         self._sleep = sleep
@@ -200,7 +201,12 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
 
     def _crhelper_init(self, event: dict[str, Any], context: Any) -> bool:
         self._finish_now = False
+        self._started_image = ""
         return bool(super()._crhelper_init(event, context))
+
+    def started(self, image_id: str) -> None:
+        """This invocation started (or adopted) ``image_id``: a timeout answers with it."""
+        self._started_image = image_id
 
     def _polling_init(self, event: dict[str, Any]) -> None:
         if self._finish_now and "CrHelperPoll" not in event:
@@ -298,7 +304,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
     def _timeout(self) -> None:
         # crhelper answers with an empty id when the function is about to time
         # out; answer with the image once there is one.
-        image_id = self.Data.get(contract.ATTR_IMAGE_ID)
+        image_id = self.Data.get(contract.ATTR_IMAGE_ID) or self._started_image
         if image_id and not self.PhysicalResourceId:
             self.PhysicalResourceId = str(image_id)
         super()._timeout()

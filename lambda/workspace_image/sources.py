@@ -26,8 +26,8 @@ class Source:
         """What a denial of ``action`` names, for the user to grant."""
         return f"WorkSpace {source.get(contract.PROP_WORKSPACE_ID)}"
 
-    def check(self, images: WorkSpacesImages, source: logic.SourceSpec) -> None:
-        """After a refusal of ``start``: raise a plainer reason, if the source has one."""
+    def check(self, images: WorkSpacesImages, source: logic.SourceSpec, code: str) -> None:
+        """After ``start`` was refused with ``code``: raise a plainer reason, if there is one."""
 
     def start(
         self,
@@ -87,7 +87,10 @@ class Updated(Source):
     def resource(self, source: logic.SourceSpec) -> str:
         return f"image {source.get(contract.PROP_SOURCE_IMAGE_ID)}"
 
-    def check(self, images: WorkSpacesImages, source: logic.SourceSpec) -> None:
+    def check(self, images: WorkSpacesImages, source: logic.SourceSpec, code: str) -> None:
+        # Other refusals (another account's image, a Linux one) are the service's to word.
+        if code not in logic.NO_UPDATE_CODES:
+            return
         image_id = str(source.get(contract.PROP_SOURCE_IMAGE_ID))
         image = call("DescribeWorkspaceImages", lambda: images.describe(image_id))
         reason = logic.no_update_reason(image, image_id)

@@ -435,7 +435,7 @@ def test_a_bundle_of_an_image_another_account_shared_is_refused(rehearsal: Rehea
     assert response.reason.startswith(
         f"image {image_id} belongs to account 210987654321 and is shared with this one"
     )
-    assert "copy it first (CopyWorkspaceImage)" in response.reason
+    assert "copy it first (CopyWorkspaceImage: WorkspaceImageCopy)" in response.reason
     assert rehearsal.aws.client("workspaces").describe_workspace_bundles()["Bundles"] == []
 
 
