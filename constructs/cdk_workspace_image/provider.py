@@ -282,6 +282,17 @@ class WorkspaceImageProvider(Construct):
             account=account,
         )
 
+    def _named(self, value: str) -> str:
+        """``value`` in an ARN, or ``*`` for a token that refers to a resource: a
+        grant that named another resource of the stack would make the provider
+        wait for it (a cycle, for an image of this library; an hour's wait, for an
+        Image Builder image). A pseudo parameter (``AWS::Region``) waits for nothing."""
+        if not Token.is_unresolved(value):
+            return value
+        resolved = Stack.of(self).resolve(value)
+        pseudo = isinstance(resolved, dict) and str(resolved.get("Ref", "")).startswith("AWS::")
+        return value if pseudo else "*"
+
     def allow_copying(self, source_region: str, source_image_id: str) -> None:
         """Let the function copy one image (CopyWorkspaceImage).
 
@@ -290,7 +301,9 @@ class WorkspaceImageProvider(Construct):
         that another account shares; the new copy is one of this account's
         images.
         """
-        source = self._image_arn(_named(source_image_id), region=_named(source_region), account="*")
+        source = self._image_arn(
+            self._named(source_image_id), region=self._named(source_region), account="*"
+        )
         self.role.add_to_policy(
             iam.PolicyStatement(
                 actions=["workspaces:CopyWorkspaceImage"],
@@ -310,7 +323,9 @@ class WorkspaceImageProvider(Construct):
             iam.PolicyStatement(
                 actions=["workspaces:CreateUpdatedWorkspaceImage"],
                 resources=list(
-                    dict.fromkeys([self._image_arn(_named(source_image_id)), self._image_arn("*")])
+                    dict.fromkeys(
+                        [self._image_arn(self._named(source_image_id)), self._image_arn("*")]
+                    )
                 ),
             )
         )
@@ -349,7 +364,7 @@ class WorkspaceImageProvider(Construct):
                             service="ec2",
                             account="",
                             resource="image",
-                            resource_name=_named(source),
+                            resource_name=self._named(source),
                         )
                     ],
                 )
@@ -377,13 +392,6 @@ class WorkspaceImageProvider(Construct):
                 ],
             )
         )
-
-
-def _named(value: str) -> str:
-    """``value`` in an ARN, or ``*`` for a token: a grant that named another
-    resource of the stack would make the provider wait for it (a cycle, for an
-    image of this library; an hour's wait, for an Image Builder image)."""
-    return "*" if Token.is_unresolved(value) else value
 
 
 NAG_WILDCARD_RULE = "AwsSolutions-IAM5"

@@ -56,7 +56,9 @@ class WorkspaceBundle(Construct):
         """Declare a bundle.
 
         :param image: The image the bundle launches WorkSpaces from.
-            A ``WorkspaceImage``, or ``WorkspaceImage.from_image_id(...)``.
+            Any image construct of this library (``WorkspaceImage``,
+            ``WorkspaceImageCopy``, ``UpdatedWorkspaceImage``, ``ByolWorkspaceImage``),
+            or ``WorkspaceImage.from_image_id(...)`` for one owned by this account.
         :param bundle_name: The bundle's name, unique in the Region.
             1-64 letters, digits, ``_ . / ( ) -``.
         :param compute_type: The compute type, e.g. ``"STANDARD"`` or ``"POWER"``.

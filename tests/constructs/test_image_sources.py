@@ -79,9 +79,13 @@ def test_a_copy_without_a_region_copies_within_the_stacks_region() -> None:
     stack = make_stack()
     WorkspaceImageCopy(stack, "Shared", source_image_id="wsi-abcdef123", image_name="mine")
 
-    Template.from_stack(stack).has_resource_properties(
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
         "Custom::WorkspaceImageCopy", {"SourceRegion": {"Ref": "AWS::Region"}}
     )
+    # The grant keeps the Region (a pseudo parameter waits for nothing).
+    (grant,) = [s for s in statements(template) if s["Action"] == "workspaces:CopyWorkspaceImage"]
+    assert {"Ref": "AWS::Region"} in grant["Resource"][0]["Fn::Join"][1]
 
 
 @pytest.mark.parametrize(
