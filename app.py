@@ -35,6 +35,7 @@ from aws_cdk import aws_workspaces as workspaces
 from cdk_workspace_image import (
     ByolImageSource,
     ByolWorkspaceImage,
+    IWorkspaceImage,
     WorkspaceBundle,
     WorkspaceImage,
 )
@@ -59,6 +60,20 @@ removal_policy = cdk.RemovalPolicy.DESTROY if destroy else None
 image_name = context("image_name") or "golden-example"
 timeout_minutes = context("timeout_minutes")
 timeout = cdk.Duration.minutes(int(timeout_minutes)) if timeout_minutes else None
+
+
+def standard_bundle(stack: cdk.Stack, image: IWorkspaceImage) -> WorkspaceBundle:
+    """The bundle that WorkSpaces launch from: Standard, 80 GiB root, 50 GiB user."""
+    return WorkspaceBundle(
+        stack,
+        "Standard",
+        image=image,
+        bundle_name=f"{image_name}-standard",
+        compute_type="STANDARD",
+        user_storage_gib=50,
+        root_storage_gib=80,
+        removal_policy=removal_policy,
+    )
 
 
 def from_recipe(ami_id: str) -> None:
@@ -135,16 +150,7 @@ phases:
         timeout=timeout,
         removal_policy=removal_policy,
     )
-    bundle = WorkspaceBundle(
-        stack,
-        "Standard",
-        image=image,
-        bundle_name=f"{image_name}-standard",
-        compute_type="STANDARD",
-        user_storage_gib=50,
-        root_storage_gib=80,
-        removal_policy=removal_policy,
-    )
+    bundle = standard_bundle(stack, image)
     cdk.CfnOutput(stack, "ImageId", value=image.image_id, description="The WorkSpaces image id")
     cdk.CfnOutput(stack, "BundleId", value=bundle.bundle_id, description="Its bundle")
 
@@ -166,16 +172,7 @@ image = WorkspaceImage(
     share_with_accounts=[a for a in (context("share_with_accounts") or "").split(",") if a],
     removal_policy=removal_policy,
 )
-bundle = WorkspaceBundle(
-    stack,
-    "Standard",
-    image=image,
-    bundle_name=f"{image_name}-standard",
-    compute_type="STANDARD",
-    user_storage_gib=50,
-    root_storage_gib=80,
-    removal_policy=removal_policy,
-)
+bundle = standard_bundle(stack, image)
 cdk.CfnOutput(stack, "ImageId", value=image.image_id, description="The WorkSpaces image id")
 developer_workspace_id = context("developer_workspace_id")
 if developer_workspace_id:

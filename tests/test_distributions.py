@@ -21,17 +21,34 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-HANDLER_MODULES = ("index.py", "logic.py", "contract.py", "workspaces.py", "polling_helper.py")
+HANDLER_MODULES = (
+    "index.py",
+    "images.py",
+    "sources.py",
+    "bundles.py",
+    "logic.py",
+    "contract.py",
+    "workspaces.py",
+    "polling_helper.py",
+)
 
 APP = """
 import aws_cdk as cdk
 import cdk_workspace_image
-from cdk_workspace_image import WorkspaceImage
+from cdk_workspace_image import (
+    ByolImageSource, ByolWorkspaceImage, UpdatedWorkspaceImage, WorkspaceImage, WorkspaceImageCopy,
+)
 
 app = cdk.App()
 stack = cdk.Stack(app, "ConsumerStack")
 image = WorkspaceImage(stack, "Golden", workspace_id="ws-abcdef123", image_name="golden-2026-11")
 cdk.CfnOutput(stack, "ImageId", value=image.image_id)
+UpdatedWorkspaceImage(stack, "Updated", source_image=image, image_name="golden-updated")
+WorkspaceImageCopy(stack, "Copy", source_image_id="wsi-abcdef123", image_name="golden-copy")
+ByolWorkspaceImage(
+    stack, "Byol", source=ByolImageSource.from_ami("ami-0123456789abcdef0"),
+    ingestion_process="BYOL_REGULAR_WSP", image_name="golden-byol",
+)
 app.synth()
 print(cdk_workspace_image.__file__)
 """
@@ -138,8 +155,15 @@ def test_an_app_outside_the_repo_synthesizes_with_only_the_distribution(
     assert Path(result.stdout.strip().splitlines()[-1]).is_relative_to(site)
     template = json.loads((out / "ConsumerStack.template.json").read_text())
     types = {resource["Type"] for resource in template["Resources"].values()}
-    assert {"Custom::WorkspaceImage", "AWS::Lambda::Function"} <= types
+    assert {
+        "Custom::WorkspaceImage",
+        "Custom::WorkspaceImageUpdate",
+        "Custom::WorkspaceImageCopy",
+        "Custom::WorkspaceImageImport",
+        "AWS::Lambda::Function",
+    } <= types
     (asset,) = [path for path in out.glob("asset.*") if path.is_dir()]
-    assert (asset / "index.py").is_file()
+    for module in HANDLER_MODULES:
+        assert (asset / module).is_file(), module
     assert (asset / "crhelper" / "resource_helper.py").is_file()
     assert not (asset / "__init__.py").exists()

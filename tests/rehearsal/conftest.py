@@ -14,6 +14,7 @@ from tests.conftest import FEATURE_FLAGS, REHEARSAL_WORKSPACE_ID
 from tests.rehearsal import fake_workspaces
 from tests.rehearsal.cloudformation import CloudFormation, SynthesizedStack
 from tests.rehearsal.embedded_aws import EmbeddedAws
+from tests.rehearsal.response_endpoint import Response
 
 STACK_NAME = "WorkspaceImageExample"
 
@@ -69,6 +70,18 @@ def make_available_at(poll: int) -> Callable[[int], None]:
             fake_workspaces.finish_pending_images()
 
     return before_poll
+
+
+def create_available(rehearsal: Rehearsal, **overrides: Any) -> Response:
+    """Create the resource under test; its image is AVAILABLE at the second poll."""
+    response = rehearsal.cfn.request(
+        "Create",
+        rehearsal.logical_id,
+        rehearsal.properties(**overrides),
+        before_poll=make_available_at(2),
+    )
+    assert response.status == "SUCCESS", response.reason
+    return response
 
 
 def assert_nothing_scheduled(rehearsal: Rehearsal) -> None:

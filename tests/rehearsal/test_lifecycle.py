@@ -12,19 +12,13 @@ import json
 import pytest
 
 from tests.rehearsal import fake_workspaces
-from tests.rehearsal.conftest import Rehearsal, assert_nothing_scheduled, make_available_at
+from tests.rehearsal.conftest import (
+    Rehearsal,
+    assert_nothing_scheduled,
+    create_available,
+    make_available_at,
+)
 from tests.rehearsal.response_endpoint import Response
-
-
-def create_available(rehearsal: Rehearsal, **overrides: object) -> Response:
-    response = rehearsal.cfn.request(
-        "Create",
-        rehearsal.logical_id,
-        rehearsal.properties(**overrides),
-        before_poll=make_available_at(2),
-    )
-    assert response.status == "SUCCESS", response.reason
-    return response
 
 
 def assert_within_limits(response: Response) -> None:

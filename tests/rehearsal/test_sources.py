@@ -22,10 +22,10 @@ from tests.rehearsal.conftest import (
     SourceCase,
     _source_rehearsal,
     assert_nothing_scheduled,
+    create_available,
     make_available_at,
 )
 from tests.rehearsal.embedded_aws import ACCOUNT_ID, REGION, EmbeddedAws
-from tests.rehearsal.response_endpoint import Response
 
 
 def made(rehearsal: Rehearsal) -> dict[str, dict[str, Any]]:
@@ -37,17 +37,6 @@ def made(rehearsal: Rehearsal) -> dict[str, dict[str, Any]]:
         if fake_workspaces.image_tags(key).get("cdk-workspace-image:logical-id")
         == rehearsal.logical_id
     }
-
-
-def create_available(rehearsal: Rehearsal, **overrides: Any) -> Response:
-    response = rehearsal.cfn.request(
-        "Create",
-        rehearsal.logical_id,
-        rehearsal.properties(**overrides),
-        before_poll=make_available_at(2),
-    )
-    assert response.status == "SUCCESS", response.reason
-    return response
 
 
 def break_pending(rehearsal: Rehearsal) -> None:
