@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import botocore.session
+
 from bench.rehearsal import CallLog, Rehearsal
 from tests.rehearsal import fake_workspaces
 from tests.rehearsal.embedded_aws import EmbeddedAws
@@ -64,6 +66,11 @@ class Lifecycle:
         return sum(1 for start, _ in self.invocation_windows if start > self.available_at)
 
 
+WORKSPACES_OPERATIONS = frozenset(
+    botocore.session.get_session().get_service_model("workspaces").operation_names
+)
+
+
 def create_to_available(
     aws: EmbeddedAws, log: CallLog, cdk_out: Path, *, polls: int, interval_minutes: int
 ) -> Lifecycle:
@@ -110,7 +117,14 @@ def create_to_available(
         interval_minutes=interval_minutes,
         polls=polls,
         phases=phases,
-        workspaces_calls_by_fake=Counter(fake_workspaces.faults.calls),
+        # The fake counts EventBridge and Lambda calls too (its fault switches apply to them).
+        workspaces_calls_by_fake=Counter(
+            {
+                action: count
+                for action, count in fake_workspaces.faults.calls.items()
+                if action in WORKSPACES_OPERATIONS
+            }
+        ),
         available_at=available_at,
         invocation_windows=windows,
     )

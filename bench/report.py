@@ -27,7 +27,8 @@ from bench.synth import BASELINE, OURS, SynthComparison
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("aws-cdk-lib", "constructs", "jsii", "crhelper", "boto3", "botocore", "moto")
 SERVICES = {"workspaces": "WorkSpaces", "events": "EventBridge", "lambda": "Lambda"}
-SYNTH_COLD_TARGET, SYNTH_CACHED_TARGET, POLL_TARGET = 1.2, 1.1, 1.15
+# Issue #10 lowered the poll aim from 1.15x to 1.10x.
+SYNTH_COLD_TARGET, SYNTH_CACHED_TARGET, POLL_TARGET = 1.2, 1.1, 1.1
 # "Well under" the throttle: at most half of it, leaving room for deploys and other tools.
 FLEET_SHARE_TARGET = 0.5
 PROCESS_METRICS = ("seconds", "cpu_seconds", "max_rss_kb")
