@@ -226,6 +226,11 @@ class ByolWorkspaceImage(WorkspaceImageBase):
         )
 
 
+def _choice(choices: tuple[str, ...]) -> Callable[[str, str], str | None]:
+    """A check for ``concrete``: the value is one of ``choices``."""
+    return lambda value, label: contract.choice_error(value, label, choices)
+
+
 def _byol_errors(
     source: ByolImageSource,
     ingestion_process: str,
@@ -241,13 +246,13 @@ def _byol_errors(
         source.error(),
         concrete(
             ingestion_process,
-            lambda value, label: contract.choice_error(value, label, contract.INGESTION_PROCESSES),
+            _choice(contract.INGESTION_PROCESSES),
             "ingestion_process",
         ),
         *(
             concrete(
                 app,
-                lambda value, label: contract.choice_error(value, label, contract.APPLICATIONS),
+                _choice(contract.APPLICATIONS),
                 "applications",
             )
             for app in applications
@@ -276,14 +281,11 @@ def _custom_errors(
 ) -> list[str]:
     """ImportCustomWorkspaceImage's rules."""
 
-    def choice(choices: tuple[str, ...]) -> Callable[[str, str], str | None]:
-        return lambda value, label: contract.choice_error(value, label, choices)
-
     errors = [
         source.error(),
         '"os_version" is required without "ingestion_process" (ImportCustomWorkspaceImage)'
         if os_version is None
-        else concrete(os_version, choice(contract.OS_VERSIONS), "os_version"),
+        else concrete(os_version, _choice(contract.OS_VERSIONS), "os_version"),
         '"infrastructure_configuration_arn" is required without "ingestion_process" '
         "(ImportCustomWorkspaceImage builds the image with it)"
         if infrastructure_configuration_arn is None
@@ -297,11 +299,11 @@ def _custom_errors(
             ),
             "infrastructure_configuration_arn",
         ),
-        concrete(compute_type, choice(contract.IMPORT_COMPUTE_TYPES), "compute_type"),
-        concrete(protocol, choice(contract.PROTOCOLS), "protocol"),
+        concrete(compute_type, _choice(contract.IMPORT_COMPUTE_TYPES), "compute_type"),
+        concrete(protocol, _choice(contract.PROTOCOLS), "protocol"),
         None
         if validation_mode is None
-        else concrete(validation_mode, choice(contract.IMAGE_VALIDATION_MODES), "validation_mode"),
+        else concrete(validation_mode, _choice(contract.IMAGE_VALIDATION_MODES), "validation_mode"),
         '"applications" needs "ingestion_process" (only ImportWorkspaceImage subscribes to Office)'
         if applications
         else None,

@@ -176,9 +176,7 @@ class ImageLifecycle:
             event, to_discard, started_at, poll_interval_seconds=poll_minutes * 60
         ):
             return None  # answer once the images an abandoned request made are deleted
-        refused = self._share_available(
-            event, image_id, list(logic.read_accounts(props.get(contract.PROP_SHARE_WITH)))
-        )
+        refused = self._share_available(event, image_id, _shares(event))
         if refused:
             raise ResourceFailed(refused)
         return Answer(image_id, logic.response_data(image))

@@ -66,9 +66,9 @@ class ReadyResource:
 
 
 images = WorkSpacesImages()
-# If crhelper cannot schedule the polls, an image this request made is deleted.
 
 
+# If crhelper cannot schedule the polls, what this request made is deleted.
 def _abandon(physical_id: str) -> str | None:
     """crhelper could not schedule the polls: give up what this request made."""
     return _resource(helper._event).abandon(dict(helper.Data), physical_id)

@@ -80,13 +80,10 @@ def source_action(resource_type: str, props: Mapping[str, Any]) -> str:
     return CREATE_ACTION
 
 
-def read_source(resource_type: str, props: Mapping[str, Any]) -> SourceSpec:
-    """The source part of an image's properties, without judging it."""
-    action = source_action(resource_type, props)
+def read_source(action: str, props: Mapping[str, Any]) -> SourceSpec:
+    """The source part of an image's properties, without judging it (``read_spec``
+    has checked that the required ones are there)."""
     required, optional = SOURCE_PROPERTIES[action]
-    missing = [key for key in required if not isinstance(props.get(key), str)]
-    if missing:
-        raise InvalidProperties(f"missing required properties: {', '.join(missing)}")
     args: list[tuple[str, Any]] = [(key, props[key]) for key in required]
     for key in optional:
         value = props.get(key)
@@ -177,7 +174,8 @@ class ImageSpec:
 
 def read_spec(props: Mapping[str, Any], resource_type: str = contract.RESOURCE_TYPE) -> ImageSpec:
     """Parse resource properties without judging them (old properties included)."""
-    required, _ = SOURCE_PROPERTIES[source_action(resource_type, props)]
+    action = source_action(resource_type, props)
+    required, _ = SOURCE_PROPERTIES[action]
     missing = [
         key
         for key in (*required, contract.PROP_NAME, contract.PROP_DESCRIPTION)
@@ -185,7 +183,7 @@ def read_spec(props: Mapping[str, Any], resource_type: str = contract.RESOURCE_T
     ]
     if missing:
         raise InvalidProperties(f"missing required properties: {', '.join(missing)}")
-    source = read_source(resource_type, props)
+    source = read_source(action, props)
     try:
         poll = float(props.get(contract.PROP_POLL_INTERVAL_MINUTES, 1))
         timeout = float(
