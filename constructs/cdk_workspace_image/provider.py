@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.util
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,11 @@ import jsii
 from aws_cdk import (
     Acknowledgment,
     AssetHashType,
+    Aws,
     BundlingOptions,
     CfnResource,
     Duration,
+    Fn,
     ILocalBundling,
     Stack,
     Token,
@@ -131,13 +134,13 @@ class WorkspaceImageProvider(Construct):
                 resources=[self.log_group.log_group_arn],
             )
         )
-        # Poll rules are named with a prefix of this stack's own, which the
-        # function gets in its environment: the grants below reach only them.
-        rule_prefix = (
-            contract.RULE_NAME_PREFIX
-            if Token.is_unresolved(stack.stack_name)
-            else contract.stack_rule_prefix(stack.stack_name)
-        )
+        # Poll rules are named with a prefix of this stack's own: the UUID of
+        # its StackId, which every stack has (nested ones, and ones whose name
+        # is a token, included). The function gets the StackId in its
+        # environment and computes the same prefix (contract.stack_rule_prefix);
+        # the grants and the invoke permission below reach only those rules.
+        stack_uuid = Fn.select(2, Fn.split("/", Aws.STACK_ID))
+        rule_prefix = Fn.join("", [contract.RULE_NAME_PREFIX, stack_uuid, "-"])
         self.function = lambda_.Function(
             self,
             "Function",
@@ -158,7 +161,7 @@ class WorkspaceImageProvider(Construct):
             # the handler gives crhelper: DEBUG would log the pre-signed ResponseURL.
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
-            environment={contract.ENV_RULE_PREFIX: rule_prefix},
+            environment={contract.ENV_STACK_ID: Aws.STACK_ID},
         )
         image_arn = stack.format_arn(
             service="workspaces", resource="workspaceimage", resource_name="*"
@@ -167,7 +170,13 @@ class WorkspaceImageProvider(Construct):
             service="workspaces", resource="workspacebundle", resource_name="*"
         )
         rule_arn = stack.format_arn(
-            service="events", resource="rule", resource_name=f"{rule_prefix}*"
+            service="events", resource="rule", resource_name=Fn.join("", [rule_prefix, "*"])
+        )
+        # Poll and watch state (state.py): this stack's path only.
+        state_arn = stack.format_arn(
+            service="ssm",
+            resource="parameter",
+            resource_name=Fn.join("", [contract.STATE_PATH.lstrip("/"), "/", stack_uuid, "/*"]),
         )
         # Every grant is here from the start, whether or not the stack shares or
         # bundles yet: removing the last share or bundle updates the policy
@@ -220,10 +229,18 @@ class WorkspaceImageProvider(Construct):
                     "events:PutTargets",
                     "events:RemoveTargets",
                     "events:DeleteRule",
-                    # A new request reads the poll that an abandoned one left (supersede).
+                    # Removal takes every target off the rule, so that it can be deleted.
                     "events:ListTargetsByRule",
                 ],
                 resources=[rule_arn],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                # SecureStrings with the AWS managed key aws/ssm, whose key policy
+                # lets principals of the account use it through SSM: no kms grant.
+                actions=["ssm:PutParameter", "ssm:GetParameter", "ssm:DeleteParameter"],
+                resources=[state_arn],
             )
         )
         # One fixed permission lets this stack's poll rules invoke the function.
@@ -262,7 +279,12 @@ class WorkspaceImageProvider(Construct):
             (
                 rule_arn,
                 "poll rules are named per resource at deploy time; the wildcard is "
-                f"limited to this stack's prefix ({rule_prefix})",
+                "limited to this stack's prefix (cdk-wsi- and the UUID of its StackId)",
+            ),
+            (
+                state_arn,
+                "poll state is kept per resource at deploy time; the wildcard is limited "
+                "to this stack's path (/cdk-workspace-image/ and the UUID of its StackId)",
             ),
         ):
             wildcards.add(arn, reason)
@@ -442,6 +464,8 @@ def _nag_resource(resolved: Any) -> str:
         if isinstance(part, dict) and set(part) == {"Fn::Join"}:
             delimiter, items = part["Fn::Join"]
             return str(delimiter).join(render(item) for item in items)
-        raise ValueError(f"cannot render {part!r} as cdk-nag does")
+        # cdk-nag's fallback for other intrinsics (Fn::Select of the StackId):
+        # JavaScript's JSON.stringify, which puts no spaces between items.
+        return json.dumps(part, separators=(",", ":"))
 
     return f"Resource::{render(resolved)}"

@@ -11,7 +11,6 @@ CreateTags) and from CloudFormation's custom resource limits.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -88,13 +87,23 @@ OWNER_STACK_TAG = "cdk-workspace-image:stack-id"
 OWNER_LOGICAL_ID_TAG = "cdk-workspace-image:logical-id"
 RESERVED_TAG_KEYS = frozenset({OWNER_STACK_TAG, OWNER_LOGICAL_ID_TAG})
 
-# EventBridge rules that schedule polls are named with this prefix, then a
-# hash of the stack's name (``stack_rule_prefix``): the function's IAM policy
-# and its one fixed invoke permission are scoped to the stack's prefix.
+# EventBridge rules that schedule polls are named with this prefix, then the
+# stack's own id (``stack_rule_prefix``): the UUID in its StackId, which
+# CloudFormation gives each stack, nested stacks included, whatever its name.
+# The function's IAM policy and its one fixed invoke permission are scoped to
+# the stack's prefix, which the template computes from ``AWS::StackId`` too.
 RULE_NAME_PREFIX = "cdk-wsi-"
-# The function's environment variable that holds the stack's rule prefix, so
-# that the handler names rules exactly as the provider's grants expect.
-ENV_RULE_PREFIX = "POLL_RULE_PREFIX"
+# The function's environment variable that holds its stack's StackId
+# (``AWS::StackId``): the handler serves only events of that stack, and names
+# rules and keeps state under that stack's own prefix.
+ENV_STACK_ID = "OWNER_STACK_ID"
+# Poll and watch state (the ResponseURL or the WaitCondition's URL among it)
+# is kept in SSM Parameter Store as a SecureString under this path and the
+# stack's UUID, never in the EventBridge rule's target, which anyone with
+# events:ListTargetsByRule can read. The target carries only this key, with
+# the logical id of the resource whose state to load.
+STATE_PATH = "/cdk-workspace-image"
+SCHEDULE_EVENT_KEY = "CdkWorkspaceImageSchedule"
 
 NAME_CHAR = re.compile(r"[a-zA-Z0-9_./()\-]")
 NAME_CHARS = "letters, digits, _ . / ( ) -"
@@ -225,10 +234,29 @@ DELETE_WAIT_SECONDS = 55 * 60
 BUNDLE_WAIT_SECONDS = 25 * 60
 
 
-def stack_rule_prefix(stack_name: str) -> str:
-    """The name prefix of one stack's poll rules: the same at synth and at deploy."""
-    digest = hashlib.sha256(stack_name.encode()).hexdigest()[:8]
-    return f"{RULE_NAME_PREFIX}{digest}-"
+def stack_uuid(stack_id: str) -> str:
+    """The UUID of a StackId (``arn:...:stack/NAME/UUID``), unique to each stack."""
+    parts = stack_id.split("/")
+    if len(parts) != 3 or not STACK_UUID_PATTERN.match(parts[2]):
+        raise ValueError(f"not a CloudFormation StackId: {stack_id!r}")
+    return parts[2]
+
+
+STACK_UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def stack_rule_prefix(stack_id: str) -> str:
+    """The name prefix of one stack's poll rules, from its StackId.
+
+    The template computes the same from ``AWS::StackId`` (provider.py), so the
+    grants and the invoke permission match the names the handler uses.
+    """
+    return f"{RULE_NAME_PREFIX}{stack_uuid(stack_id)}-"
+
+
+def state_path(stack_id: str) -> str:
+    """Where one stack's poll and watch state lives in SSM Parameter Store."""
+    return f"{STATE_PATH}/{stack_uuid(stack_id)}"
 
 
 def stack_name_of(stack_id: str) -> str:

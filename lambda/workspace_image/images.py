@@ -441,7 +441,7 @@ class ImageLifecycle:
                 event["StackId"],
                 event["LogicalResourceId"],
                 spec.poll_interval_minutes,
-                {contract.WATCH_EVENT_KEY: job},
+                job,
                 context,
             )
         except Exception as err:

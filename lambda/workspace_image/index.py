@@ -20,9 +20,17 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import contract
-from common import Answer, ResourceFailed, log_decision, patience
+import trust
+from common import Answer, ResourceFailed, log_decision, log_fields, logger, patience
 from images import ImageLifecycle
-from polling_helper import ImageResourceHelper
+from polling_helper import (
+    ImageResourceHelper,
+    own_region,
+    own_stack_id,
+    rehearsal_endpoint,
+    send_response,
+)
+from state import WATCH
 from workspaces import WorkSpacesImages
 
 
@@ -97,13 +105,47 @@ LAZY_RESOURCES = {contract.BUNDLE_RESOURCE_TYPE: _bundles}
 NEVER_POLLS = frozenset({contract.READY_RESOURCE_TYPE})
 
 
-def handler(event: dict[str, Any], context: Any) -> None:
+def handler(event: Any, context: Any) -> None:
     # Each invocation has its own budget for waiting out IAM propagation.
     patience.reset()
-    if contract.WATCH_EVENT_KEY in event:
-        lifecycle.watch(event[contract.WATCH_EVENT_KEY], context)
-    else:
-        helper(event, context)
+    if isinstance(event, dict) and contract.SCHEDULE_EVENT_KEY in event:
+        # A poll or a watcher, named by its rule's target: what it runs comes
+        # from the state store, checked (trust.schedule_error).
+        loaded = helper.load_schedule(event[contract.SCHEDULE_EVENT_KEY], context)
+        if loaded is None:
+            return
+        _, schedule = loaded
+        if schedule.kind == WATCH:
+            lifecycle.watch(schedule.body, context)
+        else:
+            helper(schedule.body, context)
+        return
+    refused = trust.event_error(event, own_stack_id(), own_region(), rehearsal_endpoint())
+    if refused:
+        _refuse(event, refused)
+        return
+    helper(event, context)
+
+
+def _refuse(event: Any, why: str) -> None:
+    """An event this function does not serve: nothing is done and nothing answered,
+    except to tell CloudFormation that the function was deployed without its stack id."""
+    logger.warning("event:refused", extra=log_fields(decision="event:refused", why=why))
+    if own_stack_id() or not isinstance(event, dict):
+        return
+    send_response(
+        str(event.get("ResponseURL", "")),
+        {
+            "Status": "FAILED",
+            "Reason": f"the provider function has no {contract.ENV_STACK_ID} in its "
+            "environment: deploy it with the cdk-workspace-image construct",
+            "PhysicalResourceId": str(event.get("PhysicalResourceId") or "not-created"),
+            "StackId": str(event.get("StackId", "")),
+            "RequestId": str(event.get("RequestId", "")),
+            "LogicalResourceId": str(event.get("LogicalResourceId", "")),
+            "Data": {},
+        },
+    )
 
 
 def _resource(event: dict[str, Any]) -> Resource:
@@ -183,9 +225,10 @@ def _supersede(event: dict[str, Any], context: Any, resource: Resource) -> tuple
     if event["ResourceType"] in NEVER_POLLS:
         return ()
     stack_id, logical_id = event["StackId"], event["LogicalResourceId"]
-    target = helper.read_schedule(stack_id, logical_id)
-    if target is None:
+    schedule = helper.read_schedule(stack_id, logical_id)
+    if schedule is None:
         return ()
+    target = {contract.WATCH_EVENT_KEY: schedule.body} if schedule.kind == WATCH else schedule.body
     abandoned = resource.abandoned(target, event["RequestId"])
     helper.remove_schedule(stack_id, logical_id, context.function_name, strict=False)
     log_decision(event, "supersede", abandoned=list(abandoned))

@@ -19,7 +19,9 @@ known bugs (see ../shared/FACTS.md and crhelper's issue tracker) make unsafe:
   unanswered request; a first call answers whatever the clean-up meets.
 - #34 and the endless retry loop: the response PUT has a timeout and a
   bounded number of attempts, and never logs the pre-signed URL.
-- The EventBridge target Input (8192 characters) gets only what a poll needs.
+- What a poll needs (the request, its pre-signed ResponseURL among it) is kept
+  in the state store (``state``), and the EventBridge target Input names only
+  the resource: anyone with events:ListTargetsByRule can read a target.
 - An Update that changes tags only answers at once instead of waiting one
   poll interval (``finish_now``).
 - ``schedule`` starts the same kind of schedule outside crhelper's flow, for
@@ -42,9 +44,11 @@ from urllib.parse import urlsplit, urlunsplit
 import boto3
 import contract
 import logic
+import trust
 from botocore.exceptions import ClientError
 from common import Patience, log_fields
 from crhelper import CfnResource
+from state import POLL, WATCH, Schedule, StateStore
 from workspaces import error_code, error_message
 
 logger = logging.getLogger(__name__)
@@ -64,8 +68,13 @@ def send_response(
     """PUT a response (or a wait-condition signal) to a pre-signed URL; True once accepted.
 
     The URL is a secret (whoever holds it can answer for the resource): only
-    its host is ever logged.
+    its host is ever logged. It must be CloudFormation's own (``trust``): an
+    event cannot make the function send anything anywhere else.
     """
+    refused = trust.response_url_error(response_url, own_region(), rehearsal_endpoint())
+    if refused:
+        logger.error("response:refused", extra=log_fields(decision="response:refused", why=refused))
+        return False
     payload = json.dumps(fit_response(body))
     split = urlsplit(response_url)
     path = urlunsplit(("", "", split.path, split.query, ""))
@@ -183,6 +192,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         self._abandon = abandon
         self._patience = patience
         self._sleep = sleep
+        self.state = StateStore(lambda: self._client("ssm"), own_stack_id)
 
     @property
     def _events_client(self) -> Any:
@@ -202,6 +212,9 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
     def _crhelper_init(self, event: dict[str, Any], context: Any) -> bool:
         self._finish_now = False
         self._started_image = ""
+        # crhelper answers a failure here to the URL it last saw: never a
+        # previous request's (index validates each event before it gets here).
+        self._response_url = ""
         return bool(super()._crhelper_init(event, context))
 
     def started(self, image_id: str) -> None:
@@ -262,7 +275,11 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         return None
 
     def _put_targets(self, func_name: str) -> None:
-        self._target(self._event["CrHelperRule"], poll_event(self._event), func_name)
+        # The poll's request (its ResponseURL among it) goes to the state store;
+        # the target names only the resource (state.py).
+        logical_id = self._event["LogicalResourceId"]
+        self._put_state(logical_id, Schedule(POLL, poll_event(self._event)))
+        self._target(self._event["CrHelperRule"], schedule_input(logical_id), func_name)
 
     def _remove_polling(self) -> None:
         # A request is answered only once its schedule is gone: a schedule that
@@ -314,33 +331,68 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         stack_id: str,
         logical_id: str,
         minutes: float,
-        target_input: dict[str, Any],
+        job: dict[str, Any],
         context: Any,
     ) -> None:
-        """Invoke this function with ``target_input`` every ``minutes``, until removed."""
+        """Run a long wait's watcher with ``job`` every ``minutes``, until removed."""
         name = schedule_name(stack_id, logical_id)
         try:
+            self._put_state(logical_id, Schedule(WATCH, job))
             rule_arn = self._put_named_rule(name, minutes, logical_id)
-            self._target(rule_arn, target_input, context.function_name)
+            self._target(rule_arn, schedule_input(logical_id), context.function_name)
         except Exception:
             self.remove_schedule(stack_id, logical_id, context.function_name, strict=False)
             raise
 
-    def read_schedule(self, stack_id: str, logical_id: str) -> dict[str, Any] | None:
-        """The input of the resource's poll schedule, if it has one."""
-        name = schedule_name(stack_id, logical_id)
-        try:
-            targets = self._events("ListTargetsByRule", lambda: self._list_targets(name))
-        except ClientError as err:
-            if error_code(err) == "ResourceNotFoundException":
-                return None
-            raise
-        for target in targets:
-            try:
-                return dict(json.loads(target.get("Input") or "{}"))
-            except ValueError:
-                return {}
-        return None
+    def read_schedule(self, stack_id: str, logical_id: str) -> Schedule | None:
+        """What the resource's schedule runs, if it has one (from the state store:
+        a target that someone planted on the rule is never read)."""
+        return self._patience.run("GetParameter", lambda: self.state.get(logical_id))
+
+    def load_schedule(self, reference: Any, context: Any) -> tuple[str, Schedule] | None:
+        """The schedule that a scheduled invocation names, checked; None to do nothing.
+
+        A rule that fires with no state behind it (planted, or left half-removed)
+        is removed.
+        """
+        logical_id = trust.schedule_reference(reference)
+        if logical_id is None:
+            logger.warning("schedule:refused", extra=log_fields(decision="schedule:refused"))
+            return None
+        schedule = self.read_schedule(own_stack_id(), logical_id)
+        refused = (
+            "no state"
+            if schedule is None
+            else trust.schedule_error(
+                schedule.kind,
+                schedule.body,
+                logical_id,
+                own_stack_id(),
+                own_region(),
+                rehearsal_endpoint(),
+            )
+        )
+        if refused:
+            logger.warning(
+                "schedule:refused",
+                extra=log_fields(decision="schedule:refused", logical_id=logical_id, why=refused),
+            )
+            if schedule is None:
+                self.remove_schedule(
+                    own_stack_id(), logical_id, context.function_name, strict=False
+                )
+            return None
+        assert schedule is not None
+        return logical_id, schedule
+
+    def _put_state(self, logical_id: str, schedule: Schedule) -> None:
+        rendered = json.dumps(schedule.body)
+        if len(rendered) > MAX_STATE_LENGTH:
+            raise ValueError(
+                f"the poll's state is {len(rendered)} characters; SSM Parameter Store "
+                f"holds {MAX_STATE_LENGTH}"
+            )
+        self._patience.run("PutParameter", lambda: self.state.put(logical_id, schedule))
 
     def remove_schedule(
         self, stack_id: str, logical_id: str, function_name: str, *, strict: bool = True
@@ -352,11 +404,14 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         """
         name = schedule_name(stack_id, logical_id)
         try:
-            self._remove_target(name)
-            self._events("DeleteRule", lambda: self._events_client.delete_rule(Name=name))
+            try:
+                self._remove_target(name)
+                self._events("DeleteRule", lambda: self._events_client.delete_rule(Name=name))
+            except ClientError as err:
+                if error_code(err) != "ResourceNotFoundException":
+                    raise
+            self._patience.run("DeleteParameter", lambda: self.state.delete(logical_id))
         except Exception as err:
-            if isinstance(err, ClientError) and error_code(err) == "ResourceNotFoundException":
-                return True
             logger.warning(
                 "schedule:not-removed",
                 extra=log_fields(
@@ -368,12 +423,17 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
             return False
         return True
 
-    def _list_targets(self, name: str) -> list[dict[str, Any]]:
-        return list(self._events_client.list_targets_by_rule(Rule=name).get("Targets", []))
-
     def _remove_target(self, name: str) -> None:
+        # Every target, not only ours: one that someone else put on the rule
+        # would stop DeleteRule (a rule with targets cannot be deleted).
+        listed = self._events(
+            "ListTargetsByRule",
+            lambda: self._events_client.list_targets_by_rule(Rule=name).get("Targets", []),
+        )
+        ids = sorted({str(target["Id"]) for target in listed}) or [TARGET_ID]
+
         def remove() -> None:
-            response = self._events_client.remove_targets(Rule=name, Ids=[TARGET_ID])
+            response = self._events_client.remove_targets(Rule=name, Ids=ids)
             failed = logic.failed_entries_reason("RemoveTargets", name, response)
             if failed:
                 raise PartialFailure(failed)
@@ -463,20 +523,20 @@ class ScheduleFailed(Exception):
 # --- the wire: rule names, the poll's input, the response and the wait signal ------
 
 
-def rule_name(stack_id: str, logical_id: str, prefix: str | None = None) -> str:
+def rule_name(stack_id: str, logical_id: str) -> str:
     """The EventBridge rule that polls for one resource.
 
     crhelper names rules LogicalResourceId + 8 random characters, which breaks
     the 64-character limit for CDK's long logical ids (crhelper issue #61) and
     leaves no way to find the rule from a later request. This name is fixed
-    per stack and resource: a later request finds a schedule it never saw,
-    and the IAM policy and the one invoke permission are scoped to the
-    stack's prefix: ``prefix`` as the provider gives it, else
-    ``contract.stack_rule_prefix`` of the stack's name.
+    per stack and resource, so a later request finds a schedule it never saw,
+    and starts with the stack's own prefix (``contract.stack_rule_prefix``,
+    from its StackId), to which the IAM policy and the one invoke permission
+    are scoped: 8 + 36 + 1 characters, then a hash of the logical id and as
+    much of the logical id as fits.
     """
-    prefix = prefix or contract.stack_rule_prefix(contract.stack_name_of(stack_id))
-    digest = hashlib.sha256(f"{stack_id}|{logical_id}".encode()).hexdigest()[:8]
-    return f"{prefix}{digest}-{logical_id}"[:64]
+    digest = hashlib.sha256(logical_id.encode()).hexdigest()[:8]
+    return f"{contract.stack_rule_prefix(stack_id)}{digest}-{logical_id}"[:64]
 
 
 def schedule_expression(poll_interval_minutes: float) -> str:
@@ -484,8 +544,8 @@ def schedule_expression(poll_interval_minutes: float) -> str:
     return f"rate({minutes} minute{'' if minutes == 1 else 's'})"
 
 
-# Keys of the event that a poll needs; the rest stays out of the EventBridge
-# target Input, which is limited to 8192 characters.
+# Keys of the event that a poll needs; the rest stays out of its state, which
+# SSM Parameter Store limits to 8 KB.
 POLL_EVENT_KEYS = (
     "RequestType",
     "ResponseURL",
@@ -507,6 +567,8 @@ POLL_PROPERTY_KEYS = (
     contract.PROP_SHARE_WITH,
 )
 MAX_TARGET_INPUT_LENGTH = 8192
+# The advanced tier of SSM Parameter Store holds 8 KB (state.TIER).
+MAX_STATE_LENGTH = 8192
 
 
 def poll_event(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -554,12 +616,27 @@ def wait_signal(decision: logic.PollDecision, image_id: str) -> dict[str, str]:
 
 
 def schedule_name(stack_id: str, logical_id: str) -> str:
-    """The resource's poll rule, with the prefix the provider's IAM and permission use.
+    """The resource's poll rule (the stack is the function's own: index checks it)."""
+    return rule_name(stack_id, logical_id)
 
-    The provider passes its prefix in the function's environment, so that the
-    names match the template even when it is deployed under another stack name.
-    """
-    return rule_name(stack_id, logical_id, os.environ.get(contract.ENV_RULE_PREFIX))
+
+def schedule_input(logical_id: str) -> dict[str, Any]:
+    """The rule's target Input: the resource's name, nothing a reader could use."""
+    return {contract.SCHEDULE_EVENT_KEY: logical_id}
+
+
+def own_stack_id() -> str:
+    """The StackId the template gave the function (empty if it was deployed without one)."""
+    return os.environ.get(contract.ENV_STACK_ID, "")
+
+
+def own_region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "")
+
+
+def rehearsal_endpoint() -> str:
+    """The rehearsal's local endpoint ("127.0.0.1:PORT"); never set in a real deployment."""
+    return os.environ.get(trust.ENV_REHEARSAL_ENDPOINT, "")
 
 
 def schedule_failure_reason(err: Exception) -> str:

@@ -165,10 +165,25 @@ def test_an_unknown_compute_type_is_left_to_compute_type_error() -> None:
     assert contract.compute_type_error("HUGE", "compute_type") is not None
 
 
-def test_the_rule_prefix_is_the_same_at_synth_and_at_deploy() -> None:
-    stack_id = "arn:aws:cloudformation:us-east-1:123456789012:stack/Desktops/1b2c-3d4e"
+def test_each_stack_has_its_own_rule_prefix_and_state_path_from_its_stack_id() -> None:
+    stack_id = (
+        "arn:aws:cloudformation:us-east-1:123456789012:stack/Desktops/"
+        "0f6c5a40-9e2b-11ef-8d4b-0a1b2c3d4e5f"
+    )
+    nested = (
+        "arn:aws:cloudformation:us-east-1:123456789012:stack/Desktops-NestedStackA1B2-XYZ/"
+        "7d0e1f20-9e2b-11ef-8d4b-0a1b2c3d4e5f"
+    )
     assert contract.stack_name_of(stack_id) == "Desktops"
-    prefix = contract.stack_rule_prefix("Desktops")
-    assert prefix.startswith(contract.RULE_NAME_PREFIX) and prefix.endswith("-")
-    assert len(prefix) == len(contract.RULE_NAME_PREFIX) + 9
-    assert prefix != contract.stack_rule_prefix("Other")
+    prefix = contract.stack_rule_prefix(stack_id)
+    assert prefix == "cdk-wsi-0f6c5a40-9e2b-11ef-8d4b-0a1b2c3d4e5f-"
+    assert contract.stack_rule_prefix(nested) != prefix
+    assert contract.state_path(stack_id) == (
+        "/cdk-workspace-image/0f6c5a40-9e2b-11ef-8d4b-0a1b2c3d4e5f"
+    )
+
+
+@pytest.mark.parametrize("stack_id", ["", "Desktops", "arn:aws:cloudformation:::stack/D/x"])
+def test_a_value_that_is_not_a_stack_id_has_no_prefix(stack_id: str) -> None:
+    with pytest.raises(ValueError, match="not a CloudFormation StackId"):
+        contract.stack_rule_prefix(stack_id)

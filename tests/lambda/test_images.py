@@ -71,7 +71,7 @@ class Helper:
         self.started_image = image_id
 
     def schedule(self, stack_id: str, logical_id: str, minutes: float, job: Any, ctx: Any) -> None:
-        self.jobs.append(job[contract.WATCH_EVENT_KEY])
+        self.jobs.append(job)
 
     def remove_schedule(self, *args: Any, **kwargs: Any) -> bool:
         return True

@@ -8,12 +8,16 @@ import socket
 import contract
 import polling_helper
 import pytest
+import trust
 
 
-def test_an_unreachable_response_url_is_given_up_after_bounded_attempts() -> None:
+def test_an_unreachable_response_url_is_given_up_after_bounded_attempts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    monkeypatch.setenv(trust.ENV_REHEARSAL_ENDPOINT, f"127.0.0.1:{port}")
     sleeps: list[float] = []
 
     delivered = polling_helper.send_response(
@@ -28,7 +32,35 @@ def test_an_unreachable_response_url_is_given_up_after_bounded_attempts() -> Non
     )
 
 
-STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/S/1b2c"
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://attacker.example.com/r",
+        "https://127.0.0.1:8443/r",
+        "https://my-bucket.s3.amazonaws.com/r",
+        "http://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/r",
+    ],
+)
+def test_an_answer_goes_only_to_cloudformations_own_buckets(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.delenv(trust.ENV_REHEARSAL_ENDPOINT, raising=False)
+    sleeps: list[float] = []
+
+    delivered = polling_helper.send_response(url, {"Status": "SUCCESS"}, sleep=sleeps.append)
+
+    # No connection is even tried: refused at once
+    assert delivered is False
+    assert sleeps == []
+
+
+STACK_ID = (
+    "arn:aws:cloudformation:us-east-1:123456789012:stack/S/0f6c5a40-9e2b-11ef-8d4b-0a1b2c3d4e5f"
+)
+OTHER_STACK_ID = (
+    "arn:aws:cloudformation:us-east-1:123456789012:stack/S/7d0e1f20-9e2b-11ef-8d4b-0a1b2c3d4e5f"
+)
 PROPS = {
     "Name": "golden-2026-11",
     "PollIntervalMinutes": "1",
@@ -52,7 +84,7 @@ def test_schedule_names_are_fixed_per_stack_and_resource() -> None:
         STACK_ID, "Silver"
     )
     assert polling_helper.rule_name(STACK_ID, "Golden") != polling_helper.rule_name(
-        STACK_ID + "2", "Golden"
+        OTHER_STACK_ID, "Golden"
     )
 
 
@@ -101,13 +133,14 @@ def test_an_oversized_response_turns_into_a_failure_that_fits() -> None:
 
 
 def test_schedule_names_start_with_the_stacks_own_prefix() -> None:
-    # The provider's permission and IAM policy are scoped to this prefix at synth time.
+    # The provider's permission and IAM policy are scoped to this prefix: the
+    # template computes it from AWS::StackId, the handler from the event's StackId.
     name = polling_helper.rule_name(STACK_ID, "Golden")
-    assert name.startswith(contract.stack_rule_prefix("S"))
-    assert not name.startswith(contract.stack_rule_prefix("T"))
+    assert name.startswith("cdk-wsi-0f6c5a40-9e2b-11ef-8d4b-0a1b2c3d4e5f-")
+    assert not name.startswith(contract.stack_rule_prefix(OTHER_STACK_ID))
 
 
-def test_schedule_names_take_the_providers_prefix_when_given() -> None:
-    assert polling_helper.rule_name(STACK_ID, "Golden", "cdk-wsi-0badcafe-").startswith(
-        "cdk-wsi-0badcafe-"
-    )
+def test_a_schedule_names_only_its_resource_in_the_rules_target() -> None:
+    target = polling_helper.schedule_input("Golden")
+    assert target == {contract.SCHEDULE_EVENT_KEY: "Golden"}
+    assert "ResponseURL" not in json.dumps(target)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from cdk_workspace_image.runtime import contract
-from tests.rehearsal.embedded_aws import ACCOUNT_ID, REGION, EmbeddedAws
+from tests.rehearsal.embedded_aws import ACCOUNT_ID, REGION, EmbeddedAws, new_stack_id
 from tests.rehearsal.lambda_process import Invocation, LambdaFunction
 from tests.rehearsal.response_endpoint import Response
 
@@ -208,9 +208,8 @@ class CloudFormation:
     resource_types: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not self.stack_id:
-            stack = f"stack/{self.stack_name}/{uuid.uuid4()}"
-            self.stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:{stack}"
+        # The function was deployed by this stack, whose id its template gave it.
+        self.stack_id = self.stack_id or self.function.stack_id or new_stack_id(self.stack_name)
 
     def event(
         self,

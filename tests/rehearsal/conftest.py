@@ -85,8 +85,9 @@ def create_available(rehearsal: Rehearsal, **overrides: Any) -> Response:
 
 
 def assert_nothing_scheduled(rehearsal: Rehearsal) -> None:
-    """No poll rule is left, and the function's policy is the template's alone."""
+    """No poll rule or poll state is left, and the function's policy is the template's alone."""
     assert rehearsal.aws.poll_rules() == []
+    assert rehearsal.aws.state_parameters() == {}
     assert rehearsal.policy_changed_at_run_time() == []
 
 

@@ -9,13 +9,16 @@ import logging
 import socket
 import tempfile
 import urllib.request
+import uuid
 import zipfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import boto3
 from moto.server import ThreadedMotoServer
 
+from cdk_workspace_image.runtime.trust import ENV_REHEARSAL_ENDPOINT
 from tests.rehearsal import fake_workspaces
 from tests.rehearsal.lambda_process import LambdaFunction
 from tests.rehearsal.response_endpoint import ResponseEndpoint
@@ -48,18 +51,36 @@ def _runtime_logging_environment(logging_config: dict[str, str]) -> dict[str, st
     return env
 
 
-def _pseudo(value: Any) -> Any:
-    """Resolve the pseudo parameters and joins a template uses for ARNs."""
-    pseudo = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT_ID}
+def new_stack_id(stack_name: str, region: str = REGION) -> str:
+    """A StackId as CloudFormation makes one: the stack's name and a fresh UUID."""
+    return f"arn:aws:cloudformation:{region}:{ACCOUNT_ID}:stack/{stack_name}/{uuid.uuid4()}"
+
+
+def _pseudo(value: Any, stack_id: str, region: str = REGION) -> Any:
+    """Resolve the pseudo parameters and functions a template uses for ARNs and names."""
+    pseudo = {
+        "AWS::Partition": "aws",
+        "AWS::Region": region,
+        "AWS::AccountId": ACCOUNT_ID,
+        "AWS::StackId": stack_id,
+        "AWS::StackName": stack_id.split("/")[1],
+    }
+    resolve = partial(_pseudo, stack_id=stack_id, region=region)
     if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in pseudo:
         return pseudo[value["Ref"]]
     if isinstance(value, dict) and set(value) == {"Fn::Join"}:
         delimiter, parts = value["Fn::Join"]
-        return str(delimiter).join(str(_pseudo(part)) for part in parts)
+        return str(delimiter).join(str(resolve(part)) for part in parts)
+    if isinstance(value, dict) and set(value) == {"Fn::Split"}:
+        delimiter, source = value["Fn::Split"]
+        return str(resolve(source)).split(delimiter)
+    if isinstance(value, dict) and set(value) == {"Fn::Select"}:
+        index, items = value["Fn::Select"]
+        return resolve(items)[int(index)]
     if isinstance(value, dict):
-        return {key: _pseudo(item) for key, item in value.items()}
+        return {key: resolve(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_pseudo(item) for item in value]
+        return [resolve(item) for item in value]
     return value
 
 
@@ -112,6 +133,9 @@ class EmbeddedAws:
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "SSL_CERT_FILE": str(self.endpoint.cert_path),
+            # The one setting that lets the function answer to the local endpoint
+            # instead of CloudFormation's buckets (trust.response_url_error).
+            ENV_REHEARSAL_ENDPOINT: f"127.0.0.1:{self.endpoint.port}",
         }
 
     def client(self, service: str, region: str = REGION, **options: Any) -> Any:
@@ -126,9 +150,11 @@ class EmbeddedAws:
         )
 
     def deploy_function(
-        self, template: dict[str, Any], cdk_out: Path, stack_name: str
+        self, template: dict[str, Any], cdk_out: Path, stack_name: str, stack_id: str = ""
     ) -> LambdaFunction:
-        """Create the provider function from the synthesized template and its asset."""
+        """Create the provider function from the synthesized template and its asset,
+        as the stack ``stack_id`` (a new one by default) would."""
+        stack_id = stack_id or new_stack_id(stack_name)
         logical_id, resource = next(
             (key, value)
             for key, value in template["Resources"].items()
@@ -136,7 +162,8 @@ class EmbeddedAws:
         )
         props = resource["Properties"]
         asset_dir = _asset_dir(cdk_out, stack_name, props["Code"]["S3Key"])
-        name = f"{stack_name}-{logical_id}"[:64]
+        # Named as CloudFormation names it: after the stack it was deployed as.
+        name = f"{stack_id.split('/')[1]}-{logical_id}"[:64]
         role_arn = self.lambda_role(f"{name}-role"[:64])
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -157,7 +184,7 @@ class EmbeddedAws:
         for permission_id, permission in template["Resources"].items():
             if permission["Type"] != "AWS::Lambda::Permission":
                 continue
-            permission_props = _pseudo(permission["Properties"])
+            permission_props = _pseudo(permission["Properties"], stack_id)
             extra = {
                 key: permission_props[key]
                 for key in ("SourceArn", "SourceAccount")
@@ -178,9 +205,10 @@ class EmbeddedAws:
             timeout_seconds=int(props.get("Timeout", 3)),
             memory_mb=int(props.get("MemorySize", 128)),
             environment={
-                **props.get("Environment", {}).get("Variables", {}),
+                **_pseudo(props.get("Environment", {}).get("Variables", {}), stack_id),
                 **_runtime_logging_environment(props.get("LoggingConfig", {})),
             },
+            stack_id=stack_id,
         )
 
     def lambda_role(self, name: str) -> str:
@@ -213,6 +241,21 @@ class EmbeddedAws:
         return list(
             self.client("events").list_rules(NamePrefix=contract.RULE_NAME_PREFIX).get("Rules", [])
         )
+
+    def state_parameters(self, region: str = REGION) -> dict[str, str]:
+        """Every parameter the handlers keep under the state path, by name (decrypted)."""
+        from cdk_workspace_image.runtime import contract
+
+        pages = (
+            self.client("ssm", region)
+            .get_paginator("get_parameters_by_path")
+            .paginate(Path=contract.STATE_PATH, Recursive=True, WithDecryption=True)
+        )
+        return {
+            parameter["Name"]: parameter["Value"]
+            for page in pages
+            for parameter in page.get("Parameters", [])
+        }
 
     def function_policy_statements(self, function_name: str) -> list[dict[str, Any]]:
         try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cdk_workspace_image.runtime.contract import SCHEDULE_EVENT_KEY
 from tests.rehearsal.fake_workspaces import SLEEP_SCALE
 
 BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.py")
@@ -25,6 +26,11 @@ class Invocation:
     # Every AWS call the handler made, as IAM actions ("workspaces:DescribeTags").
     api_calls: list[str]
 
+    @property
+    def scheduled(self) -> bool:
+        """Whether EventBridge made this invocation (a poll or a long wait's watcher)."""
+        return SCHEDULE_EVENT_KEY in self.event
+
 
 @dataclass
 class LambdaFunction:
@@ -37,6 +43,8 @@ class LambdaFunction:
     timeout_seconds: int
     memory_mb: int
     environment: dict[str, str]
+    # The stack the function belongs to: its template gives it this StackId.
+    stack_id: str = ""
 
     def invoke(
         self, event: dict[str, Any], *, aws_env: dict[str, str], clock_offset: float = 0

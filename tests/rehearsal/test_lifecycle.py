@@ -45,7 +45,7 @@ def test_create_waits_for_available_and_answers_with_the_image_id(rehearsal: Reh
     }
     assert rehearsal.aws.images()[image_id]["State"] == "AVAILABLE"
     # AND it polled once while PENDING, then once more, and removed its schedule
-    polls = [i for i in rehearsal.cfn.invocations if "CrHelperPoll" in i.event]
+    polls = [i for i in rehearsal.cfn.invocations if i.scheduled]
     assert len(polls) == 2
     assert_nothing_scheduled(rehearsal)
     assert_within_limits(response)
@@ -125,7 +125,7 @@ def test_a_poll_after_the_deadline_fails_and_removes_its_schedule(rehearsal: Reh
     assert response.reason.startswith("timed out")
     assert "PENDING" in response.reason
     assert response.physical_id.startswith("wsi-")
-    polls = [i for i in rehearsal.cfn.invocations if "CrHelperPoll" in i.event]
+    polls = [i for i in rehearsal.cfn.invocations if i.scheduled]
     assert len(polls) == 3
     assert rehearsal.cfn.clock_offset <= 300
     # AND nothing is left running
@@ -584,7 +584,9 @@ def test_an_update_of_timeout_or_poll_interval_only_keeps_the_image(rehearsal: R
     assert_nothing_scheduled(rehearsal)
 
 
-def test_a_waiting_poll_makes_one_workspaces_call_and_nothing_else(rehearsal: Rehearsal) -> None:
+def test_a_waiting_poll_reads_its_state_and_makes_one_workspaces_call(
+    rehearsal: Rehearsal,
+) -> None:
     rehearsal.cfn.request(
         "Create",
         rehearsal.logical_id,
@@ -595,6 +597,7 @@ def test_a_waiting_poll_makes_one_workspaces_call_and_nothing_else(rehearsal: Re
     waiting = [
         invocation.api_calls
         for invocation in rehearsal.cfn.invocations
-        if "CrHelperPoll" in invocation.event and "poll:wait" in invocation.logs
+        if invocation.scheduled and "poll:wait" in invocation.logs
     ]
-    assert waiting == [["workspaces:DescribeWorkspaceImages"]] * 2
+    # Its state (ResponseURL among it) comes from SSM, never from the rule's target
+    assert waiting == [["ssm:GetParameter", "workspaces:DescribeWorkspaceImages"]] * 2

@@ -106,7 +106,7 @@ def test_the_ready_resource_is_deleted_at_once_and_leaves_the_image(long_wait: L
     assert response.status == "SUCCESS", response.reason
     assert image_id in rehearsal.aws.images()
     # No poll schedule for the Ready resource (the image's watcher is its own).
-    polls = [i for i in rehearsal.cfn.invocations if i.event.get("CrHelperPoll")]
+    polls = [i for i in rehearsal.cfn.invocations if i.scheduled]
     assert polls == []
 
 

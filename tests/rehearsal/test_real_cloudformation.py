@@ -15,6 +15,7 @@ from tests.conftest import REHEARSAL_WORKSPACE_ID
 from tests.rehearsal import fake_workspaces
 from tests.rehearsal.cloudformation import CloudFormation
 from tests.rehearsal.conftest import Rehearsal, assert_nothing_scheduled, make_available_at
+from tests.rehearsal.embedded_aws import new_stack_id
 from tests.rehearsal.fake_workspaces import faults
 
 INFINITE = float("inf")
@@ -56,11 +57,14 @@ def test_eventbridge_invokes_only_what_the_functions_policy_allows(rehearsal: Re
     # GIVEN the provider's one fixed permission, scoped to this stack's rules
     function_arn = rehearsal.cfn.function.arn
     arn = function_arn.split(":function:")[0].replace(":lambda:", ":events:")
-    prefix = contract.stack_rule_prefix(rehearsal.stack.name)
+    prefix = contract.stack_rule_prefix(rehearsal.cfn.stack_id)
+    other_stack = contract.stack_rule_prefix(new_stack_id(rehearsal.stack.name))
 
-    # THEN this stack's poll rules may invoke it, and no other rule may
+    # THEN this stack's poll rules may invoke it, and no other rule may: not
+    # even one of another stack of the same name (the prefix is the StackId's UUID)
     assert rehearsal.cfn.may_invoke(f"{arn}:rule/{prefix}0123abcd-Golden")
-    assert not rehearsal.cfn.may_invoke(f"{arn}:rule/cdk-wsi-00000000-0123abcd-Golden")
+    assert not rehearsal.cfn.may_invoke(f"{arn}:rule/{other_stack}0123abcd-Golden")
+    assert not rehearsal.cfn.may_invoke(f"{arn}:rule/cdk-wsi-0123abcd-Golden")
     assert not rehearsal.cfn.may_invoke(f"{arn}:rule/someone-elses-rule")
 
 
@@ -157,7 +161,7 @@ def test_a_target_that_is_never_added_fails_at_once_with_the_reason(
     response = rehearsal.cfn.request("Create", rehearsal.logical_id, rehearsal.properties())
 
     # THEN the answer comes at once (no poll ever fired), FAILED with EventBridge's reason
-    assert rehearsal.cfn.invocations[-1].event.get("CrHelperPoll") is None
+    assert not rehearsal.cfn.invocations[-1].scheduled
     assert response.status == "FAILED"
     assert "PutTargets on poll rule" in response.reason
     assert "ConcurrentModificationException: Rule is being modified" in response.reason
@@ -182,7 +186,7 @@ def test_an_answer_waits_until_its_schedule_is_removed(rehearsal: Rehearsal) -> 
     # answers SUCCESS, once: a schedule that is still there always belongs to a
     # request that was never answered, which a later request may take over
     assert response.status == "SUCCESS", response.reason
-    polls = [i for i in rehearsal.cfn.invocations if i.event.get("CrHelperPoll")]
+    polls = [i for i in rehearsal.cfn.invocations if i.scheduled]
     assert len(polls) == 3
     assert "answer:after-next-poll" in rehearsal.cfn.logs()
     assert_nothing_scheduled(rehearsal)
@@ -207,7 +211,11 @@ def test_a_failed_first_call_answers_even_while_eventbridge_refuses(
 def test_a_template_deployed_under_another_stack_name_still_polls(rehearsal: Rehearsal) -> None:
     # GIVEN the synthesized template deployed as "Renamed" (a pipeline's
     # CloudFormation action, or aws cloudformation deploy --stack-name)
-    renamed = CloudFormation(rehearsal.aws, rehearsal.cfn.function, stack_name="Renamed")
+    stack = rehearsal.stack
+    function = rehearsal.aws.deploy_function(
+        stack.template, stack.cdk_out, stack.name, new_stack_id("Renamed")
+    )
+    renamed = CloudFormation(rehearsal.aws, function, stack_name="Renamed")
 
     response = renamed.request(
         "Create", rehearsal.logical_id, rehearsal.properties(), before_poll=make_available_at(2)

@@ -67,7 +67,7 @@ def test_create_waits_for_available_and_answers_with_the_image_id(
     assert response.data["ImageId"] == image_id
     assert response.data["Name"].endswith("-example")
     assert made(source_rehearsal)[image_id]["State"] == "AVAILABLE"
-    polls = [i for i in source_rehearsal.cfn.invocations if "CrHelperPoll" in i.event]
+    polls = [i for i in source_rehearsal.cfn.invocations if i.scheduled]
     assert len(polls) == 2
     assert_nothing_scheduled(source_rehearsal)
 

@@ -1,0 +1,89 @@
+"""Poll and watch state, kept where only the provider's role reaches it.
+
+A poll needs the request it answers, pre-signed ResponseURL included, and a
+long wait's watcher needs the WaitCondition's pre-signed URL. Whoever holds
+either URL can answer for the resource, and an EventBridge rule's target Input
+is readable by anyone with ``events:ListTargetsByRule`` (it is in
+AmazonEventBridgeReadOnlyAccess; aws-cdk met the same problem in its provider
+framework, aws/aws-cdk#21224, and parks the URL in SSM). So the state is an
+SSM Parameter Store SecureString under the stack's own path
+(``contract.state_path``), one per resource, and the rule's target carries
+only the resource's logical id (``contract.SCHEDULE_EVENT_KEY``).
+
+Only the provider's role may write under that path (provider.py), so what is
+read back was written by this function; it is still checked before use
+(``trust.schedule_error``), and deleted once the request is answered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import contract
+from botocore.exceptions import ClientError
+from workspaces import error_code
+
+POLL = "poll"
+WATCH = "watch"
+KINDS = (POLL, WATCH)
+# SSM's standard tier holds 4 KB; a request with its pre-signed URL can be
+# larger. Intelligent-Tiering uses the advanced tier (8 KB) only when needed.
+TIER = "Intelligent-Tiering"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What a resource's schedule runs: a crhelper poll of a request, or a watcher's job."""
+
+    kind: str
+    body: dict[str, Any]
+
+
+class StateStore:
+    """One SecureString per resource under the stack's own path."""
+
+    def __init__(self, client: Callable[[], Any], stack_id: Callable[[], str]) -> None:
+        self._client = client
+        self._stack_id = stack_id
+
+    def name(self, logical_id: str) -> str:
+        return f"{contract.state_path(self._stack_id())}/schedule/{logical_id}"
+
+    def put(self, logical_id: str, schedule: Schedule) -> None:
+        self._client().put_parameter(
+            Name=self.name(logical_id),
+            Value=json.dumps({"Kind": schedule.kind, "Body": schedule.body}),
+            Type="SecureString",
+            Overwrite=True,
+            Tier=TIER,
+        )
+
+    def get(self, logical_id: str) -> Schedule | None:
+        """The resource's schedule, or None if it has none (or what is there is not one)."""
+        try:
+            response = self._client().get_parameter(Name=self.name(logical_id), WithDecryption=True)
+        except ClientError as err:
+            if error_code(err) == "ParameterNotFound":
+                return None
+            raise
+        try:
+            stored = json.loads(response["Parameter"]["Value"])
+        except ValueError:
+            return None
+        if (
+            not isinstance(stored, dict)
+            or stored.get("Kind") not in KINDS
+            or not isinstance(stored.get("Body"), dict)
+        ):
+            return None
+        return Schedule(str(stored["Kind"]), dict(stored["Body"]))
+
+    def delete(self, logical_id: str) -> None:
+        try:
+            self._client().delete_parameter(Name=self.name(logical_id))
+        except ClientError as err:
+            if error_code(err) != "ParameterNotFound":
+                raise
