@@ -16,7 +16,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 # The CDK CLI runs `python3 app.py` (cdk.json): make it the project's Python.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install node-check demo test lint docs dist synth bench upgrade clean
+.PHONY: install node-check demo test lint docs dist synth bench model upgrade clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -66,17 +66,21 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	# The package, and the handler's modules as Lambda imports them (pyproject.toml).
-	$(PY) -m mypy -p cdk_workspace_image -m index -m logic -m contract -m workspaces -m polling_helper -m common -m bundles -m images -m sources
+	$(PY) -m mypy -p cdk_workspace_image -m index -m logic -m contract -m workspaces -m polling_helper -m common -m bundles -m images -m sources -m sdk
 
 ## bench: measure synth time, poll cost, API calls and asset size into bench/RESULTS.md
 bench: install
 	$(PY) -m bench.run
 
+## model: write the WorkSpaces API model that the handler ships, from the pinned botocore
+model: install
+	$(PY) -m tools.workspaces_model
+
 ## synth: the example app's template, for a given source WorkSpace
 synth: install
 	$(CDK) synth -c workspace_id=$(or $(WORKSPACE_ID),ws-0123456789)
 
-## upgrade: refresh the locks on purpose (edit the pins in requirements-dev.in first), then make test
+## upgrade: refresh the locks on purpose (edit the pins in requirements-dev.in first), then make model test
 upgrade:
 	rm -rf .upgrade-venv
 	$(PYTHON) -m venv .upgrade-venv

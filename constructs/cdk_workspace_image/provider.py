@@ -45,7 +45,9 @@ CRHELPER_VERSION = importlib.metadata.version("crhelper")
 
 
 def _runtime_files() -> list[Path]:
-    return sorted(path for path in RUNTIME_DIR.glob("*.py") if path.name != "__init__.py")
+    """The handler's modules and the WorkSpaces model they ship (sdk.py)."""
+    modules = [path for path in RUNTIME_DIR.glob("*.py") if path.name != "__init__.py"]
+    return sorted([*modules, *(RUNTIME_DIR / "models").rglob("*.json")])
 
 
 def _crhelper_dir() -> Path:
@@ -59,7 +61,7 @@ def asset_hash() -> str:
     """Hash of what goes into the asset: our handler files and crhelper's version."""
     digest = hashlib.sha256(f"crhelper=={CRHELPER_VERSION}".encode())
     for path in _runtime_files():
-        digest.update(path.name.encode())
+        digest.update(path.relative_to(RUNTIME_DIR).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -75,7 +77,9 @@ class LocalBundling:
     def try_bundle(self, output_dir: str, *_options: Any, **_keywords: Any) -> bool:
         out = Path(output_dir)
         for path in _runtime_files():
-            shutil.copy2(path, out / path.name)
+            target = out / path.relative_to(RUNTIME_DIR)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
         shutil.copytree(
             _crhelper_dir(), out / "crhelper", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
         )
@@ -95,7 +99,8 @@ def _code() -> lambda_.Code:
                 "bash",
                 "-c",
                 f"pip install --no-deps -t /asset-output crhelper=={CRHELPER_VERSION} "
-                "&& cp /asset-input/*.py /asset-output/ && rm -f /asset-output/__init__.py",
+                "&& cp /asset-input/*.py /asset-output/ && rm -f /asset-output/__init__.py "
+                "&& cp -r /asset-input/models /asset-output/",
             ],
         ),
     )
