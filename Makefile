@@ -16,7 +16,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 # The CDK CLI runs `python3 app.py` (cdk.json): make it the project's Python.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install node-check demo test lint docs dist synth bench model upgrade clean
+.PHONY: install node-check demo test lint docs dist synth bench model pins upgrade clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -76,11 +76,15 @@ bench: install
 model: install
 	$(PY) -m tools.workspaces_model
 
+## pins: write crhelper's hashes that bundling checks, from the lock and the installed wheel
+pins: install
+	$(PY) -m tools.pins
+
 ## synth: the example app's template, for a given source WorkSpace
 synth: install
 	$(CDK) synth -c workspace_id=$(or $(WORKSPACE_ID),ws-0123456789)
 
-## upgrade: refresh the locks on purpose (edit the pins in requirements-dev.in first), then make model test
+## upgrade: refresh the locks on purpose (edit the pins in requirements-dev.in first), then make model pins test
 upgrade:
 	rm -rf .upgrade-venv
 	$(PYTHON) -m venv .upgrade-venv
