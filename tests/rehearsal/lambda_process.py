@@ -15,6 +15,17 @@ from typing import Any
 from tests.rehearsal.fake_workspaces import SLEEP_SCALE
 
 BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.py")
+ROOT = Path(__file__).resolve().parent.parent.parent
+# boto3 versions that `make install` puts in folders of their own (Makefile: RUNTIME_SDKS).
+RUNTIME_SDKS = ROOT / ".venv" / "runtime-sdk"
+
+
+def runtime_sdk(version: str) -> Path:
+    """The folder with boto3 and botocore ``version`` and their dependencies."""
+    folder = RUNTIME_SDKS / version
+    if not (folder / "botocore").is_dir():
+        raise FileNotFoundError(f"{folder} is missing: run `make install`")
+    return folder
 
 
 @dataclass
@@ -37,6 +48,9 @@ class LambdaFunction:
     timeout_seconds: int
     memory_mb: int
     environment: dict[str, str]
+    # A folder holding the boto3 and botocore that the runtime would bring
+    # (runtime_sdk()); None runs on this interpreter's own, the newest.
+    runtime_sdk: Path | None = None
 
     def invoke(
         self, event: dict[str, Any], *, aws_env: dict[str, str], clock_offset: float = 0
@@ -65,6 +79,8 @@ class LambdaFunction:
             **self.environment,
             **aws_env,
         }
+        if self.runtime_sdk is not None:
+            env["REHEARSAL_RUNTIME_SDK"] = str(self.runtime_sdk)
         try:
             completed = subprocess.run(
                 [
@@ -73,6 +89,8 @@ class LambdaFunction:
                     # No __pycache__ in the staged asset, whose hash would not see
                     # it (-I ignores PYTHONDONTWRITEBYTECODE).
                     "-B",
+                    # No site-packages when the runtime's SDK is a folder of its own.
+                    *(["-S"] if self.runtime_sdk is not None else []),
                     str(BOOTSTRAP),
                     str(self.asset_dir),
                     self.handler,
