@@ -17,24 +17,18 @@ Usage: python -m tools.pins
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import importlib.metadata
 import re
 import sys
 from pathlib import Path
+
+from cdk_workspace_image._asset import record_digest
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "requirements-dev.lock"
 PINS = ROOT / "constructs" / "cdk_workspace_image" / "_crhelper_pins.py"
 REQUIREMENTS = ROOT / "lambda" / "workspace_image" / "requirements.txt"
 PACKAGE = "crhelper"
-
-
-def record_digest(data: bytes) -> str:
-    """A file's hash as a wheel's RECORD writes it (PEP 376: urlsafe base64, unpadded)."""
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
-    return f"sha256={digest.decode()}"
 
 
 def locked(lock_text: str) -> tuple[str, list[str]]:

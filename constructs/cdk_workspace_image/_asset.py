@@ -116,7 +116,7 @@ class LocalBundling:
         return True
 
 
-def handler_code(runtime: lambda_.Runtime) -> lambda_.Code:
+def handler_code(lambda_runtime: lambda_.Runtime) -> lambda_.Code:
     """The provider function's code, hashed over its bytes and bundled locally when possible."""
     return lambda_.Code.from_asset(
         str(RUNTIME_DIR),
@@ -126,7 +126,7 @@ def handler_code(runtime: lambda_.Runtime) -> lambda_.Code:
         bundling=BundlingOptions(
             local=LocalBundling(),
             # Only used when local bundling is impossible.
-            image=runtime.bundling_image,
+            image=lambda_runtime.bundling_image,
             command=docker_command(),
         ),
     )

@@ -153,7 +153,10 @@ def test_the_hash_covers_crhelpers_bytes_not_only_its_version(
     utils = crhelper_copy / "crhelper" / "utils.py"
     tamper(utils)
     # Pins that accept the changed file, as another release of crhelper's would.
-    pinned = {**_crhelper_pins.MODULES, "crhelper/utils.py": pins.record_digest(utils.read_bytes())}
+    pinned = {
+        **_crhelper_pins.MODULES,
+        "crhelper/utils.py": _asset.record_digest(utils.read_bytes()),
+    }
     monkeypatch.setattr(_crhelper_pins, "MODULES", pinned)
 
     assert _asset.asset_hash(_asset.asset_files(crhelper_root=crhelper_copy)) != before
