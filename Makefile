@@ -15,12 +15,16 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 PIP_QUIET := --quiet --disable-pip-version-check
 # The CDK CLI runs `python3 app.py` (cdk.json): make it the project's Python.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+# The Lambda runtime's boto3 is whatever AWS bundled: the rehearsal also runs
+# the handler on these, each from a folder of its own (docs/runtime-sdk.md).
+RUNTIME_SDKS := 1.40.0 1.43.0
 
-.PHONY: install node-check demo test lint docs dist synth bench upgrade clean
+.PHONY: install node-check demo test lint docs dist synth bench model pins upgrade clean
 
 install: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements-dev.lock requirements-nag2.txt requirements-nag3.txt pyproject.toml
+$(VENV)/.installed: requirements-dev.lock requirements-nag2.txt requirements-nag3.txt pyproject.toml \
+  $(RUNTIME_SDKS:%=requirements-sdk-%.txt)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install $(PIP_QUIET) pip==26.3
@@ -30,6 +34,12 @@ $(VENV)/.installed: requirements-dev.lock requirements-nag2.txt requirements-nag
 	# Both cdk-nag majors, side by side: each nag test imports one of them.
 	$(PY) -m pip install $(PIP_QUIET) --require-hashes --no-deps --target $(VENV)/cdk-nag-2 -r requirements-nag2.txt
 	$(PY) -m pip install $(PIP_QUIET) --require-hashes --no-deps --target $(VENV)/cdk-nag-3 -r requirements-nag3.txt
+	# Older runtime SDKs (boto3, botocore and their dependencies), one folder each.
+	for version in $(RUNTIME_SDKS); do \
+	  rm -rf $(VENV)/runtime-sdk/$$version; \
+	  $(PY) -m pip install $(PIP_QUIET) --require-hashes --no-deps \
+	    --target $(VENV)/runtime-sdk/$$version -r requirements-sdk-$$version.txt || exit 1; \
+	done
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -66,17 +76,25 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	# The package, and the handler's modules as Lambda imports them (pyproject.toml).
-	$(PY) -m mypy -p cdk_workspace_image -m index -m logic -m contract -m workspaces -m polling_helper -m common -m bundles -m images -m sources -m state -m trust
+	$(PY) -m mypy -p cdk_workspace_image -m index -m logic -m contract -m workspaces -m polling_helper -m common -m bundles -m images -m sources -m state -m trust -m sdk
 
 ## bench: measure synth time, poll cost, API calls and asset size into bench/RESULTS.md
 bench: install
 	$(PY) -m bench.run
 
+## model: write the WorkSpaces API model that the handler ships, from the pinned botocore
+model: install
+	$(PY) -m tools.workspaces_model
+
+## pins: write crhelper's hashes that bundling checks, from the lock and the installed wheel
+pins: install
+	$(PY) -m tools.pins
+
 ## synth: the example app's template, for a given source WorkSpace
 synth: install
 	$(CDK) synth -c workspace_id=$(or $(WORKSPACE_ID),ws-0123456789)
 
-## upgrade: refresh the locks on purpose (edit the pins in requirements-dev.in first), then make test
+## upgrade: refresh the locks on purpose (edit the pins in requirements-dev.in first), then make model pins test
 upgrade:
 	rm -rf .upgrade-venv
 	$(PYTHON) -m venv .upgrade-venv
@@ -89,6 +107,12 @@ upgrade:
 	  dir=$$(mktemp -d); .upgrade-venv/bin/pip download $(PIP_QUIET) --no-deps -d $$dir cdk-nag==$$version; \
 	  hash=$$(.upgrade-venv/bin/pip hash $$dir/* | sed -n 's/^--hash=//p'); \
 	  sed -i "s/--hash=sha256:[0-9a-f]*/--hash=$$hash/" requirements-nag$$major.txt; \
+	done
+	for version in $(RUNTIME_SDKS); do \
+	  printf 'boto3==%s\nbotocore==%s\n' $$version $$version \
+	  | .upgrade-venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	    --no-emit-index-url --no-emit-find-links --no-emit-trusted-host \
+	    --output-file requirements-sdk-$$version.txt - || exit 1; \
 	done
 	rm -rf .upgrade-venv
 	npm install --no-audit --no-fund

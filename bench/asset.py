@@ -24,6 +24,8 @@ class AssetSize:
 def _part(name: str) -> str:
     if "__pycache__" in name:
         return "__pycache__ (left by a rehearsal)"
+    if name.startswith("models/"):
+        return "WorkSpaces API model (sdk.py)"
     if name.startswith("crhelper/"):
         code = name.endswith(".py")
         return "crhelper (*.py)" if code else "crhelper (type stubs, py.typed)"

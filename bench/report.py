@@ -455,7 +455,8 @@ def render(results: Results) -> str:
             latency_table,
             "## 5. Asset size",
             "The staged asset of a fresh synth, zipped as the CDK CLI zips it (deflate at "
-            "zlib's default level). boto3 is not in it: the runtime provides it.",
+            "zlib's default level). boto3 is not in it: the runtime provides it, and "
+            "the handler brings the WorkSpaces model it needs (docs/runtime-sdk.md).",
             asset_table,
             "## Findings and proposed changes",
             "\n".join(f"{n}. {text}" for n, text in enumerate(findings, start=1)),

@@ -30,7 +30,11 @@ HANDLER_MODULES = (
     "contract.py",
     "workspaces.py",
     "polling_helper.py",
+    "sdk.py",
 )
+# What the asset needs beside the modules: the WorkSpaces model the handler
+# ships, and crhelper's hashes for bundling in Docker.
+RUNTIME_DATA = ("models/workspaces/2015-04-08/service-2.json", "requirements.txt")
 
 APP = """
 import aws_cdk as cdk
@@ -89,7 +93,7 @@ def consumer_environment(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_the_wheel_carries_the_lambda_source(dists: dict[str, Path]) -> None:
     names = set(zipfile.ZipFile(dists["wheel"]).namelist())
-    for module in HANDLER_MODULES:
+    for module in (*HANDLER_MODULES, *RUNTIME_DATA):
         assert f"cdk_workspace_image/runtime/{module}" in names
     assert not any(name.startswith(("tests/", "constructs/", "lambda/")) for name in names)
 
@@ -98,7 +102,7 @@ def test_the_sdist_carries_the_construct_and_the_lambda_source(dists: dict[str, 
     with tarfile.open(dists["sdist"]) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     assert "constructs/cdk_workspace_image/workspace_image.py" in names
-    for module in HANDLER_MODULES:
+    for module in (*HANDLER_MODULES, *RUNTIME_DATA):
         assert f"lambda/workspace_image/{module}" in names
 
 
@@ -165,5 +169,6 @@ def test_an_app_outside_the_repo_synthesizes_with_only_the_distribution(
     (asset,) = [path for path in out.glob("asset.*") if path.is_dir()]
     for module in HANDLER_MODULES:
         assert (asset / module).is_file(), module
+    assert (asset / RUNTIME_DATA[0]).is_file()
     assert (asset / "crhelper" / "resource_helper.py").is_file()
     assert not (asset / "__init__.py").exists()

@@ -8,24 +8,15 @@ answers CloudFormation itself, so CDK's Provider framework is not used
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
-import importlib.util
 import json
-import shutil
-from pathlib import Path
 from typing import Any
 
-import jsii
 from aws_cdk import (
     Acknowledgment,
-    AssetHashType,
     Aws,
-    BundlingOptions,
     CfnResource,
     Duration,
     Fn,
-    ILocalBundling,
     Stack,
     Token,
     Validations,
@@ -35,73 +26,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
-from cdk_workspace_image import runtime
+from cdk_workspace_image._asset import handler_code
 from cdk_workspace_image.runtime import contract
 
 PROVIDER_ID = "CdkWorkspaceImageProvider"
 RUNTIME = lambda_.Runtime.PYTHON_3_14
-
-# The Lambda source: lambda/workspace_image in the repo, the
-# cdk_workspace_image.runtime package in an installed wheel.
-RUNTIME_DIR = Path(runtime.__file__).resolve().parent
-CRHELPER_VERSION = importlib.metadata.version("crhelper")
-
-
-def _runtime_files() -> list[Path]:
-    return sorted(path for path in RUNTIME_DIR.glob("*.py") if path.name != "__init__.py")
-
-
-def _crhelper_dir() -> Path:
-    spec = importlib.util.find_spec("crhelper")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("crhelper is not installed; it is a dependency of cdk-workspace-image")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def asset_hash() -> str:
-    """Hash of what goes into the asset: our handler files and crhelper's version."""
-    digest = hashlib.sha256(f"crhelper=={CRHELPER_VERSION}".encode())
-    for path in _runtime_files():
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-@jsii.implements(ILocalBundling)
-class LocalBundling:
-    """Bundle without Docker: copy the handler and the installed crhelper.
-
-    crhelper is pure Python and a dependency of this library, so the copy in
-    site-packages is exactly the pinned version; boto3 comes with the runtime.
-    """
-
-    def try_bundle(self, output_dir: str, *_options: Any, **_keywords: Any) -> bool:
-        out = Path(output_dir)
-        for path in _runtime_files():
-            shutil.copy2(path, out / path.name)
-        shutil.copytree(
-            _crhelper_dir(), out / "crhelper", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
-        )
-        return True
-
-
-def _code() -> lambda_.Code:
-    return lambda_.Code.from_asset(
-        str(RUNTIME_DIR),
-        asset_hash_type=AssetHashType.CUSTOM,
-        asset_hash=asset_hash(),
-        bundling=BundlingOptions(
-            local=LocalBundling(),
-            # Only used when local bundling is impossible.
-            image=RUNTIME.bundling_image,
-            command=[
-                "bash",
-                "-c",
-                f"pip install --no-deps -t /asset-output crhelper=={CRHELPER_VERSION} "
-                "&& cp /asset-input/*.py /asset-output/ && rm -f /asset-output/__init__.py",
-            ],
-        ),
-    )
 
 
 class WorkspaceImageProvider(Construct):
@@ -148,7 +77,7 @@ class WorkspaceImageProvider(Construct):
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler=contract.HANDLER,
-            code=_code(),
+            code=handler_code(RUNTIME),
             role=self.role,
             # Each invocation makes a few API calls; their retries (workspaces.py)
             # fit well inside this.

@@ -17,6 +17,14 @@ The contract, as crhelper states it:
 
 from __future__ import annotations
 
+import os
+
+import sdk
+
+# First of all, before anything makes a boto3 session: botocore reads the
+# WorkSpaces model shipped with the function before its own (sdk.py).
+os.environ[sdk.DATA_PATH_VARIABLE] = sdk.data_path(os.environ.get(sdk.DATA_PATH_VARIABLE))
+
 from typing import Any, Protocol
 
 import contract

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+import sdk
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -44,7 +45,8 @@ class WorkSpacesImages:
     def client(self) -> Any:
         # Created on first use: a Delete of a foreign physical id needs no client.
         if self._client is None:
-            self._client = boto3.client("workspaces", config=RETRY_CONFIG)
+            # A call that the runtime's botocore cannot make fails with a plain message.
+            self._client = sdk.checked(boto3.client("workspaces", config=RETRY_CONFIG))
         return self._client
 
     def create(

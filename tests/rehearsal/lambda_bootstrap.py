@@ -2,11 +2,14 @@
 
 Usage: python -I lambda_bootstrap.py ASSET_DIR HANDLER INVOCATION_JSON
 
-Only ASSET_DIR (the bundled asset from cdk.out) and the interpreter's
-site-packages (standing in for the runtime's boto3) are importable: none of
-the repo's own code is. REHEARSAL_CLOCK_OFFSET_SECONDS moves time.time()
-forward, so tests can pass hours of polling without sleeping;
-REHEARSAL_SLEEP_SCALE shortens every time.sleep by that factor.
+Only ASSET_DIR (the bundled asset from cdk.out) and the runtime's boto3 are
+importable: none of the repo's own code is. The runtime's boto3 is the
+interpreter's site-packages, or, when REHEARSAL_RUNTIME_SDK names a folder
+(an older boto3 and botocore, see lambda_process.py), that folder alone: the
+interpreter then runs with -S, so site-packages is not on the path.
+
+REHEARSAL_CLOCK_OFFSET_SECONDS moves time.time() forward, so tests can pass
+hours of polling without sleeping; REHEARSAL_SLEEP_SCALE shortens every time.sleep by that factor.
 REHEARSAL_API_LOG names a file where every AWS call the handler makes is
 written as an IAM action (``service:Operation``), through botocore's events.
 
@@ -27,7 +30,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 asset_dir, handler_name, invocation_path = sys.argv[1:4]
-sys.path.insert(0, asset_dir)
+runtime_sdk = os.environ.get("REHEARSAL_RUNTIME_SDK")
+# Lambda's order: the function's code first, then the runtime's libraries.
+sys.path[:0] = [asset_dir, runtime_sdk] if runtime_sdk else [asset_dir]
 
 offset = float(os.environ.get("REHEARSAL_CLOCK_OFFSET_SECONDS", "0"))
 if offset:
@@ -39,18 +44,6 @@ scale = float(os.environ.get("REHEARSAL_SLEEP_SCALE", "1"))
 if scale != 1:
     _real_sleep = time.sleep
     time.sleep = lambda seconds: _real_sleep(seconds * scale)
-
-api_log = os.environ.get("REHEARSAL_API_LOG")
-if api_log:
-    import boto3
-
-    def record_call(model, **_):
-        with open(api_log, "a") as log:
-            log.write(f"{model.service_model.signing_name}:{model.name}\n")
-
-    # crhelper and the handler make their clients from boto3's default session.
-    boto3.setup_default_session()
-    boto3.DEFAULT_SESSION.events.register("before-call", record_call)
 
 invocation = json.loads(Path(invocation_path).read_text())
 deadline = time.monotonic() + invocation["timeout_seconds"]
@@ -136,10 +129,27 @@ if log_level in logging.getLevelNamesMapping():
 
 module_name, function_name = handler_name.rsplit(".", 1)
 module = importlib.import_module(module_name)
-for name in ("index", "crhelper"):
+origins = dict.fromkeys(("index", "crhelper"), asset_dir)
+if runtime_sdk:
+    origins.update(dict.fromkeys(("boto3", "botocore"), runtime_sdk))
+for name, folder in origins.items():
     origin = Path(sys.modules[name].__file__).resolve() if name in sys.modules else None
-    if origin is not None and Path(asset_dir).resolve() not in origin.parents:
-        sys.exit(f"rehearsal: {name} was imported from {origin}, not from the asset")
+    if origin is not None and Path(folder).resolve() not in origin.parents:
+        sys.exit(f"rehearsal: {name} was imported from {origin}, not from {folder}")
+
+api_log = os.environ.get("REHEARSAL_API_LOG")
+if api_log:
+    import boto3
+
+    def record_call(model, **_):
+        with open(api_log, "a") as log:
+            log.write(f"{model.service_model.signing_name}:{model.name}\n")
+
+    # crhelper and the handler make their clients from boto3's default session.
+    # It is made only now, after the handler's import, as in Lambda, where
+    # nothing makes one first: the handler sets AWS_DATA_PATH (sdk.py) before
+    # any session exists, and a session reads it once.
+    boto3._get_default_session().events.register("before-call", record_call)
 try:
     getattr(module, function_name)(invocation["event"], LambdaContext())
 except Exception as error:

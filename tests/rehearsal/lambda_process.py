@@ -16,6 +16,17 @@ from cdk_workspace_image.runtime.contract import SCHEDULE_EVENT_KEY
 from tests.rehearsal.fake_workspaces import SLEEP_SCALE
 
 BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.py")
+ROOT = Path(__file__).resolve().parent.parent.parent
+# boto3 versions that `make install` puts in folders of their own (Makefile: RUNTIME_SDKS).
+RUNTIME_SDKS = ROOT / ".venv" / "runtime-sdk"
+
+
+def runtime_sdk(version: str) -> Path:
+    """The folder with boto3 and botocore ``version`` and their dependencies."""
+    folder = RUNTIME_SDKS / version
+    if not (folder / "botocore").is_dir():
+        raise FileNotFoundError(f"{folder} is missing: run `make install`")
+    return folder
 
 
 @dataclass
@@ -45,6 +56,9 @@ class LambdaFunction:
     environment: dict[str, str]
     # The stack the function belongs to: its template gives it this StackId.
     stack_id: str = ""
+    # A folder holding the boto3 and botocore that the runtime would bring
+    # (runtime_sdk()); None runs on this interpreter's own, the newest.
+    runtime_sdk: Path | None = None
 
     def invoke(
         self, event: dict[str, Any], *, aws_env: dict[str, str], clock_offset: float = 0
@@ -73,6 +87,8 @@ class LambdaFunction:
             **self.environment,
             **aws_env,
         }
+        if self.runtime_sdk is not None:
+            env["REHEARSAL_RUNTIME_SDK"] = str(self.runtime_sdk)
         try:
             completed = subprocess.run(
                 [
@@ -81,6 +97,8 @@ class LambdaFunction:
                     # No __pycache__ in the staged asset, whose hash would not see
                     # it (-I ignores PYTHONDONTWRITEBYTECODE).
                     "-B",
+                    # No site-packages when the runtime's SDK is a folder of its own.
+                    *(["-S"] if self.runtime_sdk is not None else []),
                     str(BOOTSTRAP),
                     str(self.asset_dir),
                     self.handler,
