@@ -106,9 +106,7 @@ def a_whole_number(name: str, value: object, unit: str) -> str | None:
         # A number token is a float too: an integral one.
         return None
     hint = (
-        f"; convert a value read from context: int(app.node.try_get_context({name!r}))"
-        if isinstance(value, str)
-        else ""
+        "; convert a value read from context (-c) with int(...)" if isinstance(value, str) else ""
     )
     return f'"{name}" must be an int ({unit}), {_got(value)}{hint}'
 
@@ -125,7 +123,9 @@ def a_str_list(name: str, value: object, *, optional: bool = True) -> str | None
         return f'"{name}" must be a list of str, {_got(value)}'
     wrong = [item for item in value if not isinstance(item, str)]
     if wrong:
-        return f'"{name}" must be a list of str; item {_got(wrong[0])}'
+        return (
+            f'"{name}" must be a list of str, got a {type(wrong[0]).__name__} in it: {wrong[0]!r}'
+        )
     return None
 
 
@@ -153,6 +153,14 @@ def an_instance(
 ) -> str | None:
     """An instance of ``kind`` (described as ``expected``); None too when ``optional``."""
     if (optional and value is None) or isinstance(value, kind):
+        return None
+    return f'"{name}" must be {expected}, {_got(value)}'
+
+
+def an_interface(name: str, value: object, attribute: str, expected: str) -> str | None:
+    """An object with ``attribute`` (a jsii interface, which ``isinstance`` cannot
+    check), or None."""
+    if value is None or hasattr(value, attribute):
         return None
     return f'"{name}" must be {expected}, {_got(value)}'
 

@@ -69,10 +69,19 @@ class ByolImageSource:
     ``ByolWorkspaceImage`` checks it and names the construct that got it.
     """
 
-    def __init__(self, prop: str, value: object, label: str, expected: str = "a str") -> None:
+    def __init__(
+        self,
+        prop: str,
+        value: object,
+        label: str,
+        *,
+        accepts: type | tuple[type, ...] = str,
+        expected: str = "a str",
+    ) -> None:
         self._prop = prop
-        self._value = value
+        self._given = value
         self._label = label
+        self._accepts = accepts
         self._expected = expected
 
     @classmethod
@@ -86,18 +95,12 @@ class ByolImageSource:
         is used, so CloudFormation imports only after Image Builder has built
         the image.
         """
-        arn = (
-            image.attr_arn
-            if isinstance(image, imagebuilder.CfnImage)
-            else image.image_arn
-            if isinstance(image, IImageBuilderImage)
-            else image
-        )
         return cls(
             contract.PROP_IMAGE_BUILD_VERSION_ARN,
-            arn,
+            image,
             "source",
-            "an EC2 Image Builder image (aws_imagebuilder.CfnImage, or "
+            accepts=(imagebuilder.CfnImage, IImageBuilderImage),
+            expected="an EC2 Image Builder image (aws_imagebuilder.CfnImage, or "
             "aws_imagebuilder_alpha.Image) for from_image_builder",
         )
 
@@ -131,11 +134,15 @@ class ByolImageSource:
     @property
     def value(self) -> str:
         """The AMI id, ARN or task id (a token for a resource of the app)."""
-        return str(self._value)
+        if isinstance(self._given, imagebuilder.CfnImage):
+            return self._given.attr_arn
+        if isinstance(self._given, IImageBuilderImage):
+            return self._given.image_arn
+        return str(self._given)
 
     def type_error(self) -> str | None:
         """Why the value given to the factory is not of the type it takes, or None."""
-        return an_instance(self._label, self._value, str, self._expected, optional=False)
+        return an_instance(self._label, self._given, self._accepts, self._expected, optional=False)
 
     def error(self) -> str | None:
         """Why the concrete value cannot be this kind of source, or None."""
