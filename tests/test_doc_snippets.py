@@ -105,8 +105,7 @@ def python_blocks(path: Path) -> list[Block]:
             reason = skip.group("reason")
             if not reason:
                 raise AssertionError(
-                    f"{_shown(path)}:{line}: ```python skip needs a reason "
-                    "(```python skip: why)"
+                    f"{_shown(path)}:{line}: ```python skip needs a reason (```python skip: why)"
                 )
         blocks.append(Block(path, line, match.group("code"), reason))
     return blocks
