@@ -183,12 +183,12 @@ class WorkspaceImageProvider(Construct):
         # The options in effect, to compare with those given to a later ``of``.
         self._log_retention = None if log_group else log_retention or DEFAULT_LOG_RETENTION
         self._given_log_group = log_group
-        self.log_group: logs.ILogGroup = log_group or logs.LogGroup(
+        self._log_group = log_group or logs.LogGroup(
             self, "Logs", retention=log_retention or DEFAULT_LOG_RETENTION
         )
         # A role of its own rather than AWSLambdaBasicExecutionRole: it may write
         # to this log group only.
-        self.role = iam.Role(
+        self._role = iam.Role(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
@@ -207,7 +207,7 @@ class WorkspaceImageProvider(Construct):
             if Token.is_unresolved(stack.stack_name)
             else contract.stack_rule_prefix(stack.stack_name)
         )
-        self.function = lambda_.Function(
+        self._function = lambda_.Function(
             self,
             "Function",
             description="Serves Custom::WorkspaceImage (cdk-workspace-image)",
@@ -300,7 +300,7 @@ class WorkspaceImageProvider(Construct):
         # Lambda refuses overlapping policy changes (ResourceConflictException:
         # "An update is in progress"), which parallel resources make; SourceArn
         # is matched with ArnLike, so one statement covers every rule here.
-        self.poll_permission = lambda_.CfnPermission(
+        self._poll_permission = lambda_.CfnPermission(
             self,
             "PollRulesMayInvoke",
             action="lambda:InvokeFunction",
@@ -335,6 +335,26 @@ class WorkspaceImageProvider(Construct):
             ),
         ):
             wildcards.add(arn, reason)
+
+    @property
+    def log_group(self) -> logs.ILogGroup:
+        """The function's log group: the provider's own (``Logs``), or the one given."""
+        return self._log_group
+
+    @property
+    def role(self) -> iam.Role:
+        """The function's role; ``add_to_role_policy`` adds to its default policy."""
+        return self._role
+
+    @property
+    def function(self) -> lambda_.Function:
+        """The provider function."""
+        return self._function
+
+    @property
+    def poll_permission(self) -> lambda_.CfnPermission:
+        """The one permission that lets this stack's poll rules invoke the function."""
+        return self._poll_permission
 
     @property
     def service_token(self) -> str:
