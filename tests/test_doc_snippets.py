@@ -133,42 +133,79 @@ def _apps(namespace: dict[str, Any]) -> Iterator[cdk.App]:
             yield value
 
 
-@pytest.mark.parametrize(
-    "path",
-    [pytest.param(path, id=str(path.relative_to(ROOT))) for path in DOCS if path not in NOT_RUN],
-)
-def test_every_python_snippet_runs_and_synthesizes(path: Path, tmp_path: Path) -> None:
-    # GIVEN a file's python blocks, in order, in one namespace
+class SnippetFailed(AssertionError):
+    """A block, or the synth after the last block, failed: the message says where."""
+
+
+def run_snippets(path: Path, outdir: Path) -> int:
+    """Run ``path``'s python blocks as the module docstring says; return how many ran."""
     blocks = [block for block in python_blocks(path) if block.skip_reason is None]
-    app = cdk.App(outdir=str(tmp_path / "docs.out"))
+    app = cdk.App(outdir=str(outdir))
     namespace = Namespace(app, cdk.Stack(app, "Docs"))
     apps: list[cdk.App] = [app]
-
-    # WHEN each runs
     for block in blocks:
         try:
             # Line numbers in tracebacks are those of the file.
             code = compile("\n" * block.line + block.code, str(block.path), "exec")
             exec(code, namespace)
-            apps.extend(a for a in _apps(namespace) if not any(a is b for b in apps))
         except Exception as error:
-            pytest.fail(
+            raise SnippetFailed(
                 f"{block.where()}: the block fails: {type(error).__name__}: {error}\n"
-                + "".join(traceback.format_exception(error)[-3:]),
-                pytrace=False,
-            )
-
-    # THEN every app it made synthesizes
+                + "".join(traceback.format_exception(error)[-3:])
+            ) from error
+        apps.extend(made for made in _apps(namespace) if not any(made is a for a in apps))
     for made in apps:
         try:
             made.synth(force=True)
         except Exception as error:
-            last = blocks[-1].where() if blocks else str(path.relative_to(ROOT))
-            pytest.fail(
-                f"{path.relative_to(ROOT)}: synth after the last block ({last}) fails: "
-                f"{type(error).__name__}: {error}",
-                pytrace=False,
-            )
+            last = blocks[-1].where() if blocks else _shown(path)
+            raise SnippetFailed(
+                f"{_shown(path)}: synth after the last block ({last}) fails: "
+                f"{type(error).__name__}: {error}"
+            ) from error
+    return len(blocks)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(path, id=str(path.relative_to(ROOT))) for path in DOCS if path not in NOT_RUN],
+)
+def test_every_python_snippet_runs_and_synthesizes(path: Path, tmp_path: Path) -> None:
+    # GIVEN a file's python blocks WHEN they run in order THEN each runs and the apps synthesize
+    try:
+        run_snippets(path, tmp_path / "docs.out")
+    except SnippetFailed as failure:
+        pytest.fail(str(failure), pytrace=False)
+
+
+def test_a_failing_block_is_reported_with_the_file_its_line_and_the_error(tmp_path: Path) -> None:
+    doc = tmp_path / "doc.md"
+    doc.write_text("# Doc\n\n```python\nx = 1\n```\n\nText.\n\n```python\nundefined_name\n```\n")
+
+    with pytest.raises(SnippetFailed) as raised:
+        run_snippets(doc, tmp_path / "out")
+
+    assert str(raised.value).startswith(
+        f"{doc}:9: the block fails: NameError: name 'undefined_name' is not defined"
+    )
+
+
+def test_a_construct_the_docs_declare_is_synthesized(tmp_path: Path) -> None:
+    # A rule that only synth checks (here: tags through Tags.of) fails the file too.
+    doc = tmp_path / "doc.md"
+    doc.write_text(
+        "```python\n"
+        "from cdk_workspace_image import WorkspaceImage\n"
+        'WorkspaceImage(stack, "G", workspace_id="ws-abcdef123", image_name="g")\n'
+        'cdk.Tags.of(stack).add("aws:reserved", "x")\n'
+        "```\n"
+    )
+
+    with pytest.raises(
+        SnippetFailed,
+        match=r"synth after the last block \(.*doc.md:1\) fails: .*'aws:reserved' starts with",
+    ):
+        run_snippets(doc, tmp_path / "out")
 
 
 def test_the_snippets_are_found() -> None:
