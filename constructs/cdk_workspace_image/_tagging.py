@@ -12,7 +12,7 @@ import jsii
 from aws_cdk import AspectPriority, Aspects, CfnResource, IAspect, TagManager
 from constructs import IConstruct
 
-from cdk_workspace_image._validation import concrete_items
+from cdk_workspace_image._validation import concrete_items, fail
 from cdk_workspace_image.runtime import contract
 
 
@@ -33,9 +33,7 @@ class _RenderTags:
         if node.node.path != self._cfn.node.path:
             return
         values = dict(self._tags.tag_values())
-        errors = contract.tags_errors(concrete_items(values), "tags")
-        if errors:
-            raise ValueError(f"{node.node.path}: " + "; ".join(errors))
+        fail(node.node.path, contract.tags_errors(concrete_items(values), "tags"))
         self._cfn.add_property_override(
             contract.PROP_TAGS, [{"Key": key, "Value": values[key]} for key in sorted(values)]
         )

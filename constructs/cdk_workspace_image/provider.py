@@ -27,31 +27,100 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
 from cdk_workspace_image._asset import handler_code
+from cdk_workspace_image._validation import (
+    an_instance,
+    an_interface,
+    check_types,
+    fail,
+    path_of,
+)
 from cdk_workspace_image.runtime import contract
 
 PROVIDER_ID = "CdkWorkspaceImageProvider"
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 
 
+DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
+
+
 class WorkspaceImageProvider(Construct):
-    """The Lambda function behind every Custom::WorkspaceImage of one stack."""
+    """The Lambda function behind every image and bundle of one stack.
+
+    One per stack, at the stack's top under the id ``CdkWorkspaceImageProvider``:
+    the first image or bundle creates it with the defaults, and the others
+    share it. To choose its options, call ``WorkspaceImageProvider.of(stack,
+    ...)`` before declaring the first image or bundle. Its ``role`` is the
+    function's role: ``add_to_role_policy`` grants it more, for example what
+    a real account asks of an import beyond what the library grants.
+    """
 
     @classmethod
-    def of(cls, scope: Construct) -> WorkspaceImageProvider:
-        """Return the stack's provider, creating it on first use."""
+    def of(
+        cls,
+        scope: Construct,
+        *,
+        log_retention: logs.RetentionDays | None = None,
+        log_group: logs.ILogGroup | None = None,
+    ) -> WorkspaceImageProvider:
+        """Return the stack's provider, creating it on first use.
+
+        Options apply when the provider is created. Given again, to a
+        provider that exists, they must be the ones it has: a stack has one
+        provider, and a second set of options could not take effect. So call
+        this, with options, before declaring the stack's first image or bundle.
+
+        :param scope: Any construct of the stack.
+        :param log_retention: How long the function's log group keeps its logs.
+            Default: ``RetentionDays.THREE_MONTHS``.
+        :param log_group: A log group of yours for the function's logs, instead
+            of the one the provider makes (``CdkWorkspaceImageProvider/Logs``);
+            its retention is yours to set. Default: the provider's own.
+        """
         stack = Stack.of(scope)
+        check_types(path_of(stack, PROVIDER_ID), _option_type_errors(log_retention, log_group))
         existing = stack.node.try_find_child(PROVIDER_ID)
         if isinstance(existing, WorkspaceImageProvider):
+            existing._check_options(log_retention=log_retention, log_group=log_group)
             return existing
-        return cls(stack, PROVIDER_ID)
+        return cls(stack, PROVIDER_ID, log_retention=log_retention, log_group=log_group)
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        log_retention: logs.RetentionDays | None = None,
+        log_group: logs.ILogGroup | None = None,
+    ) -> None:
+        """Make the provider; ``WorkspaceImageProvider.of`` is the way to get it.
+
+        :param log_retention: How long the function's log group keeps its logs.
+            Default: ``RetentionDays.THREE_MONTHS``.
+        :param log_group: A log group of yours for the function's logs.
+            Default: one of the provider's own, ``Logs``.
+        """
+        path = path_of(scope, construct_id)
+        check_types(path, _option_type_errors(log_retention, log_group))
+        fail(
+            path,
+            [
+                '"log_retention" is for the provider\'s own log group; set the retention of '
+                '"log_group" on that log group'
+                if log_retention is not None and log_group is not None
+                else None
+            ],
+        )
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.THREE_MONTHS)
+        # The options in effect, to compare with those given to a later ``of``.
+        self._log_retention = None if log_group else log_retention or DEFAULT_LOG_RETENTION
+        self._given_log_group = log_group
+        self._log_group = log_group or logs.LogGroup(
+            self, "Logs", retention=log_retention or DEFAULT_LOG_RETENTION
+        )
         # A role of its own rather than AWSLambdaBasicExecutionRole: it may write
         # to this log group only.
-        self.role = iam.Role(
+        self._role = iam.Role(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
@@ -70,7 +139,7 @@ class WorkspaceImageProvider(Construct):
         # the grants and the invoke permission below reach only those rules.
         stack_uuid = Fn.select(2, Fn.split("/", Aws.STACK_ID))
         rule_prefix = Fn.join("", [contract.RULE_NAME_PREFIX, stack_uuid, "-"])
-        self.function = lambda_.Function(
+        self._function = lambda_.Function(
             self,
             "Function",
             description="Serves Custom::WorkspaceImage (cdk-workspace-image)",
@@ -177,7 +246,7 @@ class WorkspaceImageProvider(Construct):
         # Lambda refuses overlapping policy changes (ResourceConflictException:
         # "An update is in progress"), which parallel resources make; SourceArn
         # is matched with ArnLike, so one statement covers every rule here.
-        self.poll_permission = lambda_.CfnPermission(
+        self._poll_permission = lambda_.CfnPermission(
             self,
             "PollRulesMayInvoke",
             action="lambda:InvokeFunction",
@@ -219,8 +288,61 @@ class WorkspaceImageProvider(Construct):
             wildcards.add(arn, reason)
 
     @property
+    def log_group(self) -> logs.ILogGroup:
+        """The function's log group: the provider's own (``Logs``), or the one given."""
+        return self._log_group
+
+    @property
+    def role(self) -> iam.Role:
+        """The function's role; ``add_to_role_policy`` adds to its default policy."""
+        return self._role
+
+    @property
+    def function(self) -> lambda_.Function:
+        """The provider function."""
+        return self._function
+
+    @property
+    def poll_permission(self) -> lambda_.CfnPermission:
+        """The one permission that lets this stack's poll rules invoke the function."""
+        return self._poll_permission
+
+    @property
     def service_token(self) -> str:
+        """The function's ARN: the ServiceToken of each custom resource it serves."""
         return self.function.function_arn
+
+    def add_to_role_policy(self, statement: iam.PolicyStatement) -> None:
+        """Grant the function more, as ``lambda_.Function.add_to_role_policy`` does.
+
+        For what a real account asks beyond the library's grants (a denied
+        call's reason names the action and the resource). The statement lands
+        in the role's default policy, beside the library's own.
+        """
+        check_types(
+            self.node.path,
+            [an_instance("statement", statement, iam.PolicyStatement, "a PolicyStatement")],
+        )
+        self.role.add_to_policy(statement)
+
+    def _check_options(
+        self, *, log_retention: logs.RetentionDays | None, log_group: logs.ILogGroup | None
+    ) -> None:
+        """Refuse options that differ from those the provider was made with."""
+        given = {"log_retention": log_retention, "log_group": log_group}
+        have = {"log_retention": self._log_retention, "log_group": self._given_log_group}
+        fail(
+            self.node.path,
+            [
+                f'"{name}" {_shown(value)} differs from {_shown(have[name])}, which this '
+                "stack's provider was made with (by WorkspaceImageProvider.of, or with the "
+                "defaults by the stack's first image or bundle): a stack has one provider, so "
+                "call WorkspaceImageProvider.of(stack, ...) with its options before the first "
+                "image or bundle"
+                for name, value in given.items()
+                if value is not None and value is not have[name]
+            ],
+        )
 
     def _image_arn(
         self, image_id: str, region: str | None = None, account: str | None = None
@@ -343,6 +465,23 @@ class WorkspaceImageProvider(Construct):
                 ],
             )
         )
+
+
+def _option_type_errors(
+    log_retention: logs.RetentionDays | None, log_group: logs.ILogGroup | None
+) -> list[str | None]:
+    return [
+        an_instance("log_retention", log_retention, logs.RetentionDays, "a logs.RetentionDays"),
+        an_interface("log_group", log_group, "log_group_arn", "an ILogGroup (a logs.LogGroup)"),
+    ]
+
+
+def _shown(option: object) -> str:
+    if option is None:
+        return "none"
+    if isinstance(option, Construct):
+        return option.node.path
+    return str(option)
 
 
 NAG_WILDCARD_RULE = "AwsSolutions-IAM5"

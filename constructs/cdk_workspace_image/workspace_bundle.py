@@ -19,10 +19,24 @@ from aws_cdk import (
 from constructs import Construct
 
 from cdk_workspace_image._tagging import render_tags
-from cdk_workspace_image._validation import concrete, concrete_items
+from cdk_workspace_image._validation import (
+    a_str,
+    a_str_mapping,
+    a_whole_number,
+    an_instance,
+    check_types,
+    concrete,
+    concrete_items,
+    duplicate_name_error,
+    fail,
+    path_of,
+    record_name,
+)
 from cdk_workspace_image.provider import WorkspaceImageProvider
 from cdk_workspace_image.runtime import contract
-from cdk_workspace_image.workspace_image import IWorkspaceImage
+from cdk_workspace_image.workspace_image import IWorkspaceImage, image_type_error
+
+BUNDLE_KIND = "bundle"
 
 DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
 # A new bundle is PENDING for a while; the handler waits until it is AVAILABLE.
@@ -76,9 +90,25 @@ class WorkspaceBundle(Construct):
             A replaced bundle is always deleted (UpdateReplacePolicy Delete).
             Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``, like the image.
         """
+        path = path_of(scope, construct_id)
+        check_types(
+            path,
+            [
+                image_type_error("image", image),
+                a_str("bundle_name", bundle_name),
+                a_str("compute_type", compute_type),
+                a_whole_number("user_storage_gib", user_storage_gib, "whole GiB"),
+                a_whole_number("root_storage_gib", root_storage_gib, "whole GiB"),
+                a_str("description", description, optional=True),
+                a_str_mapping("tags", tags),
+                an_instance("removal_policy", removal_policy, RemovalPolicy, "a RemovalPolicy"),
+            ],
+        )
         description = description if description is not None else f"Bundle {bundle_name}"
         tags = dict(tags or {})
         _validate(
+            scope,
+            path,
             bundle_name=bundle_name,
             description=description,
             compute_type=compute_type,
@@ -87,6 +117,7 @@ class WorkspaceBundle(Construct):
             tags=tags,
         )
         super().__init__(scope, construct_id)
+        record_name(self, path, BUNDLE_KIND, bundle_name)
         self._tags = TagManager(TagType.KEY_VALUE, contract.BUNDLE_RESOURCE_TYPE, tags)
         provider = WorkspaceImageProvider.of(self)
         self._resource = CustomResource(
@@ -130,6 +161,8 @@ class WorkspaceBundle(Construct):
 
 
 def _validate(
+    scope: Construct,
+    path: str,
     *,
     bundle_name: str,
     description: str,
@@ -141,22 +174,22 @@ def _validate(
     """Check concrete values at synth time; tokens are checked by the handler."""
     # The storage rule depends on the compute type, so all three must be concrete.
     storage = (compute_type, user_storage_gib, root_storage_gib)
-    errors = [
-        concrete(bundle_name, contract.bundle_name_error, "bundle_name"),
-        concrete(description, contract.bundle_description_error, "description"),
-        concrete(compute_type, contract.compute_type_error, "compute_type"),
-        None
-        if any(Token.is_unresolved(value) for value in storage)
-        else contract.storage_error(
-            compute_type,
-            root_storage_gib,
-            user_storage_gib,
-            "root_storage_gib",
-            "user_storage_gib",
-        ),
-    ]
-    found = [error for error in errors if error] + contract.tags_errors(
-        concrete_items(tags), "tags"
+    fail(
+        path,
+        [
+            concrete(bundle_name, contract.bundle_name_error, "bundle_name"),
+            duplicate_name_error(scope, BUNDLE_KIND, "bundle_name", bundle_name),
+            concrete(description, contract.bundle_description_error, "description"),
+            concrete(compute_type, contract.compute_type_error, "compute_type"),
+            None
+            if any(Token.is_unresolved(value) for value in storage)
+            else contract.storage_error(
+                compute_type,
+                root_storage_gib,
+                user_storage_gib,
+                "root_storage_gib",
+                "user_storage_gib",
+            ),
+            *contract.tags_errors(concrete_items(tags), "tags"),
+        ],
     )
-    if found:
-        raise ValueError("; ".join(found))

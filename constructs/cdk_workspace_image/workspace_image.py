@@ -25,7 +25,21 @@ from aws_cdk import (
 from constructs import Construct
 
 from cdk_workspace_image._tagging import render_tags
-from cdk_workspace_image._validation import concrete, concrete_items
+from cdk_workspace_image._validation import (
+    a_str,
+    a_str_list,
+    a_str_mapping,
+    an_instance,
+    check_types,
+    concrete,
+    concrete_items,
+    concrete_list,
+    duplicate_name_error,
+    fail,
+    own_account_error,
+    path_of,
+    record_name,
+)
 from cdk_workspace_image.provider import WorkspaceImageProvider
 from cdk_workspace_image.runtime import contract
 
@@ -59,11 +73,9 @@ class ImportedWorkspaceImage(Construct):
     """An image made elsewhere, referenced by its id (``WorkspaceImage.from_image_id``)."""
 
     def __init__(self, scope: Construct, construct_id: str, image_id: str) -> None:
-        if not Token.is_unresolved(image_id) and not contract.is_image_id(image_id):
-            raise ValueError(
-                f'"image_id" {image_id!r} is not an image id; expected "wsi-" followed by '
-                "9-63 lowercase letters or digits"
-            )
+        path = path_of(scope, construct_id)
+        check_types(path, [a_str("image_id", image_id)])
+        fail(path, [concrete(image_id, contract.image_id_error, "image_id")])
         super().__init__(scope, construct_id)
         self._image_id = image_id
 
@@ -101,21 +113,36 @@ class WorkspaceImageBase(Construct):
         removal_policy: RemovalPolicy | None,
         share_with_accounts: Sequence[str] | None,
     ) -> None:
+        path = path_of(scope, construct_id)
+        check_types(
+            path,
+            common_type_errors(
+                image_name=image_name,
+                description=description,
+                tags=tags,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                removal_policy=removal_policy,
+                share_with_accounts=share_with_accounts,
+            ),
+        )
         timeout = timeout or DEFAULT_TIMEOUT
         poll_interval = poll_interval or DEFAULT_POLL_INTERVAL
         description = description if description is not None else f"Image {image_name}"
         tags = dict(tags or {})
-        accounts = list(share_with_accounts or [])
         _validate(
+            scope,
+            path,
             source_errors=source_errors,
             image_name=image_name,
             description=description,
             tags=tags,
             timeout=timeout,
             poll_interval=poll_interval,
-            share_with_accounts=accounts,
+            share_with_accounts=share_with_accounts,
         )
         super().__init__(scope, construct_id)
+        record_name(self, path, IMAGE_KIND, image_name)
 
         self._tags = TagManager(TagType.KEY_VALUE, resource_type, tags)
         provider = WorkspaceImageProvider.of(self)
@@ -128,8 +155,14 @@ class WorkspaceImageBase(Construct):
             contract.PROP_POLL_INTERVAL_MINUTES: int(poll_interval.to_minutes()),
             contract.PROP_TIMEOUT_SECONDS: timeout_seconds,
         }
-        if accounts:
-            properties[contract.PROP_SHARE_WITH] = accounts
+        if share_with_accounts:
+            # A list token (a CommaDelimitedList parameter) goes as it is: it
+            # resolves to a list of strings, which the handler checks.
+            properties[contract.PROP_SHARE_WITH] = (
+                share_with_accounts
+                if Token.is_unresolved(share_with_accounts)
+                else list(share_with_accounts)
+            )
         handle: CfnWaitConditionHandle | None = None
         if timeout_seconds > contract.WAIT_CONDITION_ABOVE_SECONDS:
             # A handle that was signalled cannot be signalled again, so each new
@@ -281,6 +314,7 @@ class WorkspaceImage(WorkspaceImageBase):
             kept in step on update, and unshared before the image is deleted.
             12-digit account ids. Default: not shared.
         """
+        check_types(path_of(scope, construct_id), [a_str("workspace_id", workspace_id)])
         super().__init__(
             scope,
             construct_id,
@@ -323,7 +357,54 @@ def _generation(
     return hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()[:8].upper()
 
 
+IMAGE_KIND = "image"
+
+
+def common_type_errors(
+    *,
+    image_name: object,
+    description: object,
+    tags: object,
+    timeout: object,
+    poll_interval: object,
+    removal_policy: object,
+    share_with_accounts: object,
+) -> list[str | None]:
+    """Why any argument that every image construct takes is of the wrong type."""
+    return [
+        a_str("image_name", image_name),
+        a_str("description", description, optional=True),
+        a_str_mapping("tags", tags),
+        an_instance("timeout", timeout, Duration, "a Duration (for example Duration.hours(2))"),
+        an_instance(
+            "poll_interval", poll_interval, Duration, "a Duration (for example Duration.minutes(1))"
+        ),
+        an_instance("removal_policy", removal_policy, RemovalPolicy, "a RemovalPolicy"),
+        a_str_list("share_with_accounts", share_with_accounts),
+    ]
+
+
+def image_type_error(name: str, value: object) -> str | None:
+    """Why ``value`` is not an ``IWorkspaceImage`` that a bundle or an update can take."""
+    if hasattr(value, "image_arn") and not isinstance(value, WorkspaceImageBase):
+        # An aws_imagebuilder_alpha.Image has an image_id too: its AMI's.
+        return (
+            f'"{name}" is an EC2 Image Builder image, not a WorkSpaces image; import it first: '
+            "ByolWorkspaceImage(source=ByolImageSource.from_image_builder(image), ...)"
+        )
+    return an_instance(
+        name,
+        value,
+        IWorkspaceImage,
+        "an IWorkspaceImage (an image construct of this library, or "
+        'WorkspaceImage.from_image_id(scope, id, "wsi-..."))',
+        optional=False,
+    )
+
+
 def _validate(
+    scope: Construct,
+    path: str,
     *,
     source_errors: Sequence[str],
     image_name: str,
@@ -331,33 +412,33 @@ def _validate(
     tags: Mapping[str, str],
     timeout: Duration,
     poll_interval: Duration,
-    share_with_accounts: list[str],
+    share_with_accounts: Sequence[str] | None,
 ) -> None:
     """Check concrete values at synth time; tokens are checked by the handler."""
     durations = {"timeout": timeout, "poll_interval": poll_interval}
-    tokens = [name for name, duration in durations.items() if duration.is_unresolved()]
-    if tokens:
-        raise ValueError(
-            "; ".join(
-                f'"{name}" must be a concrete Duration, not a token: it decides the '
-                "poll schedule, the ServiceTimeout and whether a WaitCondition is needed "
-                "when the template is synthesized"
-                for name in tokens
-            )
-        )
-    poll_minutes = poll_interval.to_seconds() / 60
-    errors = [
-        *source_errors,
-        concrete(image_name, contract.name_error, "image_name"),
-        concrete(description, contract.description_error, "description"),
-        contract.poll_interval_error(poll_minutes, "poll_interval"),
-        contract.timeout_error(timeout.to_seconds(), poll_interval.to_seconds(), "timeout"),
-    ]
-    concrete_accounts = [a for a in share_with_accounts if not Token.is_unresolved(a)]
-    found = (
-        [error for error in errors if error]
-        + contract.tags_errors(concrete_items(tags), "tags")
-        + contract.account_ids_errors(concrete_accounts, "share_with_accounts")
+    fail(
+        path,
+        [
+            f'"{name}" must be a concrete Duration, not a token: it decides the '
+            "poll schedule, the ServiceTimeout and whether a WaitCondition is needed "
+            "when the template is synthesized"
+            for name, duration in durations.items()
+            if duration.is_unresolved()
+        ],
     )
-    if found:
-        raise ValueError("; ".join(found))
+    poll_minutes = poll_interval.to_seconds() / 60
+    accounts = concrete_list(share_with_accounts)
+    fail(
+        path,
+        [
+            *source_errors,
+            concrete(image_name, contract.name_error, "image_name"),
+            duplicate_name_error(scope, IMAGE_KIND, "image_name", image_name),
+            concrete(description, contract.description_error, "description"),
+            contract.poll_interval_error(poll_minutes, "poll_interval"),
+            contract.timeout_error(timeout.to_seconds(), poll_interval.to_seconds(), "timeout"),
+            *contract.tags_errors(concrete_items(tags), "tags"),
+            *contract.account_ids_errors(accounts, "share_with_accounts"),
+            own_account_error(scope, accounts, "share_with_accounts"),
+        ],
+    )

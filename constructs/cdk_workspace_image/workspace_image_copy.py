@@ -7,9 +7,13 @@ from collections.abc import Mapping, Sequence
 from aws_cdk import Duration, RemovalPolicy, Stack
 from constructs import Construct
 
-from cdk_workspace_image._validation import concrete
+from cdk_workspace_image._validation import a_str, check_types, concrete, path_of
 from cdk_workspace_image.runtime import contract
-from cdk_workspace_image.workspace_image import IWorkspaceImage, WorkspaceImageBase
+from cdk_workspace_image.workspace_image import (
+    IWorkspaceImage,
+    WorkspaceImageBase,
+    image_type_error,
+)
 
 
 class WorkspaceImageCopy(WorkspaceImageBase):
@@ -64,6 +68,13 @@ class WorkspaceImageCopy(WorkspaceImageBase):
             AVAILABLE; unshared before it is deleted. 12-digit account ids.
             Default: not shared.
         """
+        check_types(
+            path_of(scope, construct_id),
+            [
+                a_str("source_image_id", source_image_id),
+                a_str("source_region", source_region, optional=True),
+            ],
+        )
         region = source_region if source_region is not None else Stack.of(scope).region
         errors = [
             concrete(source_image_id, contract.image_id_error, "source_image_id"),
@@ -140,6 +151,7 @@ class UpdatedWorkspaceImage(WorkspaceImageBase):
             AVAILABLE; unshared before it is deleted. 12-digit account ids.
             Default: not shared.
         """
+        check_types(path_of(scope, construct_id), [image_type_error("source_image", source_image)])
         source_image_id = source_image.image_id
         errors = [concrete(source_image_id, contract.image_id_error, "source_image")]
         super().__init__(

@@ -12,7 +12,7 @@ CreateTags) and from CloudFormation's custom resource limits.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 # One resource type per way of making an image; each is served by the same
@@ -140,6 +140,17 @@ IMPORT_COMPUTE_TYPES = ("BASE", "GRAPHICS_G4DN", "GRAPHICS_G6", "GRAPHICS_G7")
 PROTOCOLS = ("PCOIP", "DCV", "BYOP")
 OS_VERSIONS = ("Windows_10", "Windows_11")
 IMAGE_VALIDATION_MODES = ("CUSTOMER_MANAGED", "SERVICE_MANAGED")
+# Windows 11 and the BYOL imports (botocore's WorkSpaces model, 1.44):
+# - ImportCustomWorkspaceImage, Protocol: "Windows 11 does not support PCOIP
+#   protocol." The Administration Guide says the same of Windows 11 WorkSpaces;
+#   ImportWorkspaceImage has no OS argument, and its ingestion processes name
+#   the protocol (PCoIP unless they end in _WSP, which is DCV, or _BYOP).
+# - ImportWorkspaceImage, Applications: "non-GPU DCV (formerly WSP) WorkSpaces
+#   with Windows 11 support only Microsoft_Office_2019. GPU DCV (formerly WSP)
+#   WorkSpaces with Windows 11 do not support Office installation."
+WINDOWS_11 = "Windows_11"
+PCOIP = "PCOIP"
+WINDOWS_11_OFFICE = ("Microsoft_Office_2019",)
 # The ComputeType names of botocore's model (shape Compute).
 COMPUTE_TYPES = (
     "VALUE",
@@ -430,6 +441,78 @@ def pattern_error(value: str, label: str, pattern: re.Pattern[str], what: str) -
 def choice_error(value: str, label: str, choices: tuple[str, ...]) -> str | None:
     if value not in choices:
         return f'"{label}" {value!r} is not one of: {", ".join(choices)}'
+    return None
+
+
+def os_protocol_error(
+    os_version: str, protocol: str, os_label: str, protocol_label: str
+) -> str | None:
+    """Why ``protocol`` cannot serve an image of ``os_version`` (ImportCustomWorkspaceImage)."""
+    if os_version == WINDOWS_11 and protocol == PCOIP:
+        return (
+            f'"{protocol_label}" PCOIP cannot serve "{os_label}" Windows_11: Windows 11 does '
+            "not support PCoIP (ImportCustomWorkspaceImage API reference); use DCV"
+        )
+    return None
+
+
+def ingestion_protocol(ingestion_process: str) -> str:
+    """The protocol an ImportWorkspaceImage ingestion process names: DCV, BYOP or PCOIP."""
+    if ingestion_process.endswith("_WSP"):
+        return "DCV"
+    if ingestion_process.endswith("_BYOP"):
+        return "BYOP"
+    return PCOIP
+
+
+def ingestion_os_error(
+    os_version: str, ingestion_process: str, os_label: str, ingestion_label: str
+) -> str | None:
+    """Why ``ingestion_process`` cannot import an image of ``os_version`` (ImportWorkspaceImage)."""
+    if (
+        os_version == WINDOWS_11
+        and ingestion_process in INGESTION_PROCESSES
+        and ingestion_protocol(ingestion_process) == PCOIP
+    ):
+        return (
+            f'"{ingestion_label}" {ingestion_process} is a PCoIP ingestion process, and '
+            f'"{os_label}" Windows_11 does not support PCoIP: use one that ends in _WSP '
+            "(DCV), for example BYOL_REGULAR_WSP"
+        )
+    return None
+
+
+def office_os_error(
+    os_version: str,
+    ingestion_process: str,
+    applications: Sequence[str],
+    os_label: str,
+    applications_label: str,
+) -> str | None:
+    """Why Office ``applications`` cannot be subscribed on ``os_version`` (ImportWorkspaceImage).
+
+    Only the documented Windows 11 cases are judged: the ImportWorkspaceImage
+    API reference says nothing of Windows 10 or of BYOP ingestion processes.
+    """
+    if os_version != WINDOWS_11 or not applications:
+        return None
+    if (
+        ingestion_process not in INGESTION_PROCESSES
+        or ingestion_protocol(ingestion_process) != "DCV"
+    ):
+        return None
+    if "GRAPHICS" in ingestion_process:
+        return (
+            f'"{applications_label}" cannot subscribe to Office with {ingestion_process} on '
+            f'"{os_label}" Windows_11: GPU DCV WorkSpaces with Windows 11 do not support Office '
+            "installation (ImportWorkspaceImage API reference); leave applications out"
+        )
+    other = [app for app in applications if app not in WINDOWS_11_OFFICE]
+    if other:
+        return (
+            f'"{applications_label}" {other[0]} is not available on "{os_label}" Windows_11: '
+            "Windows 11 supports only Microsoft_Office_2019 (ImportWorkspaceImage API reference)"
+        )
     return None
 
 

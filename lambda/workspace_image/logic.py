@@ -145,6 +145,12 @@ def source_errors(source: SourceSpec) -> list[str]:
                 contract.INFRASTRUCTURE_CONFIGURATION_ARN_PATTERN,
                 "an EC2 Image Builder infrastructure configuration ARN",
             ),
+            contract.os_protocol_error(
+                get(contract.PROP_OS_VERSION),
+                get(contract.PROP_PROTOCOL),
+                contract.PROP_OS_VERSION,
+                contract.PROP_PROTOCOL,
+            ),
         ]
         mode = get(contract.PROP_IMAGE_VALIDATION_MODE)
         if mode is not None:

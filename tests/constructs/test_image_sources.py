@@ -290,7 +290,8 @@ def test_a_custom_import_rejects_bad_input_at_synth_naming_the_argument(
             {"applications": ["Microsoft_Office_2016", "Microsoft_Office_2019"]},
             "one item at most",
         ),
-        ({"os_version": "Windows_11"}, '"os_version" is for ImportCustomWorkspaceImage'),
+        ({"protocol": "DCV"}, '"protocol" is for ImportCustomWorkspaceImage'),
+        ({"os_version": "Windows_7"}, "\"os_version\" 'Windows_7' is not one of"),
     ],
 )
 def test_an_ami_import_rejects_bad_input_at_synth_naming_the_argument(

@@ -210,7 +210,7 @@ def test_a_graphics_bundle_with_an_80_gib_root_fails_naming_the_arguments_and_ru
             user_storage_gib=100,
         )
     assert str(raised.value) == (
-        '"root_storage_gib" 80 and "user_storage_gib" 100 do not go together for '
+        'TestStack/Bundle: "root_storage_gib" 80 and "user_storage_gib" 100 do not go together for '
         "GRAPHICS_G4DN; allowed: root_storage_gib 100-2000 with user_storage_gib 100-2000 (GiB)"
     )
 

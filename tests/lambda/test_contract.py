@@ -187,3 +187,57 @@ def test_each_stack_has_its_own_rule_prefix_and_state_path_from_its_stack_id() -
 def test_a_value_that_is_not_a_stack_id_has_no_prefix(stack_id: str) -> None:
     with pytest.raises(ValueError, match="not a CloudFormation StackId"):
         contract.stack_rule_prefix(stack_id)
+
+
+# --- Windows 11 (ImportCustomWorkspaceImage Protocol, ImportWorkspaceImage Applications) ---
+
+
+def test_windows_11_refuses_pcoip_and_windows_10_takes_it() -> None:
+    assert "Windows 11 does not support PCoIP" in (
+        contract.os_protocol_error("Windows_11", "PCOIP", "OsVersion", "Protocol") or ""
+    )
+    assert contract.os_protocol_error("Windows_11", "DCV", "OsVersion", "Protocol") is None
+    assert contract.os_protocol_error("Windows_10", "PCOIP", "OsVersion", "Protocol") is None
+
+
+@pytest.mark.parametrize(
+    ("ingestion_process", "protocol"),
+    [
+        ("BYOL_REGULAR", "PCOIP"),
+        ("BYOL_GRAPHICS_G4DN", "PCOIP"),
+        ("BYOL_REGULAR_WSP", "DCV"),
+        ("BYOL_GRAPHICS_G4DN_WSP", "DCV"),
+        ("BYOL_REGULAR_BYOP", "BYOP"),
+    ],
+)
+def test_an_ingestion_process_names_its_protocol(ingestion_process: str, protocol: str) -> None:
+    assert contract.ingestion_protocol(ingestion_process) == protocol
+
+
+@pytest.mark.parametrize(
+    ("ingestion_process", "applications", "refused"),
+    [
+        ("BYOL_REGULAR_WSP", ["Microsoft_Office_2019"], False),
+        ("BYOL_REGULAR_WSP", ["Microsoft_Office_2016"], True),
+        ("BYOL_GRAPHICS_G4DN_WSP", ["Microsoft_Office_2019"], True),
+        ("BYOL_REGULAR_WSP", [], False),
+        # Not documented for BYOP: left to the service.
+        ("BYOL_REGULAR_BYOP", ["Microsoft_Office_2016"], False),
+    ],
+)
+def test_office_on_windows_11_is_2019_and_only_without_a_gpu(
+    ingestion_process: str, applications: list[str], refused: bool
+) -> None:
+    error = contract.office_os_error(
+        "Windows_11", ingestion_process, applications, "os_version", "applications"
+    )
+    assert (error is not None) == refused
+
+
+def test_office_on_windows_10_is_not_judged() -> None:
+    assert (
+        contract.office_os_error(
+            "Windows_10", "BYOL_GRAPHICS_G4DN_WSP", ["Microsoft_Office_2016"], "os", "apps"
+        )
+        is None
+    )

@@ -365,3 +365,35 @@ def test_an_abandoned_request_gives_up_the_bundle_it_made() -> None:
     assert logic.abandoned_bundles(target, "new") == ("wsb-aaaaaaaaa",)
     assert logic.abandoned_bundles(poll_input(BundleId="wsb-aaaaaaaaa"), "new") == ()
     assert logic.abandoned_bundles(target, "old") == ()
+
+
+# --- deploy-time rules of a source whose values were tokens at synth -----------------
+
+
+def test_a_custom_import_of_windows_11_over_pcoip_is_refused_at_deploy_time() -> None:
+    # GIVEN an import whose OS and protocol were tokens at synth
+    source = logic.SourceSpec(
+        logic.CUSTOM_IMPORT_ACTION,
+        (
+            ("ImageBuildVersionArn", "arn:aws:imagebuilder:us-east-1:123456789012:image/g/1.0.0/1"),
+            ("ComputeType", "BASE"),
+            ("Protocol", "PCOIP"),
+            ("OsVersion", "Windows_11"),
+            (
+                "InfrastructureConfigurationArn",
+                "arn:aws:imagebuilder:us-east-1:123456789012:infrastructure-configuration/ws",
+            ),
+        ),
+    )
+
+    # THEN the handler applies the rule the construct applies at synth
+    (error,) = logic.source_errors(source)
+    assert error.startswith('"Protocol" PCOIP cannot serve "OsVersion" Windows_11')
+
+
+def test_share_with_accounts_from_a_comma_delimited_list_is_a_list_of_strings() -> None:
+    # CloudFormation sends a resolved CommaDelimitedList as a JSON array of strings.
+    assert logic.read_accounts(["111122223333", "444455556666"]) == (
+        "111122223333",
+        "444455556666",
+    )
