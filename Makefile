@@ -16,7 +16,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 # The CDK CLI runs `python3 app.py` (cdk.json): make it the project's Python.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install node-check demo test lint docs dist synth bench upgrade clean
+.PHONY: install node-check demo test lint docs dist synth bench integ integ-snapshots upgrade clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -48,9 +48,19 @@ node-check:
 demo: install
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=$(NODE_MAJOR) $(PY) -m tests.rehearsal.demo
 
-## test: lint, then every test (construct, handler, rehearsal, wheel)
+## test: lint, then every test (construct, handler, rehearsal, wheel, integ snapshots)
 test: install lint
 	$(PY) -m pytest
+
+## integ: deploy tests/integ/integ_*.py to a real account, assert, destroy (docs/integ.md)
+# Without INTEG_WORKSPACE_ID, credentials or a bootstrapped account it says what
+# it needs and deploys nothing. INTEG_TESTS="integ_image_bundle.py" runs fewer.
+integ: install
+	$(PY) tests/integ/runner.py deploy $(INTEG_TESTS)
+
+## integ-snapshots: rewrite tests/integ/*.snapshot offline after a change to the templates
+integ-snapshots: install
+	$(PY) tests/integ/runner.py snapshots
 
 ## docs: regenerate docs/API.md from the docstrings (a test fails when it is stale)
 docs: install
