@@ -25,8 +25,7 @@ image = WorkspaceImage(
     removal_policy=cdk.RemovalPolicy.DESTROY,
 )
 cdk.Tags.of(stack).add(real_account.TAG_KEY, "direct-wait")
-if image.wait_condition is not None:
-    raise AssertionError("a 55-minute timeout must not need a WaitCondition")
+assert image.wait_condition is None, "a 55-minute timeout must not need a WaitCondition"
 
 test = IntegTest(app, "DirectWait", test_cases=[stack], stack_update_workflow=False)
 test.assertions.aws_api_call(
