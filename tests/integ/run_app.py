@@ -1,7 +1,7 @@
 """Run one integration test app for integ-runner (its ``--app``).
 
-integ-runner 2.197.10, the newest on npm, reads cloud assemblies up to schema
-version 53; aws-cdk-lib 2.275.0 writes version 55 ("Cloud assembly schema version
+integ-runner 2.197.10, the newest the npm registry serves here, reads cloud
+assemblies up to schema version 53; aws-cdk-lib 2.275.0 writes version 55 ("Cloud assembly schema version
 mismatch: Maximum schema version supported is 53.x.x, but found 55.0.0"). The
 two revisions between them add only metadata entry forms (PropertyMutation, tags
 as strings) and integ.json's ``allowDeleteFailures``; the stack, asset and
