@@ -1,14 +1,15 @@
 """Run one integration test app for integ-runner (its ``--app``).
 
 integ-runner 2.197.10, the newest the npm registry serves here, reads cloud
-assemblies up to schema version 53; aws-cdk-lib 2.275.0 writes version 55 ("Cloud assembly schema version
-mismatch: Maximum schema version supported is 53.x.x, but found 55.0.0"). The
-two revisions between them add only metadata entry forms (PropertyMutation, tags
-as strings) and integ.json's ``allowDeleteFailures``; the stack, asset and
-integ-test fields that integ-runner reads are unchanged (compared:
-cloud-assembly-schema 53.11.0 and 55.4.0). So after the app has synthesized,
-this stamps the version integ-runner reads. Remove it, and run the apps
-directly, once an integ-runner that reads version 55 is published.
+assemblies up to schema version 53; aws-cdk-lib 2.275.0 writes version 55
+("Cloud assembly schema version mismatch: Maximum schema version supported is
+53.x.x, but found 55.0.0"). The two revisions between them add only metadata
+entry forms (PropertyMutation, tags as strings) and integ.json's
+``allowDeleteFailures``; the stack, asset and integ-test fields that
+integ-runner reads are unchanged (compared: cloud-assembly-schema 53.11.0 and
+55.4.0). So after the app has synthesized, this stamps the version integ-runner
+reads. Remove it, and run the apps directly, once an integ-runner that reads
+version 55 is published.
 """
 
 from __future__ import annotations

@@ -55,9 +55,13 @@ def runner_env(base: Mapping[str, str], *, offline: bool) -> dict[str, str]:
     return env
 
 
-def integ_runner(directory: Path, *options: str, env: Mapping[str, str]) -> int:
+def integ_runner(
+    directory: Path, *options: str, env: Mapping[str, str], tests: Sequence[str] = ()
+) -> int:
     command = [
         str(INTEG_RUNNER),
+        # First: array options (--parallel-regions, --profiles) take every word after them.
+        *tests,
         "--directory",
         str(directory),
         "--app",
@@ -224,7 +228,7 @@ def deploy(tests: Sequence[str]) -> int:
     if os.environ.get("AWS_PROFILE"):
         options += ["--profiles", os.environ["AWS_PROFILE"]]
     print(f"make integ: deploying to {region} (run {env[real_account.RUN]}); this takes hours.")
-    code = integ_runner(scratch, *options, *tests, env=env)
+    code = integ_runner(scratch, *options, env=env, tests=tests)
     if code:
         print(f"make integ: failed; the apps and any failed assembly are kept in {scratch}")
     else:
