@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # the handler on these, each from a folder of its own (docs/runtime-sdk.md).
 RUNTIME_SDKS := 1.40.0 1.43.0
 
-.PHONY: install node-check demo test lint docs dist synth bench model pins upgrade clean
+.PHONY: install node-check demo test lint docs dist synth bench model pins integ integ-snapshots upgrade clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -58,9 +58,19 @@ node-check:
 demo: install
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=$(NODE_MAJOR) $(PY) -m tests.rehearsal.demo
 
-## test: lint, then every test (construct, handler, rehearsal, wheel)
+## test: lint, then every test (construct, handler, rehearsal, wheel, integ snapshots)
 test: install lint
 	$(PY) -m pytest
+
+## integ: deploy tests/integ/integ_*.py to a real account, assert, destroy (docs/integ.md)
+# Without INTEG_WORKSPACE_ID, credentials or a bootstrapped account it says what
+# it needs and deploys nothing. INTEG_TESTS="integ_image_bundle.py" runs fewer.
+integ: install
+	$(PY) tests/integ/runner.py deploy $(INTEG_TESTS)
+
+## integ-snapshots: rewrite tests/integ/*.snapshot offline after a change to the templates
+integ-snapshots: install
+	$(PY) tests/integ/runner.py snapshots
 
 ## docs: regenerate docs/API.md from the docstrings (a test fails when it is stale)
 docs: install
