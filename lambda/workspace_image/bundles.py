@@ -15,6 +15,7 @@ from typing import Any
 
 import contract
 import logic
+import trust
 from botocore.exceptions import ClientError
 from common import (
     Answer,
@@ -79,6 +80,17 @@ class BundleResource:
                     )
                 )
             return self._start(event, new, data)
+        # The id and the old tags come from the event: change only this resource's
+        # own bundle, and never its owner tags.
+        self._require_own(event, bundle_id, "update")
+        reserved = sorted(set(old.tags) & contract.RESERVED_TAG_KEYS)
+        if reserved:
+            raise ResourceFailed(
+                logic.fit_reason(
+                    f"the old properties' Tags hold {', '.join(reserved)}, which "
+                    "cdk-workspace-image reserves for its owner tags; nothing was changed"
+                )
+            )
         if old.image_id != new.image_id:
             self._refuse_foreign_image(event, new.image_id)
             call(
@@ -123,11 +135,11 @@ class BundleResource:
     def poll_delete(self, event: dict[str, Any], state: dict[str, Any]) -> Answer | None:
         raise AssertionError("a bundle's Delete answers at once")
 
-    def abandon(self, state: dict[str, Any], bundle_id: str) -> str | None:
+    def abandon(self, event: dict[str, Any], state: dict[str, Any], bundle_id: str) -> str | None:
         """crhelper could not schedule the polls: delete the bundle if this request made it."""
         if not state.get(CREATED_HERE):
             return None
-        refused = self._delete_quietly({"RequestType": "Abandon"}, bundle_id)
+        refused = self._delete_quietly(event, bundle_id)
         return f"{bundle_id} is left behind ({refused})" if refused else None
 
     def delete(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
@@ -145,6 +157,11 @@ class BundleResource:
                 log_decision(event, "bundle-delete:not-a-bundle", physical_id=bundle_id)
                 return
             bundle_id = found
+        elif call("DescribeWorkspaceBundles", lambda: self._bundles.describe(bundle_id)) is None:
+            log_decision(event, "bundle-delete:already-gone", bundle_id=bundle_id)
+            return
+        else:
+            self._require_own(event, bundle_id, "delete")
         try:
             patience.run("DeleteWorkspaceBundle", lambda: self._bundles.delete(bundle_id))
         except ClientError as err:
@@ -163,6 +180,9 @@ class BundleResource:
 
     def _delete_quietly(self, event: dict[str, Any], bundle_id: str) -> str | None:
         """Delete a bundle this resource gives up; return the refusal if it stays."""
+        if not made_here(self._images, bundle_id, event):
+            log_decision(event, "bundle-discard:not-ours", bundle_id=bundle_id)
+            return None
         try:
             patience.run("DeleteWorkspaceBundle", partial(self._bundles.delete, bundle_id))
         except ClientError as err:
@@ -228,6 +248,14 @@ class BundleResource:
             if refused
             else reason
         )
+
+    def _require_own(self, event: dict[str, Any], bundle_id: str, action: str) -> None:
+        """Refuse to change a bundle this resource did not make (its id came from an event)."""
+        if not contract.is_bundle_id(bundle_id) or not made_here(self._images, bundle_id, event):
+            log_decision(event, "refused:not-ours", bundle_id=bundle_id, action=action)
+            raise ResourceFailed(
+                trust.not_owned_reason("bundle", bundle_id, event["LogicalResourceId"], action)
+            )
 
     def _find_own(self, event: dict[str, Any]) -> str | None:
         """The bundle this resource made under its name, if any (by its owner tags)."""

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import contract
 import logic
+import trust
 from botocore.exceptions import ClientError
 from common import (
     Answer,
@@ -90,6 +91,10 @@ class ImageLifecycle:
                 return self._start_watch(event, new, new_id, state, context)
             return Answer(new_id, state, done=False)
         if change is logic.Change.IN_PLACE:
+            # The id and the old tags come from the event: tag and share only
+            # this resource's own image, and never touch the owner tags.
+            _refuse_reserved_tags(old.tags)
+            self._require_own(event, image_id, "tag or share")
             update_tags(self._images, image_id, old.tags, new.tags)
             to_share, to_unshare = logic.share_diff(old.share_with, new.share_with)
             self._share(event, image_id, to_share, allow=True)
@@ -183,7 +188,12 @@ class ImageLifecycle:
 
     def watch(self, job: dict[str, Any], context: Any) -> None:
         """A scheduled poll for a long wait: signal the WaitCondition once it is over."""
-        log_event = {"RequestType": "Watch", "LogicalResourceId": job["LogicalResourceId"]}
+        # Who owns what the watcher touches: the job's own stack and resource.
+        log_event = {
+            "RequestType": "Watch",
+            "StackId": job["StackId"],
+            "LogicalResourceId": job["LogicalResourceId"],
+        }
         image_id = str(job[contract.ATTR_IMAGE_ID])
         timeout = float(job[contract.PROP_TIMEOUT_SECONDS])
         poll_minutes = float(job[contract.PROP_POLL_INTERVAL_MINUTES])
@@ -242,10 +252,10 @@ class ImageLifecycle:
         # Not the image id itself: a Delete of this resource must never look like the image's.
         return Answer(f"ready-{image_id}", logic.response_data(image))
 
-    def abandon(self, state: dict[str, Any], image_id: str) -> str | None:
+    def abandon(self, event: dict[str, Any], state: dict[str, Any], image_id: str) -> str | None:
         """crhelper could not schedule the polls: delete the image if this request made it."""
         if state.get(CREATED_HERE):
-            return self._discard({"RequestType": "Abandon"}, image_id)
+            return self._discard({**_owner(event), "RequestType": "Abandon"}, image_id)
         return None
 
     # --- sharing ------------------------------------------------------------
@@ -254,6 +264,8 @@ class ImageLifecycle:
         self, log_event: dict[str, Any], image_id: str, accounts: list[str]
     ) -> str | None:
         """Share an image that just became AVAILABLE; if refused, discard it and return why."""
+        if accounts:
+            self._require_own(log_event, image_id, "share")
         try:
             self._share(log_event, image_id, accounts, allow=True)
         except ResourceFailed as err:
@@ -360,6 +372,16 @@ class ImageLifecycle:
                 log_decision(log_event, "discard:gone", image_id=image_id)
                 return logic.Discard.GONE
             state = image.get("State")
+        # Only this resource's own image is ever deleted: the id came from an event.
+        if not made_here(self._images, image_id, log_event):
+            if own:
+                raise ResourceFailed(
+                    trust.not_owned_reason(
+                        "image", image_id, str(log_event.get("LogicalResourceId")), "delete"
+                    )
+                )
+            log_decision(log_event, "discard:not-ours", image_id=image_id)
+            return logic.Discard.NOT_OURS
         # An image is shared once AVAILABLE.
         if shares and state == "AVAILABLE":
             self._unshare(log_event, image_id, shares)
@@ -607,6 +629,16 @@ class ImageLifecycle:
         log_decision(event, "create:adopted", image_id=image_id, state=existing.get("State"))
         return image_id
 
+    def _require_own(self, owner: dict[str, Any], image_id: str, action: str) -> None:
+        """Refuse to act on an image this resource did not make (its id came from an event)."""
+        if not contract.is_image_id(image_id) or not made_here(self._images, image_id, owner):
+            log_decision(owner, "refused:not-ours", image_id=image_id, action=action)
+            raise ResourceFailed(
+                trust.not_owned_reason(
+                    "image", image_id, str(owner.get("LogicalResourceId")), action
+                )
+            )
+
     def _made_here(self, event: dict[str, Any], image: dict[str, Any]) -> bool:
         return made_here(self._images, str(image["ImageId"]), event)
 
@@ -628,6 +660,22 @@ def _source(action: str) -> Source:
     import sources
 
     return sources.SOURCES[action]
+
+
+def _owner(event: dict[str, Any]) -> dict[str, Any]:
+    """The stack and resource that an event speaks for (whose owner tags count)."""
+    return {"StackId": event["StackId"], "LogicalResourceId": event["LogicalResourceId"]}
+
+
+def _refuse_reserved_tags(tags: Mapping[str, str]) -> None:
+    reserved = sorted(set(tags) & contract.RESERVED_TAG_KEYS)
+    if reserved:
+        raise ResourceFailed(
+            logic.fit_reason(
+                f"the old properties' Tags hold {', '.join(reserved)}, which cdk-workspace-image "
+                "reserves for its owner tags; nothing was changed"
+            )
+        )
 
 
 def _shares(event: dict[str, Any]) -> list[str]:

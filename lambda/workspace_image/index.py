@@ -51,7 +51,9 @@ class Resource(Protocol):
     def delete(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer: ...
     def poll(self, event: dict[str, Any], state: dict[str, Any]) -> Answer | None: ...
     def poll_delete(self, event: dict[str, Any], state: dict[str, Any]) -> Answer | None: ...
-    def abandon(self, state: dict[str, Any], physical_id: str) -> str | None: ...
+    def abandon(
+        self, event: dict[str, Any], state: dict[str, Any], physical_id: str
+    ) -> str | None: ...
 
 
 class ReadyResource:
@@ -77,7 +79,7 @@ class ReadyResource:
 
     poll_delete = poll
 
-    def abandon(self, state: dict[str, Any], physical_id: str) -> str | None:
+    def abandon(self, event: dict[str, Any], state: dict[str, Any], physical_id: str) -> str | None:
         return None
 
 
@@ -87,7 +89,7 @@ images = WorkSpacesImages()
 # If crhelper cannot schedule the polls, what this request made is deleted.
 def _abandon(physical_id: str) -> str | None:
     """crhelper could not schedule the polls: give up what this request made."""
-    return _resource(helper._event).abandon(dict(helper.Data), physical_id)
+    return _resource(helper._event).abandon(helper._event, dict(helper.Data), physical_id)
 
 
 helper = ImageResourceHelper(patience, abandon=_abandon)

@@ -416,6 +416,8 @@ class Discard(enum.Enum):
     # Still PENDING when the wait is over: left for the user to delete.
     LEAVE = "leave"
     REFUSED = "refused"
+    # Not this resource's (its owner tags say so): left alone.
+    NOT_OURS = "not-ours"
 
 
 def refused_delete(
@@ -447,6 +449,8 @@ def left_behind_reason(image_id: str, outcome: Discard) -> str | None:
     """What to tell the user about an image that failed and could not be deleted."""
     if outcome in (Discard.GONE, Discard.DELETED):
         return None
+    if outcome is Discard.NOT_OURS:
+        return f"{image_id} was not deleted: its owner tags do not name this resource"
     if outcome in (Discard.WAIT, Discard.LEAVE):
         return f"{image_id} is left behind (PENDING; a Delete of the resource waits for it)"
     return f"{image_id} is left behind (its delete was refused): delete it by hand"
@@ -458,9 +462,15 @@ def accounts_to_revoke(managed: tuple[str, ...] | list[str], shared: set[str]) -
 
 
 def tag_diff(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
-    """Return the tags to set (new or changed) and the keys to remove."""
-    to_set = {key: value for key, value in new.items() if old.get(key) != value}
-    to_remove = sorted(key for key in old if key not in new)
+    """Return the tags to set (new or changed) and the keys to remove; never the owner tags."""
+    to_set = {
+        key: value
+        for key, value in new.items()
+        if old.get(key) != value and key not in contract.RESERVED_TAG_KEYS
+    }
+    to_remove = sorted(
+        key for key in old if key not in new and key not in contract.RESERVED_TAG_KEYS
+    )
     return to_set, to_remove
 
 

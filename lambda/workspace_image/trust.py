@@ -117,6 +117,11 @@ def event_error(
             return f"{key} is not an object"
     if event["RequestType"] == "Update" and "OldResourceProperties" not in event and not poll:
         return "an Update has no OldResourceProperties"
+    # A poll's own keys come only from the state store (a scheduled invocation),
+    # never from an event someone hands the function.
+    crhelper_keys = sorted(key for key in event if str(key).startswith("CrHelper"))
+    if crhelper_keys and not poll:
+        return f"a request from CloudFormation carries no {', '.join(crhelper_keys)}"
     url_error = response_url_error(event.get("ResponseURL"), region, rehearsal_endpoint)
     if url_error:
         return f"ResponseURL: {url_error}"

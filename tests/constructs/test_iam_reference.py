@@ -151,6 +151,10 @@ PSEUDO_PARAMETERS = {
     "AWS::AccountId": "123456789012",
     "AWS::URLSuffix": "amazonaws.com",
     "AWS::StackName": STACK_NAME,
+    "AWS::StackId": (
+        f"arn:aws:cloudformation:us-east-1:123456789012:stack/{STACK_NAME}/"
+        "0f6c5a40-9e2b-11ef-8d4b-0a1b2c3d4e5f"
+    ),
 }
 
 # What Fn::GetAtt <resource>.Arn returns, by resource type (the CloudFormation
@@ -253,6 +257,12 @@ def resolve(value: Any, resources: Mapping[str, Any]) -> Any:
     if function == "Fn::Sub":
         template, variables = argument if isinstance(argument, list) else (argument, {})
         return _sub(template, resolve(variables, resources), resources)
+    if function == "Fn::Split":
+        delimiter, source = argument
+        return str(resolve(source, resources)).split(delimiter)
+    if function == "Fn::Select":
+        index, items = argument
+        return resolve(items, resources)[int(index)]
     raise UnresolvableError(f"cannot resolve {function} in {value!r}")
 
 
@@ -710,5 +720,7 @@ def test_resolve_turns_intrinsics_into_arns() -> None:
     )
     with pytest.raises(UnresolvableError, match="AWS::SQS::Queue"):
         resolve({"Fn::GetAtt": ["Queue", "Arn"]}, resources)
-    with pytest.raises(UnresolvableError, match="Fn::Select"):
-        resolve({"Fn::Select": [0, ["a"]]}, resources)
+    stack_uuid = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+    assert resolve(stack_uuid, resources) == "0f6c5a40-9e2b-11ef-8d4b-0a1b2c3d4e5f"
+    with pytest.raises(UnresolvableError, match="Fn::FindInMap"):
+        resolve({"Fn::FindInMap": ["M", "a", "b"]}, resources)

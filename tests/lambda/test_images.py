@@ -177,7 +177,7 @@ def test_the_watcher_of_a_rollback_deletes_the_abandoned_image_before_it_signals
 
     api = Exists()
     api.add("wsi-oldoldold1", "v1", "AVAILABLE", logical_id="Golden")
-    api.add("wsi-newnewnew1", "v2", "PENDING")
+    api.add("wsi-newnewnew1", "v2", "PENDING", logical_id="Golden")
     helper = Helper()
     lifecycle = images.ImageLifecycle(helper, api)  # type: ignore[arg-type]
     event = update(

@@ -101,6 +101,7 @@ def test_a_request_of_the_functions_own_stack_is_served() -> None:
         ({"ResponseURL": "https://attacker.example/r"}, "ResponseURL"),
         ({"ResourceProperties": ["x"]}, "ResourceProperties is not an object"),
         ({"RequestType": "Update"}, "no OldResourceProperties"),
+        ({"CrHelperPoll": True, "CrHelperData": {"ImageId": "wsi-000000001"}}, "CrHelperData"),
     ],
 )
 def test_an_event_that_is_not_its_stacks_request_is_refused(
