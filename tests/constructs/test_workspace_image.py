@@ -60,9 +60,7 @@ def test_one_custom_resource_mirrors_the_api() -> None:
     )
 
 
-def test_defaults_retain_the_image_except_on_a_rolled_back_create_and_keep_a_replaced_one() -> (
-    None
-):
+def test_defaults_retain_the_image_except_on_a_rolled_back_create_and_keep_a_replaced_one() -> None:
     stack = make_stack()
     image(stack)
 

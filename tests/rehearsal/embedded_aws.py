@@ -48,18 +48,28 @@ def _runtime_logging_environment(logging_config: dict[str, str]) -> dict[str, st
     return env
 
 
-def _pseudo(value: Any) -> Any:
+def pseudo_parameters(region: str = REGION) -> dict[str, str]:
+    """What CloudFormation's pseudo parameters are for a stack of this account in ``region``."""
+    return {
+        "AWS::Partition": "aws",
+        "AWS::Region": region,
+        "AWS::AccountId": ACCOUNT_ID,
+        "AWS::URLSuffix": "amazonaws.com",
+    }
+
+
+def _pseudo(value: Any, region: str = REGION) -> Any:
     """Resolve the pseudo parameters and joins a template uses for ARNs."""
-    pseudo = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT_ID}
+    pseudo = pseudo_parameters(region)
     if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in pseudo:
         return pseudo[value["Ref"]]
     if isinstance(value, dict) and set(value) == {"Fn::Join"}:
         delimiter, parts = value["Fn::Join"]
-        return str(delimiter).join(str(_pseudo(part)) for part in parts)
+        return str(delimiter).join(str(_pseudo(part, region)) for part in parts)
     if isinstance(value, dict):
-        return {key: _pseudo(item) for key, item in value.items()}
+        return {key: _pseudo(item, region) for key, item in value.items()}
     if isinstance(value, list):
-        return [_pseudo(item) for item in value]
+        return [_pseudo(item, region) for item in value]
     return value
 
 
@@ -104,11 +114,15 @@ class EmbeddedAws:
 
     @property
     def env(self) -> dict[str, str]:
-        """Environment for a process that should reach this AWS."""
+        """Environment for a process that should reach this AWS, in REGION."""
+        return self.env_for(REGION)
+
+    def env_for(self, region: str) -> dict[str, str]:
+        """Environment for a process that should reach this AWS, in ``region``."""
         return {
             "AWS_ENDPOINT_URL": self.url,
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "SSL_CERT_FILE": str(self.endpoint.cert_path),
@@ -126,14 +140,11 @@ class EmbeddedAws:
         )
 
     def deploy_function(
-        self, template: dict[str, Any], cdk_out: Path, stack_name: str
+        self, template: dict[str, Any], cdk_out: Path, stack_name: str, region: str = REGION
     ) -> LambdaFunction:
-        """Create the provider function from the synthesized template and its asset."""
-        logical_id, resource = next(
-            (key, value)
-            for key, value in template["Resources"].items()
-            if value["Type"] == "AWS::Lambda::Function"
-        )
+        """Create the provider function from the synthesized template and its asset,
+        in the stack's ``region`` (which its AWS calls then default to)."""
+        logical_id, resource = _function_resource(template)
         props = resource["Properties"]
         asset_dir = _asset_dir(cdk_out, stack_name, props["Code"]["S3Key"])
         name = f"{stack_name}-{logical_id}"[:64]
@@ -143,7 +154,7 @@ class EmbeddedAws:
             for path in sorted(asset_dir.rglob("*")):
                 if path.is_file():
                     archive.write(path, path.relative_to(asset_dir).as_posix())
-        created = self.client("lambda").create_function(
+        created = self.client("lambda", region).create_function(
             FunctionName=name,
             Runtime=props["Runtime"],
             Role=role_arn,
@@ -157,13 +168,13 @@ class EmbeddedAws:
         for permission_id, permission in template["Resources"].items():
             if permission["Type"] != "AWS::Lambda::Permission":
                 continue
-            permission_props = _pseudo(permission["Properties"])
+            permission_props = _pseudo(permission["Properties"], region)
             extra = {
                 key: permission_props[key]
                 for key in ("SourceArn", "SourceAccount")
                 if key in permission_props
             }
-            self.client("lambda").add_permission(
+            self.client("lambda", region).add_permission(
                 FunctionName=name,
                 StatementId=permission_id,
                 Action=permission_props["Action"],
@@ -181,6 +192,16 @@ class EmbeddedAws:
                 **props.get("Environment", {}).get("Variables", {}),
                 **_runtime_logging_environment(props.get("LoggingConfig", {})),
             },
+            region=region,
+        )
+
+    def update_function_code(
+        self, function: LambdaFunction, template: dict[str, Any], cdk_out: Path, stack_name: str
+    ) -> None:
+        """A stack update runs the function from its new template's asset."""
+        _, resource = _function_resource(template)
+        function.asset_dir = _asset_dir(
+            cdk_out, stack_name, resource["Properties"]["Code"]["S3Key"]
         )
 
     def lambda_role(self, name: str) -> str:
@@ -207,16 +228,27 @@ class EmbeddedAws:
         found = self.client("workspaces", region).describe_workspace_images().get("Images", [])
         return {image["ImageId"]: image for image in found}
 
-    def poll_rules(self) -> list[dict[str, Any]]:
+    def poll_rules(self, region: str = REGION) -> list[dict[str, Any]]:
         from cdk_workspace_image.runtime import contract
 
-        return list(
-            self.client("events").list_rules(NamePrefix=contract.RULE_NAME_PREFIX).get("Rules", [])
-        )
+        events = self.client("events", region)
+        return list(events.list_rules(NamePrefix=contract.RULE_NAME_PREFIX).get("Rules", []))
 
-    def function_policy_statements(self, function_name: str) -> list[dict[str, Any]]:
+    def function_policy_statements(
+        self, function_name: str, region: str = REGION
+    ) -> list[dict[str, Any]]:
+        client = self.client("lambda", region)
         try:
-            policy = self.client("lambda").get_policy(FunctionName=function_name)["Policy"]
-        except self.client("lambda").exceptions.ResourceNotFoundException:
+            policy = client.get_policy(FunctionName=function_name)["Policy"]
+        except client.exceptions.ResourceNotFoundException:
             return []
         return list(json.loads(policy).get("Statement", []))
+
+
+def _function_resource(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The template's one AWS::Lambda::Function (the provider's): logical id, resource."""
+    return next(
+        (key, value)
+        for key, value in template["Resources"].items()
+        if value["Type"] == "AWS::Lambda::Function"
+    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.rehearsal.fake_workspaces import SLEEP_SCALE
+from tests.rehearsal.fake_workspaces import REGION, SLEEP_SCALE
 
 BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.py")
 
@@ -37,6 +37,8 @@ class LambdaFunction:
     timeout_seconds: int
     memory_mb: int
     environment: dict[str, str]
+    # The Region it is deployed in, which its AWS calls default to.
+    region: str = REGION
 
     def invoke(
         self, event: dict[str, Any], *, aws_env: dict[str, str], clock_offset: float = 0

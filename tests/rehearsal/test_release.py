@@ -1,0 +1,161 @@
+"""A monthly release as `cdk deploy --all` plays it: stack Golden makes the image,
+stack Desktops bundles it, stack GoldenWest copies it to a second Region and
+bundles the copy; version after version, and back (issue #17, docs/release.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.rehearsal import fake_workspaces
+from tests.rehearsal.cloudformation import CdkApp, Deployment
+from tests.rehearsal.conftest import RELEASE_BUNDLE, RELEASE_VERSIONS, make_available_at
+from tests.rehearsal.embedded_aws import REGION, SECOND_REGION, EmbeddedAws
+
+V1, V2 = RELEASE_VERSIONS
+
+
+def deploy(app: CdkApp, cdk_out: Path, **options: Any) -> dict[str, Deployment]:
+    """`cdk deploy --all`; each new image is AVAILABLE at its wait's second poll."""
+    return app.deploy(cdk_out, before_poll=make_available_at(2), **options)
+
+
+def statuses(deployments: dict[str, Deployment]) -> dict[str, str]:
+    return {name: deployment.status for name, deployment in deployments.items()}
+
+
+def images_by_name(aws: EmbeddedAws, region: str) -> dict[str, str]:
+    return {image["Name"]: image_id for image_id, image in aws.images(region).items()}
+
+
+def bundle(aws: EmbeddedAws, region: str) -> dict[str, Any]:
+    """The release's bundle in ``region``: its id and its image's."""
+    (found,) = [
+        bundle
+        for bundle in aws.client("workspaces", region).describe_workspace_bundles()["Bundles"]
+        if bundle["Name"] == RELEASE_BUNDLE
+    ]
+    return {"BundleId": found["BundleId"], "ImageId": found["ImageId"]}
+
+
+def test_a_new_version_moves_every_consumer_to_it_and_keeps_the_previous_one(
+    release_app: CdkApp, release_cdk_outs: dict[str, Path]
+) -> None:
+    # GIVEN the release deployed at version 1
+    first = deploy(release_app, release_cdk_outs[V1])
+    assert set(statuses(first).values()) == {"CREATE_COMPLETE"}, statuses(first)
+    aws = release_app.aws
+    east_bundle, west_bundle = bundle(aws, REGION), bundle(aws, SECOND_REGION)
+
+    # WHEN version 2 is deployed
+    second = deploy(release_app, release_cdk_outs[V2])
+
+    # THEN every stack is updated; the order is the stacks' dependencies
+    assert statuses(second) == {
+        "Golden": "UPDATE_COMPLETE",
+        "Desktops": "UPDATE_COMPLETE",
+        "GoldenWest": "UPDATE_COMPLETE",
+    }
+    east, west = images_by_name(aws, REGION), images_by_name(aws, SECOND_REGION)
+    # the bundle in the second stack moved to v2 in place (same bundle)
+    assert bundle(aws, REGION) == {**east_bundle, "ImageId": east[f"golden-{V2}"]}
+    # the copy in the second Region is of v2, and its bundle moved to it
+    assert (
+        fake_workspaces.image_source(west[f"golden-{V2}"])["SourceImageId"]
+        == (east[f"golden-{V2}"])
+    )
+    assert bundle(aws, SECOND_REGION) == {**west_bundle, "ImageId": west[f"golden-{V2}"]}
+    # the v1 image and its copy are kept (UpdateReplacePolicy Retain), nothing else
+    assert set(east) == set(west) == {f"golden-{V1}", f"golden-{V2}"}
+    assert all(image["State"] == "AVAILABLE" for image in aws.images(REGION).values())
+
+
+def test_no_template_of_the_release_carries_an_export_an_import_or_a_cross_region_reader(
+    release_cdk_outs: dict[str, Path],
+) -> None:
+    for cdk_out in release_cdk_outs.values():
+        for template_file in cdk_out.glob("*.template.json"):
+            text = template_file.read_text()
+            template = json.loads(text)
+
+            assert "Fn::ImportValue" not in text, template_file
+            assert "CrossRegion" not in text, template_file
+            assert not [out for out in template.get("Outputs", {}).values() if "Export" in out]
+
+
+def test_going_back_to_the_previous_version_by_name_moves_the_bundles_back_and_rebuilds_nothing(
+    release_app: CdkApp, release_cdk_outs: dict[str, Path]
+) -> None:
+    # GIVEN version 2 deployed after version 1, which was kept
+    deploy(release_app, release_cdk_outs[V1])
+    deploy(release_app, release_cdk_outs[V2])
+    aws = release_app.aws
+    east, west = images_by_name(aws, REGION), images_by_name(aws, SECOND_REGION)
+    made = dict(fake_workspaces.faults.calls)
+
+    # WHEN version 1's templates are deployed again (image_name set back)
+    back = deploy(release_app, release_cdk_outs[V1])
+
+    # THEN each stack is updated, and each bundle uses v1 again
+    assert set(statuses(back).values()) == {"UPDATE_COMPLETE"}, statuses(back)
+    assert bundle(aws, REGION)["ImageId"] == east[f"golden-{V1}"]
+    assert bundle(aws, SECOND_REGION)["ImageId"] == west[f"golden-{V1}"]
+    # AND nothing was rebuilt: the images are those there were, each adopted by name
+    assert images_by_name(aws, REGION) == east
+    assert images_by_name(aws, SECOND_REGION) == west
+    for stack in ("Golden", "GoldenWest"):
+        adopted = release_app.stacks[stack].decisions("create:adopted")
+        assert [record["image_id"] for record in adopted] == [
+            (east if stack == "Golden" else west)[f"golden-{V1}"]
+        ]
+    # the refused creates were the only image calls (the name is taken)
+    calls = fake_workspaces.faults.calls
+    assert calls["CreateWorkspaceImage"] - made.get("CreateWorkspaceImage", 0) == 1
+    assert calls["CopyWorkspaceImage"] - made.get("CopyWorkspaceImage", 0) == 1
+
+
+def test_a_consumer_deployed_before_the_image_it_uses_fails_saying_which_stack_comes_first(
+    release_app: CdkApp, release_cdk_outs: dict[str, Path]
+) -> None:
+    # WHEN only the bundles' stack is deployed (cdk deploy --exclusively Desktops)
+    result = deploy(release_app, release_cdk_outs[V1], exclusively=("Desktops",))
+
+    # THEN it fails at once, with what to do, and leaves nothing
+    deployment = result["Desktops"]
+    assert deployment.status == "ROLLBACK_COMPLETE"
+    (response,) = deployment.responses.values()
+    assert response.reason.startswith(
+        f"image golden-{V1} not found in {REGION} among this account's images: deploy the "
+        "stack that makes it first"
+    )
+    assert release_app.aws.client("workspaces").describe_workspace_bundles()["Bundles"] == []
+
+
+def test_a_consumer_whose_update_fails_rolls_back_to_the_previous_version(
+    release_app: CdkApp, release_cdk_outs: dict[str, Path]
+) -> None:
+    # GIVEN the release at version 1, and WorkSpaces refusing the next bundle update
+    deploy(release_app, release_cdk_outs[V1])
+    aws = release_app.aws
+    v1_bundle = bundle(aws, REGION)
+    fake_workspaces.faults.inject(
+        "UpdateWorkspaceBundle", "InvalidResourceStateException", "The bundle is busy."
+    )
+
+    # WHEN version 2 is deployed
+    result = deploy(release_app, release_cdk_outs[V2])
+
+    # THEN the image's stack is updated; the bundles' stack rolls back to v1,
+    # which is still there; the stacks after it are not deployed
+    assert statuses(result) == {
+        "Golden": "UPDATE_COMPLETE",
+        "Desktops": "UPDATE_ROLLBACK_COMPLETE",
+    }
+    desktops = result["Desktops"]
+    (failed,) = desktops.updates.values()
+    assert "InvalidResourceStateException: The bundle is busy." in failed.reason
+    (rolled_back,) = desktops.rollback.values()
+    assert rolled_back.status == "SUCCESS"
+    assert bundle(aws, REGION) == v1_bundle
+    assert desktops.events[-1].startswith("UPDATE_COMPLETE     Custom::WorkspaceBundle")
