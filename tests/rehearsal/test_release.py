@@ -8,10 +8,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.rehearsal import fake_workspaces
 from tests.rehearsal.cloudformation import CdkApp, Deployment
 from tests.rehearsal.conftest import RELEASE_BUNDLE, RELEASE_VERSIONS, make_available_at
 from tests.rehearsal.embedded_aws import REGION, SECOND_REGION, EmbeddedAws
+from tests.rehearsal.test_least_privilege import granted_actions
 
 V1, V2 = RELEASE_VERSIONS
 
@@ -115,21 +118,45 @@ def test_going_back_to_the_previous_version_by_name_moves_the_bundles_back_and_r
     assert calls["CopyWorkspaceImage"] - made.get("CopyWorkspaceImage", 0) == 1
 
 
+@pytest.mark.parametrize("consumer", ["Desktops", "GoldenWest"])
 def test_a_consumer_deployed_before_the_image_it_uses_fails_saying_which_stack_comes_first(
-    release_app: CdkApp, release_cdk_outs: dict[str, Path]
+    release_app: CdkApp, release_cdk_outs: dict[str, Path], consumer: str
 ) -> None:
-    # WHEN only the bundles' stack is deployed (cdk deploy --exclusively Desktops)
-    result = deploy(release_app, release_cdk_outs[V1], exclusively=("Desktops",))
+    # WHEN only a consumer's stack is deployed (cdk deploy --exclusively NAME)
+    result = deploy(release_app, release_cdk_outs[V1], exclusively=(consumer,))
 
-    # THEN it fails at once, with what to do, and leaves nothing
-    deployment = result["Desktops"]
+    # THEN its first resource fails at once, with what to do, and nothing is left
+    deployment = result[consumer]
     assert deployment.status == "ROLLBACK_COMPLETE"
     (response,) = deployment.responses.values()
     assert response.reason.startswith(
         f"image golden-{V1} not found in {REGION} among this account's images: deploy the "
         "stack that makes it first"
     )
-    assert release_app.aws.client("workspaces").describe_workspace_bundles()["Bundles"] == []
+    aws = release_app.aws
+    assert aws.images(REGION) == aws.images(SECOND_REGION) == {}
+    assert aws.client("workspaces").describe_workspace_bundles()["Bundles"] == []
+
+
+def test_going_back_adopts_the_kept_copy_even_when_its_source_version_is_gone(
+    release_app: CdkApp, release_cdk_outs: dict[str, Path]
+) -> None:
+    # GIVEN version 2 deployed after version 1, and the v1 source image deleted by hand
+    deploy(release_app, release_cdk_outs[V1])
+    deploy(release_app, release_cdk_outs[V2])
+    aws = release_app.aws
+    west = images_by_name(aws, SECOND_REGION)
+    aws.client("workspaces").delete_workspace_image(
+        ImageId=images_by_name(aws, REGION)[f"golden-{V1}"]
+    )
+
+    # WHEN only the second Region's stack goes back to version 1
+    back = deploy(release_app, release_cdk_outs[V1], exclusively=("GoldenWest",))
+
+    # THEN its copy of v1, still there, is adopted and bundled again
+    assert statuses(back) == {"GoldenWest": "UPDATE_COMPLETE"}
+    assert bundle(aws, SECOND_REGION)["ImageId"] == west[f"golden-{V1}"]
+    assert images_by_name(aws, SECOND_REGION) == west
 
 
 def test_a_consumer_whose_update_fails_rolls_back_to_the_previous_version(
@@ -159,3 +186,19 @@ def test_a_consumer_whose_update_fails_rolls_back_to_the_previous_version(
     assert rolled_back.status == "SUCCESS"
     assert bundle(aws, REGION) == v1_bundle
     assert desktops.events[-1].startswith("UPDATE_COMPLETE     Custom::WorkspaceBundle")
+
+
+def test_each_stacks_function_is_granted_what_the_release_calls(
+    release_app: CdkApp, release_cdk_outs: dict[str, Path]
+) -> None:
+    # WHEN the release goes to version 2 and back
+    for version in (V1, V2, V1):
+        deploy(release_app, release_cdk_outs[version])
+
+    # THEN each stack's role grants every call its function made (the look-ups
+    # by name in another Region among them)
+    for name, cfn in release_app.stacks.items():
+        called = {call for invocation in cfn.invocations for call in invocation.api_calls}
+        assert called <= granted_actions(release_app.templates[name].template), name
+    copies = release_app.stacks["GoldenWest"].invocations
+    assert "workspaces:CopyWorkspaceImage" in {call for i in copies for call in i.api_calls}
