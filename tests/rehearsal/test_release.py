@@ -11,8 +11,13 @@ from typing import Any
 import pytest
 
 from tests.rehearsal import fake_workspaces
-from tests.rehearsal.cloudformation import CdkApp, Deployment
-from tests.rehearsal.conftest import RELEASE_BUNDLE, RELEASE_VERSIONS, make_available_at
+from tests.rehearsal.cloudformation import CdkApp, Deployment, SynthesizedStack
+from tests.rehearsal.conftest import (
+    RELEASE_BUNDLE,
+    RELEASE_VERSIONS,
+    Rehearsal,
+    make_available_at,
+)
 from tests.rehearsal.embedded_aws import REGION, SECOND_REGION, EmbeddedAws
 from tests.rehearsal.test_least_privilege import granted_actions
 
@@ -202,3 +207,39 @@ def test_each_stacks_function_is_granted_what_the_release_calls(
         assert called <= granted_actions(release_app.templates[name].template), name
     copies = release_app.stacks["GoldenWest"].invocations
     assert "workspaces:CopyWorkspaceImage" in {call for i in copies for call in i.api_calls}
+
+
+# --- one stack: the example app ----------------------------------------------------------
+
+
+def test_in_one_stack_with_destroy_the_bundle_moves_then_the_replaced_image_is_deleted(
+    rehearsal: Rehearsal, example_next_version_cdk_out: Path
+) -> None:
+    # GIVEN the example app (removal_policy=destroy) deployed
+    cfn = rehearsal.cfn
+    first = cfn.deploy(rehearsal.stack, before_poll=make_available_at(2))
+    assert first.status == "CREATE_COMPLETE"
+    (image_id,) = rehearsal.stack.image_resources()
+    (bundle_id,) = rehearsal.stack.logical_ids("Custom::WorkspaceBundle")
+    old_image = first.physical_id(image_id)
+
+    # WHEN its next version (a new image_name) is deployed
+    second = cfn.update(
+        rehearsal.stack,
+        SynthesizedStack.load(example_next_version_cdk_out, rehearsal.stack.name),
+        first,
+        before_poll=make_available_at(2),
+    )
+
+    # THEN the image is replaced, the same bundle moves to it, and the cleanup
+    # deletes the old image (UpdateReplacePolicy Delete), after the bundle moved
+    assert second.status == "UPDATE_COMPLETE", second.events
+    new_image = second.physical_id(image_id)
+    assert new_image != old_image
+    assert second.physical_id(bundle_id) == first.physical_id(bundle_id)
+    assert bundle(rehearsal.aws, REGION)["ImageId"] == new_image
+    assert second.cleanup[image_id].status == "SUCCESS"
+    assert set(rehearsal.aws.images()) == {new_image}
+    assert second.events.index(
+        f"UPDATE_COMPLETE     Custom::WorkspaceBundle  {bundle_id}"
+    ) < second.events.index(f"DELETE_COMPLETE     Custom::WorkspaceImage  {image_id}")
