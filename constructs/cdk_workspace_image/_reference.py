@@ -54,7 +54,7 @@ def refer(
         # Some other IWorkspaceImage: its id is all there is, in the consumer's Region.
         return ImageReference(image.image_id, None, here.region)
     there = Stack.of(image)
-    if not isinstance(image, WorkspaceImageBase) or there is here:
+    if not isinstance(image, WorkspaceImageBase) or _top(there) is _top(here):
         name = image._literal_name if isinstance(image, WorkspaceImageBase) else None
         return ImageReference(image.image_id, name, there.region)
     where = f'"{label}" ({image.node.path}, in stack {there.stack_name})'
@@ -94,6 +94,15 @@ def warn(consumer: Construct, reference: ImageReference) -> None:
         Annotations.of(consumer).add_warning_v2(
             "cdk-workspace-image:previous-version-deleted", reference.warning
         )
+
+
+def _top(stack: Stack) -> Stack:
+    """The stack that deploys ``stack``: itself, or the top of its nested stacks.
+    CDK passes values between nested stacks and their parents as parameters and
+    outputs of one deployment, never as exports, so an id may go there."""
+    while stack.nested_stack_parent is not None:
+        stack = stack.nested_stack_parent
+    return stack
 
 
 def _differ(a: str, b: str) -> bool:

@@ -238,3 +238,16 @@ def test_no_warning_when_the_previous_version_is_kept() -> None:
     stacks = release("2026-11", keep_previous_versions=1)
 
     Annotations.from_stack(stacks["Desktops"]).has_no_warning("*", Match.any_value())
+
+
+def test_a_bundle_in_a_nested_stack_of_the_images_stack_uses_its_id() -> None:
+    # Values go between a stack and its nested stacks as parameters, not exports.
+    stack = cdk.Stack(cdk.App(), "Golden")
+    golden = WorkspaceImage(stack, "Golden", workspace_id="ws-abcdef123", image_name="golden-1")
+    nested = cdk.NestedStack(stack, "Desktops")
+    bundle(nested, golden)
+
+    Template.from_stack(nested).has_resource_properties(
+        "Custom::WorkspaceBundle", {"ImageId": {"Ref": Match.any_value()}, "ImageName": "golden-1"}
+    )
+    assert "Fn::ImportValue" not in json.dumps(Template.from_stack(stack).to_json())
