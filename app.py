@@ -5,11 +5,15 @@ From a prepared WorkSpace (stack WorkspaceImageExample):
 
     cdk deploy -c workspace_id=ws-0123456789
         [-c image_name=golden-2026-11] [-c timeout_minutes=480]
+        [-c keep_previous_versions=1]                     # a new image_name keeps one
         [-c share_with_accounts=111122223333,444455556666]
         [-c developer_workspace_id=ws-0123456788]        # a second image, made at once
         [-c directory_id=d-0123456789 -c user_name=ann]   # also launch a WorkSpace
 
-The WorkSpace is created only when both directory_id and user_name are given.
+A new ``image_name`` makes a new image and moves the bundle to it in place
+(docs/release.md); the replaced image is kept, unless removal_policy=destroy
+without keep_previous_versions. The WorkSpace is created only when both
+directory_id and user_name are given.
 A second image (``<image_name>-dev``) is made from ``developer_workspace_id``
 when it is given; CloudFormation makes the two images in parallel.
 
@@ -58,6 +62,11 @@ if not workspace_id and not parent_ami:
 destroy = context("removal_policy") == "destroy"
 removal_policy = cdk.RemovalPolicy.DESTROY if destroy else None
 image_name = context("image_name") or "golden-example"
+# The bundle keeps its name from one image version to the next, so that a new
+# image moves it in place, and the WorkSpaces launched from it follow.
+bundle_name = context("bundle_name") or "golden-standard"
+keep_previous_versions = context("keep_previous_versions")
+keep = int(keep_previous_versions) if keep_previous_versions is not None else None
 timeout_minutes = context("timeout_minutes")
 timeout = cdk.Duration.minutes(int(timeout_minutes)) if timeout_minutes else None
 
@@ -68,7 +77,7 @@ def standard_bundle(stack: cdk.Stack, image: IWorkspaceImage) -> WorkspaceBundle
         stack,
         "Standard",
         image=image,
-        bundle_name=f"{image_name}-standard",
+        bundle_name=bundle_name,
         compute_type="STANDARD",
         user_storage_gib=50,
         root_storage_gib=80,
@@ -171,6 +180,7 @@ image = WorkspaceImage(
     timeout=timeout,
     share_with_accounts=[a for a in (context("share_with_accounts") or "").split(",") if a],
     removal_policy=removal_policy,
+    keep_previous_versions=keep,
 )
 bundle = standard_bundle(stack, image)
 cdk.CfnOutput(stack, "ImageId", value=image.image_id, description="The WorkSpaces image id")

@@ -45,6 +45,18 @@ def example_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
+def example_next_version_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """example_cdk_out's next version: a new image_name, everything else the same."""
+    yield synth_example_app(
+        tmp_path_factory.mktemp("cdk.out.next"),
+        workspace_id=REHEARSAL_WORKSPACE_ID,
+        removal_policy="destroy",
+        timeout_minutes="55",
+        image_name="golden-example-2",
+    )
+
+
+@pytest.fixture(scope="session")
 def long_wait_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The example app with an 8-hour timeout: a WaitCondition waits for the image."""
     yield synth_example_app(

@@ -48,7 +48,10 @@ stack = cdk.Stack(app, "ConsumerStack")
 image = WorkspaceImage(stack, "Golden", workspace_id="ws-abcdef123", image_name="golden-2026-11")
 cdk.CfnOutput(stack, "ImageId", value=image.image_id)
 UpdatedWorkspaceImage(stack, "Updated", source_image=image, image_name="golden-updated")
-WorkspaceImageCopy(stack, "Copy", source_image_id="wsi-abcdef123", image_name="golden-copy")
+WorkspaceImageCopy(
+    stack, "Copy", source_image_id="wsi-abcdef123", source_region="us-west-2",
+    image_name="golden-copy",
+)
 ByolWorkspaceImage(
     stack, "Byol", source=ByolImageSource.from_ami("ami-0123456789abcdef0"),
     ingestion_process="BYOL_REGULAR_WSP", image_name="golden-byol",

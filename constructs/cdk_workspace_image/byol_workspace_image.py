@@ -195,6 +195,7 @@ class ByolWorkspaceImage(WorkspaceImageBase):
         poll_interval: Duration | None = None,
         removal_policy: RemovalPolicy | None = None,
         share_with_accounts: Sequence[str] | None = None,
+        keep_previous_versions: int | None = None,
     ) -> None:
         """Declare a BYOL image.
 
@@ -247,12 +248,18 @@ class ByolWorkspaceImage(WorkspaceImageBase):
             import takes at least 90 minutes, three hours with Office).
         :param poll_interval: How often to check the import.
             Whole minutes, at least 1. Default: 1 minute.
-        :param removal_policy: What happens to the image when the resource
-            leaves the stack. A replaced image is always deleted.
+        :param removal_policy: What happens to the image when it leaves the
+            stack, or is replaced by a new version, as for aws-cdk-lib's own
+            resources: ``RETAIN`` and ``RETAIN_ON_UPDATE_OR_DELETE`` keep a
+            replaced image, ``DESTROY`` deletes it.
             Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``.
         :param share_with_accounts: AWS accounts to share the image with, once
             AVAILABLE; unshared before it is deleted. 12-digit account ids.
             Default: not shared.
+        :param keep_previous_versions: How many replaced versions to keep.
+            The most recent are kept and older ones deleted; 0 deletes a
+            replaced image whatever ``removal_policy`` says, 1 or more keeps it.
+            Default: as ``removal_policy`` says.
         """
         path = path_of(scope, construct_id)
         check_types(
@@ -363,6 +370,7 @@ class ByolWorkspaceImage(WorkspaceImageBase):
             poll_interval=poll_interval,
             removal_policy=removal_policy,
             share_with_accounts=share_with_accounts,
+            keep_previous_versions=keep_previous_versions,
         )
 
 

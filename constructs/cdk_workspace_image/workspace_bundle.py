@@ -18,6 +18,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from cdk_workspace_image._reference import refer, warn
 from cdk_workspace_image._tagging import render_tags
 from cdk_workspace_image._validation import (
     a_str,
@@ -47,10 +48,17 @@ BUNDLE_SERVICE_TIMEOUT = Duration.minutes(30)
 class WorkspaceBundle(Construct):
     """A custom WorkSpaces bundle of an image, ready for ``aws_workspaces.CfnWorkspace``.
 
-    A change of ``image`` updates the bundle in place (UpdateWorkspaceBundle);
-    a change of anything else makes a new bundle, which needs a new name.
-    Because the bundle refers to the image's id, CloudFormation creates it after
-    the image is AVAILABLE and deletes it before the image.
+    A change of ``image`` (a new version) updates the bundle in place
+    (UpdateWorkspaceBundle); a change of anything else makes a new bundle,
+    which needs a new name. The bundle's ``ImageName`` property is the image's
+    name, so that `cdk diff` shows the bundle moving to each new version.
+
+    An image of the same stack is referred to by its id: CloudFormation
+    creates the bundle after the image is AVAILABLE and deletes it before the
+    image. An image of another stack (in the same Region) is found by its name
+    when this stack deploys, and this stack deploys after the image's: no
+    CloudFormation export carries its id, so a new version deploys
+    (docs/release.md).
     """
 
     def __init__(
@@ -73,6 +81,8 @@ class WorkspaceBundle(Construct):
             Any image construct of this library (``WorkspaceImage``,
             ``WorkspaceImageCopy``, ``UpdatedWorkspaceImage``, ``ByolWorkspaceImage``),
             or ``WorkspaceImage.from_image_id(...)`` for one owned by this account.
+            One of another stack must be in this Region, and have a string
+            ``image_name``.
         :param bundle_name: The bundle's name, unique in the Region.
             1-64 letters, digits, ``_ . / ( ) -``.
         :param compute_type: The compute type, e.g. ``"STANDARD"`` or ``"POWER"``.
@@ -87,7 +97,8 @@ class WorkspaceBundle(Construct):
         :param tags: Tags for the bundle, on top of those from ``Tags.of(...)``.
             Default: no tags.
         :param removal_policy: What happens to the bundle when it leaves the stack.
-            A replaced bundle is always deleted (UpdateReplacePolicy Delete).
+            A replaced bundle (a new name) is always deleted (UpdateReplacePolicy
+            Delete); a new image version keeps the bundle.
             Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``, like the image.
         """
         path = path_of(scope, construct_id)
@@ -116,8 +127,15 @@ class WorkspaceBundle(Construct):
             root_storage_gib=root_storage_gib,
             tags=tags,
         )
+        reference = refer(scope, construct_id, image, "image", same_region=True)
         super().__init__(scope, construct_id)
         record_name(self, path, BUNDLE_KIND, bundle_name)
+        warn(self, reference)
+        image_properties: dict[str, object] = {}
+        if reference.image_id is not None:
+            image_properties[contract.PROP_IMAGE_ID] = reference.image_id
+        if reference.image_name is not None:
+            image_properties[contract.PROP_IMAGE_NAME] = reference.image_name
         self._tags = TagManager(TagType.KEY_VALUE, contract.BUNDLE_RESOURCE_TYPE, tags)
         provider = WorkspaceImageProvider.of(self)
         self._resource = CustomResource(
@@ -128,7 +146,7 @@ class WorkspaceBundle(Construct):
             properties={
                 contract.PROP_BUNDLE_NAME: bundle_name,
                 contract.PROP_BUNDLE_DESCRIPTION: description,
-                contract.PROP_IMAGE_ID: image.image_id,
+                **image_properties,
                 contract.PROP_COMPUTE_TYPE: compute_type,
                 contract.PROP_USER_STORAGE_GIB: user_storage_gib,
                 contract.PROP_ROOT_STORAGE_GIB: root_storage_gib,

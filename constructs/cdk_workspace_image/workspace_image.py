@@ -112,6 +112,7 @@ class WorkspaceImageBase(Construct):
         poll_interval: Duration | None,
         removal_policy: RemovalPolicy | None,
         share_with_accounts: Sequence[str] | None,
+        keep_previous_versions: int | None = None,
     ) -> None:
         path = path_of(scope, construct_id)
         check_types(
@@ -140,9 +141,12 @@ class WorkspaceImageBase(Construct):
             timeout=timeout,
             poll_interval=poll_interval,
             share_with_accounts=share_with_accounts,
+            keep_previous_versions=keep_previous_versions,
         )
         super().__init__(scope, construct_id)
         record_name(self, path, IMAGE_KIND, image_name)
+        # What a construct of another stack finds the image by (``_reference``).
+        self._literal_name: str | None = None if Token.is_unresolved(image_name) else image_name
 
         self._tags = TagManager(TagType.KEY_VALUE, resource_type, tags)
         provider = WorkspaceImageProvider.of(self)
@@ -163,6 +167,8 @@ class WorkspaceImageBase(Construct):
                 if Token.is_unresolved(share_with_accounts)
                 else list(share_with_accounts)
             )
+        if keep_previous_versions is not None:
+            properties[contract.PROP_KEEP_PREVIOUS_VERSIONS] = keep_previous_versions
         handle: CfnWaitConditionHandle | None = None
         if timeout_seconds > contract.WAIT_CONDITION_ABOVE_SECONDS:
             # A handle that was signalled cannot be signalled again, so each new
@@ -185,11 +191,15 @@ class WorkspaceImageBase(Construct):
         self._resource.node.add_dependency(provider.poll_permission)
         cfn = self._resource.node.default_child
         assert isinstance(cfn, CfnResource)
-        # removal_policy decides what happens when the image leaves the stack.
-        # A replaced image is superseded by its successor, which is AVAILABLE by
-        # then: CloudFormation's cleanup deletes it, so replacements do not pile
-        # up against the 40-image quota.
-        cfn.cfn_options.update_replace_policy = CfnDeletionPolicy.DELETE
+        # removal_policy sets both policies, as for aws-cdk-lib's own resources:
+        # RETAIN and RETAIN_ON_UPDATE_OR_DELETE keep a replaced image (the last
+        # good version, to roll back to), DESTROY deletes it. keep_previous_versions
+        # says it outright: 0 deletes, more keeps (the handler prunes the older).
+        if keep_previous_versions == 0:
+            cfn.cfn_options.update_replace_policy = CfnDeletionPolicy.DELETE
+        elif keep_previous_versions is not None:
+            cfn.cfn_options.update_replace_policy = CfnDeletionPolicy.RETAIN
+        self._keeps_previous = cfn.cfn_options.update_replace_policy != CfnDeletionPolicy.DELETE
         self._wait_condition: CfnWaitCondition | None = None
         self._ready: CustomResource | None = None
         if handle is not None:
@@ -278,6 +288,7 @@ class WorkspaceImage(WorkspaceImageBase):
         poll_interval: Duration | None = None,
         removal_policy: RemovalPolicy | None = None,
         share_with_accounts: Sequence[str] | None = None,
+        keep_previous_versions: int | None = None,
     ) -> None:
         """Declare an image.
 
@@ -304,15 +315,24 @@ class WorkspaceImage(WorkspaceImageBase):
         :param poll_interval: How often to check the image's state.
             Whole minutes, at least 1 (EventBridge's finest schedule).
             Default: 1 minute.
-        :param removal_policy: What happens to the image when the resource
-            leaves the stack (DeletionPolicy). A replaced image is always
-            deleted once its successor is AVAILABLE (UpdateReplacePolicy Delete).
-            Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: kept, since an
-            image is slow to rebuild, unless the deploy that creates it rolls back.
+        :param removal_policy: What happens to the image when it leaves the
+            stack, or is replaced by a new version (DeletionPolicy and
+            UpdateReplacePolicy, as for aws-cdk-lib's own resources).
+            ``RETAIN`` and ``RETAIN_ON_UPDATE_OR_DELETE`` keep a replaced image,
+            to roll back to; ``DESTROY`` deletes it once its successor is
+            AVAILABLE. Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``:
+            kept, since an image is slow to rebuild, unless the deploy that
+            creates it rolls back.
         :param share_with_accounts: AWS accounts to share the image with.
             Shared once the image is AVAILABLE (UpdateWorkspaceImagePermission),
             kept in step on update, and unshared before the image is deleted.
             12-digit account ids. Default: not shared.
+        :param keep_previous_versions: How many replaced versions to keep.
+            After a new version, the most recent replaced ones are kept and older
+            ones deleted (WorkSpaces allows 40 images per Region by default).
+            0 deletes a replaced image (UpdateReplacePolicy Delete); 1 or more
+            keeps it (Retain), whatever ``removal_policy`` says.
+            Default: as ``removal_policy`` says (every version, by default).
         """
         check_types(path_of(scope, construct_id), [a_str("workspace_id", workspace_id)])
         super().__init__(
@@ -333,6 +353,7 @@ class WorkspaceImage(WorkspaceImageBase):
             poll_interval=poll_interval,
             removal_policy=removal_policy,
             share_with_accounts=share_with_accounts,
+            keep_previous_versions=keep_previous_versions,
         )
 
     @classmethod
@@ -413,8 +434,18 @@ def _validate(
     timeout: Duration,
     poll_interval: Duration,
     share_with_accounts: Sequence[str] | None,
+    keep_previous_versions: int | None,
 ) -> None:
     """Check concrete values at synth time; tokens are checked by the handler."""
+    fail(
+        path,
+        [
+            '"keep_previous_versions" must be a concrete number, not a token: it decides '
+            "the UpdateReplacePolicy when the template is synthesized"
+            if keep_previous_versions is not None and Token.is_unresolved(keep_previous_versions)
+            else None
+        ],
+    )
     durations = {"timeout": timeout, "poll_interval": poll_interval}
     fail(
         path,
@@ -440,5 +471,10 @@ def _validate(
             *contract.tags_errors(concrete_items(tags), "tags"),
             *contract.account_ids_errors(accounts, "share_with_accounts"),
             own_account_error(scope, accounts, "share_with_accounts"),
+            None
+            if keep_previous_versions is None
+            else contract.keep_previous_versions_error(
+                keep_previous_versions, "keep_previous_versions"
+            ),
         ],
     )

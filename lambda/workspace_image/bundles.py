@@ -91,13 +91,18 @@ class BundleResource:
                     "cdk-workspace-image reserves for its owner tags; nothing was changed"
                 )
             )
-        if old.image_id != new.image_id:
-            self._refuse_foreign_image(event, new.image_id)
-            call(
-                "UpdateWorkspaceBundle",
-                lambda: self._bundles.update_image(bundle_id, new.image_id),
-                f"bundle {bundle_id}",
-            )
+        if old.image != new.image:
+            image_id = self._image_of(event, new)
+            current = call("DescribeWorkspaceBundles", lambda: self._bundles.describe(bundle_id))
+            # A name beside an id the bundle already uses (a bundle made before
+            # ImageName was rendered) changes nothing in WorkSpaces.
+            if (current or {}).get("ImageId") != image_id:
+                call(
+                    "UpdateWorkspaceBundle",
+                    lambda: self._bundles.update_image(bundle_id, image_id),
+                    f"bundle {bundle_id}",
+                )
+                log_decision(event, "bundle-update:image", bundle_id=bundle_id, image_id=image_id)
         update_tags(self._images, bundle_id, old.tags, new.tags)
         return bundle_id, self._answer(bundle_id, data, created_here=False)
 
@@ -199,7 +204,7 @@ class BundleResource:
         self, event: dict[str, Any], spec: logic.BundleSpec, data: dict[str, Any]
     ) -> tuple[str, bool]:
         stack_id, logical_id = event["StackId"], event["LogicalResourceId"]
-        self._refuse_foreign_image(event, spec.image_id)
+        image_id = self._image_of(event, spec)
         created_here = False
         existing = call("DescribeWorkspaceBundles", lambda: self._bundles.find_by_name(spec.name))
         if existing is not None:
@@ -218,7 +223,7 @@ class BundleResource:
                 lambda: self._bundles.create(
                     name=spec.name,
                     description=spec.description,
-                    image_id=spec.image_id,
+                    image_id=image_id,
                     compute_type=spec.compute_type,
                     user_storage_gib=int(spec.user_storage_gib),
                     root_storage_gib=int(spec.root_storage_gib),
@@ -227,10 +232,25 @@ class BundleResource:
                 "a new bundle",
             )
             created_here = True
-            log_decision(
-                event, "bundle-create:created", bundle_id=bundle_id, image_id=spec.image_id
-            )
+            log_decision(event, "bundle-create:created", bundle_id=bundle_id, image_id=image_id)
         return bundle_id, self._answer(bundle_id, data, created_here=created_here)
+
+    def _image_of(self, event: dict[str, Any], spec: logic.BundleSpec) -> str:
+        """The id of the bundle's image: given (an image of this stack, checked to be
+        this account's), or found by name among this account's images in this Region
+        (an image of another stack, whose id changes with every version)."""
+        if spec.image_id:
+            self._refuse_foreign_image(event, spec.image_id)
+            return spec.image_id
+        name = spec.image_name
+        image = call("DescribeWorkspaceImages", lambda: self._images.find_owned_by_name(name))
+        region = str(self._images.client.meta.region_name)
+        reason = logic.named_image_reason(image, name, region)
+        if reason is not None:
+            raise ResourceFailed(reason)
+        assert image is not None
+        log_decision(event, "bundle-image:resolved", image_name=name, image_id=image["ImageId"])
+        return str(image["ImageId"])
 
     def _refuse_foreign_image(self, event: dict[str, Any], image_id: str) -> None:
         """WorkSpaces bundles only images this account owns; a shared one is copied first."""

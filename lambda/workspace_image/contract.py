@@ -48,10 +48,18 @@ PROP_TIMEOUT_SECONDS = "TimeoutSeconds"
 PROP_WAIT_HANDLE = "WaitHandle"
 # Accounts the image is shared with once AVAILABLE (UpdateWorkspaceImagePermission).
 PROP_SHARE_WITH = "ShareWithAccounts"
+# How many replaced versions of the image to keep (``keep_previous_versions``);
+# absent: all of them. Pruning the older ones is the handler's (docs/release.md).
+PROP_KEEP_PREVIOUS_VERSIONS = "KeepPreviousVersions"
 
 # The sources of the other image resource types, named as their API calls name them.
 PROP_SOURCE_IMAGE_ID = "SourceImageId"  # CopyWorkspaceImage, CreateUpdatedWorkspaceImage
 PROP_SOURCE_REGION = "SourceRegion"  # CopyWorkspaceImage
+# The source by name instead of id, for a source image made in another stack:
+# the handler finds it among this account's images in SourceRegion (a copy's)
+# or in its own Region (an update's). Names are literals known at synth; ids
+# change with every version, so an id must not travel between stacks.
+PROP_SOURCE_IMAGE_NAME = "SourceImageName"
 PROP_EC2_IMAGE_ID = "Ec2ImageId"  # either import
 PROP_IMAGE_BUILD_VERSION_ARN = "ImageBuildVersionArn"  # ImportCustomWorkspaceImage
 PROP_EC2_IMPORT_TASK_ID = "Ec2ImportTaskId"  # ImportCustomWorkspaceImage
@@ -70,6 +78,10 @@ PROP_BUNDLE_DESCRIPTION = "BundleDescription"
 PROP_COMPUTE_TYPE = "ComputeType"
 PROP_USER_STORAGE_GIB = "UserStorageGiB"
 PROP_ROOT_STORAGE_GIB = "RootStorageGiB"
+# The bundle's image by name: alone for an image of another stack (found at
+# deploy among this account's images in the bundle's Region), beside ImageId
+# for one of the same stack, so that a new version shows in `cdk diff`.
+PROP_IMAGE_NAME = "ImageName"
 ATTR_BUNDLE_ID = "BundleId"
 
 # Key of the EventBridge input that invokes the watcher of a long wait.
@@ -359,6 +371,16 @@ def timeout_error(seconds: float, poll_interval_seconds: float, label: str) -> s
         return (
             f'"{label}" ({seconds / 60:g} minutes) must be longer than the poll interval '
             f"({poll_interval_seconds / 60:g} minutes), or no poll fits in it"
+        )
+    return None
+
+
+def keep_previous_versions_error(value: object, label: str) -> str | None:
+    """Return why ``value`` is not a number of previous versions to keep, or None."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return (
+            f'"{label}" must be a whole number, 0 or more, or None to keep every '
+            f"previous version; got {value!r}"
         )
     return None
 

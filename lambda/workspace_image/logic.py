@@ -48,8 +48,12 @@ CUSTOM_IMPORT_ACTION = "ImportCustomWorkspaceImage"
 ACTIONS_WITH_PROGRESS = frozenset({CUSTOM_IMPORT_ACTION})
 SOURCE_PROPERTIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     CREATE_ACTION: ((contract.PROP_WORKSPACE_ID,), ()),
-    COPY_ACTION: ((contract.PROP_SOURCE_IMAGE_ID, contract.PROP_SOURCE_REGION), ()),
-    UPDATED_ACTION: ((contract.PROP_SOURCE_IMAGE_ID,), ()),
+    # The source image by id, or by name (one of another stack): exactly one.
+    COPY_ACTION: (
+        (contract.PROP_SOURCE_REGION,),
+        (contract.PROP_SOURCE_IMAGE_ID, contract.PROP_SOURCE_IMAGE_NAME),
+    ),
+    UPDATED_ACTION: ((), (contract.PROP_SOURCE_IMAGE_ID, contract.PROP_SOURCE_IMAGE_NAME)),
     BYOL_IMPORT_ACTION: (
         (contract.PROP_EC2_IMAGE_ID, contract.PROP_INGESTION_PROCESS),
         (contract.PROP_APPLICATIONS,),
@@ -101,7 +105,11 @@ def source_errors(source: SourceSpec) -> list[str]:
     if source.action == CREATE_ACTION:
         checks.append(contract.workspace_id_error(get(contract.PROP_WORKSPACE_ID), "WorkspaceId"))
     if source.action in (COPY_ACTION, UPDATED_ACTION):
-        checks.append(contract.image_id_error(get(contract.PROP_SOURCE_IMAGE_ID), "SourceImageId"))
+        checks.append(
+            source_image_error(
+                get(contract.PROP_SOURCE_IMAGE_ID), get(contract.PROP_SOURCE_IMAGE_NAME)
+            )
+        )
     if source.action == COPY_ACTION:
         checks.append(contract.region_error(get(contract.PROP_SOURCE_REGION), "SourceRegion"))
     if source.action == BYOL_IMPORT_ACTION:
@@ -160,6 +168,37 @@ def source_errors(source: SourceSpec) -> list[str]:
                 )
             )
     return [check for check in checks if check]
+
+
+def source_image_error(image_id: Any, name: Any) -> str | None:
+    """A source image is named by exactly one of its id and its name."""
+    id_prop, name_prop = contract.PROP_SOURCE_IMAGE_ID, contract.PROP_SOURCE_IMAGE_NAME
+    if bool(image_id) == bool(name):
+        return f"give exactly one of {id_prop} and {name_prop}"
+    if image_id:
+        return contract.image_id_error(str(image_id), id_prop)
+    return contract.name_error(str(name), name_prop)
+
+
+def named_image_reason(image: Mapping[str, Any] | None, name: str, region: str) -> str | None:
+    """Why the image that another stack makes under ``name`` cannot be used yet, or None.
+
+    Only this account's images are searched (DescribeWorkspaceImages, OWNED):
+    names are unique per account and Region, and a bundle needs an image the
+    account owns.
+    """
+    if image is None:
+        return fit_reason(
+            f"image {name} not found in {region} among this account's images: deploy the "
+            "stack that makes it first (cdk deploy does, when both stacks are in the app)"
+        )
+    state = image.get("State")
+    if state != "AVAILABLE":
+        return fit_reason(
+            f"image {name} ({image.get('ImageId')}) in {region} is {state}, not AVAILABLE: "
+            "let the deploy of the stack that makes it finish first"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -688,11 +727,19 @@ class BundleSpec:
 
     name: str
     description: str
-    image_id: str
     compute_type: str
     user_storage_gib: float
     root_storage_gib: float
     tags: Mapping[str, str] = field(default_factory=dict)
+    # The image by id (one of the same stack), by name (one of another stack,
+    # found at deploy), or both (the name makes a new version show in a diff).
+    image_id: str = ""
+    image_name: str = ""
+
+    @property
+    def image(self) -> tuple[str, str]:
+        """What names the image: a change of it swaps the image in place."""
+        return self.image_id, self.image_name
 
 
 def parse_bundle_properties(props: Mapping[str, Any]) -> BundleSpec:
@@ -701,9 +748,7 @@ def parse_bundle_properties(props: Mapping[str, Any]) -> BundleSpec:
     errors = [
         contract.bundle_name_error(spec.name, contract.PROP_BUNDLE_NAME),
         contract.bundle_description_error(spec.description, contract.PROP_BUNDLE_DESCRIPTION),
-        None
-        if contract.is_image_id(spec.image_id)
-        else f'"{contract.PROP_IMAGE_ID}" {spec.image_id!r} is not an image id (wsi-...)',
+        _bundle_image_error(spec),
         contract.compute_type_error(spec.compute_type, contract.PROP_COMPUTE_TYPE),
         contract.storage_error(
             spec.compute_type,
@@ -720,15 +765,21 @@ def parse_bundle_properties(props: Mapping[str, Any]) -> BundleSpec:
     return spec
 
 
+def _bundle_image_error(spec: BundleSpec) -> str | None:
+    if spec.image_id and not contract.is_image_id(spec.image_id):
+        return f'"{contract.PROP_IMAGE_ID}" {spec.image_id!r} is not an image id (wsi-...)'
+    if spec.image_name:
+        return contract.name_error(spec.image_name, contract.PROP_IMAGE_NAME)
+    return None
+
+
 def read_bundle_spec(props: Mapping[str, Any]) -> BundleSpec:
     """Parse bundle properties without judging them (old properties included)."""
-    keys = (
-        contract.PROP_BUNDLE_NAME,
-        contract.PROP_BUNDLE_DESCRIPTION,
-        contract.PROP_IMAGE_ID,
-        contract.PROP_COMPUTE_TYPE,
-    )
+    keys = (contract.PROP_BUNDLE_NAME, contract.PROP_BUNDLE_DESCRIPTION, contract.PROP_COMPUTE_TYPE)
     missing = [key for key in keys if not isinstance(props.get(key), str)]
+    image_keys = (contract.PROP_IMAGE_ID, contract.PROP_IMAGE_NAME)
+    if not any(isinstance(props.get(key), str) and props[key] for key in image_keys):
+        missing.append(" or ".join(image_keys))
     if missing:
         raise InvalidProperties(f"missing required properties: {', '.join(missing)}")
     try:
@@ -742,20 +793,25 @@ def read_bundle_spec(props: Mapping[str, Any]) -> BundleSpec:
     return BundleSpec(
         name=props[contract.PROP_BUNDLE_NAME],
         description=props[contract.PROP_BUNDLE_DESCRIPTION],
-        image_id=props[contract.PROP_IMAGE_ID],
         compute_type=props[contract.PROP_COMPUTE_TYPE],
         user_storage_gib=user,
         root_storage_gib=root,
         tags=read_tags(props.get(contract.PROP_TAGS)),
+        image_id=str(props.get(contract.PROP_IMAGE_ID) or ""),
+        image_name=str(props.get(contract.PROP_IMAGE_NAME) or ""),
     )
 
 
 def classify_bundle_update(old: BundleSpec, new: BundleSpec) -> Change:
-    """UpdateWorkspaceBundle changes only the image; tags change in place too."""
+    """UpdateWorkspaceBundle changes only the image; tags change in place too.
+
+    A new image, by id or by name (a new version of the image of another
+    stack), is an image swap: the bundle and its id stay.
+    """
     fixed = ("name", "description", "compute_type", "user_storage_gib", "root_storage_gib")
     if any(getattr(old, key) != getattr(new, key) for key in fixed):
         return Change.REPLACE
-    if old.image_id != new.image_id or dict(old.tags) != dict(new.tags):
+    if old.image != new.image or dict(old.tags) != dict(new.tags):
         return Change.IN_PLACE
     return Change.NONE
 

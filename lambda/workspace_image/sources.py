@@ -13,8 +13,14 @@ from typing import Any
 
 import contract
 import logic
-from common import ResourceFailed, call
-from workspaces import WorkSpacesImages
+from botocore.exceptions import ClientError
+from common import ResourceFailed, call, log_decision
+from workspaces import NOT_FOUND_CODES, WorkSpacesImages
+
+# How a source image name that does not resolve is refused, as the call refuses
+# a source id it cannot find or use (CopyWorkspaceImage lists both errors).
+NAME_NOT_FOUND = "ResourceNotFoundException"
+NAME_UNAVAILABLE = "ResourceUnavailableException"
 
 
 class Source:
@@ -50,16 +56,77 @@ class Source:
         return None
 
 
+def _source_image(source: logic.SourceSpec) -> str:
+    """The source image as the user named it: its id, or its name."""
+    return str(
+        source.get(contract.PROP_SOURCE_IMAGE_ID) or source.get(contract.PROP_SOURCE_IMAGE_NAME)
+    )
+
+
+def _named(
+    images: WorkSpacesImages, source: logic.SourceSpec, region: str | None
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The image of ``SourceImageName`` among this account's images in ``region``
+    (None: the function's own), and why it cannot be used (or None)."""
+    name = str(source.get(contract.PROP_SOURCE_IMAGE_NAME))
+    where = images.in_region(region) if region else images
+    image = call(
+        "DescribeWorkspaceImages", lambda: where.find_owned_by_name(name), f"images named {name}"
+    )
+    return image, logic.named_image_reason(image, name, str(where.client.meta.region_name))
+
+
+def source_image_id(
+    images: WorkSpacesImages, source: logic.SourceSpec, region: str | None = None
+) -> str:
+    """The source image's id: given, or found by its name (an image of another stack)
+    in ``region`` (None: the function's own).
+
+    A name that does not resolve is refused as the call refuses a source id it
+    cannot find, so that the lifecycle treats both alike: an update (a rollback
+    among them) then adopts this resource's own image of the new name, if there
+    is one, even when the source version is gone.
+    """
+    given = source.get(contract.PROP_SOURCE_IMAGE_ID)
+    if given:
+        return str(given)
+    image, reason = _named(images, source, region)
+    if reason is not None:
+        code = NAME_NOT_FOUND if image is None else NAME_UNAVAILABLE
+        raise ClientError({"Error": {"Code": code, "Message": reason}}, "DescribeWorkspaceImages")
+    assert image is not None
+    log_decision(
+        {},
+        "source:resolved",
+        image_name=source.get(contract.PROP_SOURCE_IMAGE_NAME),
+        image_id=image["ImageId"],
+    )
+    return str(image["ImageId"])
+
+
+def check_named(
+    images: WorkSpacesImages, source: logic.SourceSpec, region: str | None, code: str
+) -> None:
+    """After a refusal: a source name that does not resolve says so plainly."""
+    if not source.get(contract.PROP_SOURCE_IMAGE_NAME):
+        return
+    if code not in NOT_FOUND_CODES | {NAME_UNAVAILABLE}:
+        return
+    _, reason = _named(images, source, region)
+    if reason is not None:
+        raise ResourceFailed(reason)
+
+
 class Copy(Source):
     """CopyWorkspaceImage: a copy, in this Region, of an image in another or shared here."""
 
     action = logic.COPY_ACTION
 
     def resource(self, source: logic.SourceSpec) -> str:
-        return (
-            f"image {source.get(contract.PROP_SOURCE_IMAGE_ID)} in "
-            f"{source.get(contract.PROP_SOURCE_REGION)}"
-        )
+        return f"image {_source_image(source)} in {source.get(contract.PROP_SOURCE_REGION)}"
+
+    def check(self, images: WorkSpacesImages, source: logic.SourceSpec, code: str) -> None:
+        check_named(images, source, str(source.get(contract.PROP_SOURCE_REGION)), code)
 
     def start(
         self,
@@ -70,9 +137,10 @@ class Copy(Source):
         description: str,
         tags: list[dict[str, str]],
     ) -> str:
+        region = str(source.get(contract.PROP_SOURCE_REGION))
         return images.copy(
-            source_image_id=source.get(contract.PROP_SOURCE_IMAGE_ID),
-            source_region=source.get(contract.PROP_SOURCE_REGION),
+            source_image_id=source_image_id(images, source, region),
+            source_region=region,
             name=name,
             description=description,
             tags=tags,
@@ -85,13 +153,14 @@ class Updated(Source):
     action = logic.UPDATED_ACTION
 
     def resource(self, source: logic.SourceSpec) -> str:
-        return f"image {source.get(contract.PROP_SOURCE_IMAGE_ID)}"
+        return f"image {_source_image(source)}"
 
     def check(self, images: WorkSpacesImages, source: logic.SourceSpec, code: str) -> None:
+        check_named(images, source, None, code)
         # Other refusals (another account's image, a Linux one) are the service's to word.
         if code not in logic.NO_UPDATE_CODES:
             return
-        image_id = str(source.get(contract.PROP_SOURCE_IMAGE_ID))
+        image_id = source_image_id(images, source)
         image = call("DescribeWorkspaceImages", lambda: images.describe(image_id))
         reason = logic.no_update_reason(image, image_id)
         if reason:
@@ -107,7 +176,7 @@ class Updated(Source):
         tags: list[dict[str, str]],
     ) -> str:
         return images.create_updated(
-            source_image_id=source.get(contract.PROP_SOURCE_IMAGE_ID),
+            source_image_id=source_image_id(images, source),
             name=name,
             description=description,
             tags=tags,

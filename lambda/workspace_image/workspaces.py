@@ -38,16 +38,28 @@ def error_message(err: ClientError) -> str:
 class WorkSpacesImages:
     """CreateWorkspaceImage and friends, one call per method."""
 
-    def __init__(self, client: Any = None) -> None:
+    def __init__(self, client: Any = None, region: str | None = None) -> None:
         self._client = client
+        self._region = region
+        self._regions: dict[str, WorkSpacesImages] = {}
 
     @property
     def client(self) -> Any:
         # Created on first use: a Delete of a foreign physical id needs no client.
         if self._client is None:
             # A call that the runtime's botocore cannot make fails with a plain message.
-            self._client = sdk.checked(boto3.client("workspaces", config=RETRY_CONFIG))
+            self._client = sdk.checked(
+                boto3.client("workspaces", region_name=self._region, config=RETRY_CONFIG)
+            )
         return self._client
+
+    def in_region(self, region: str) -> WorkSpacesImages:
+        """The same calls in another Region (a copy's source), one client per Region."""
+        if region == self.client.meta.region_name:
+            return self
+        if region not in self._regions:
+            self._regions[region] = WorkSpacesImages(region=region)
+        return self._regions[region]
 
     def create(
         self, *, workspace_id: str, name: str, description: str, tags: list[dict[str, str]]

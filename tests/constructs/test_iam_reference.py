@@ -88,7 +88,13 @@ def add_other_sources(stack: cdk.Stack, golden: WorkspaceImage) -> None:
     WorkspaceImageCopy(
         stack, "Copy", source_image_id="wsi-abcdef123", source_region="eu-west-1", image_name="c"
     )
-    WorkspaceImageCopy(stack, "SharedCopy", source_image_id="wsi-abcdef124", image_name="s")
+    WorkspaceImageCopy(
+        stack,
+        "SharedCopy",
+        source_image_id="wsi-abcdef124",
+        source_region=stack.region,
+        image_name="s",
+    )
     UpdatedWorkspaceImage(stack, "Updated", source_image=golden, image_name="u")
     UpdatedWorkspaceImage(
         stack,

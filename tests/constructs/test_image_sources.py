@@ -75,9 +75,23 @@ def test_a_copy_names_its_source_and_region() -> None:
     assert ":workspaces:us-west-2:*:workspaceimage/wsi-abcdef123" in rendered
 
 
-def test_a_copy_without_a_region_copies_within_the_stacks_region() -> None:
+def test_a_copy_by_id_without_a_region_is_refused_naming_source_region() -> None:
+    # Forgetting it used to name this stack's Region silently (issue #17).
+    with pytest.raises(ValueError, match='"source_region" is required with "source_image_id"'):
+        WorkspaceImageCopy(
+            make_stack(), "Shared", source_image_id="wsi-abcdef123", image_name="mine"
+        )
+
+
+def test_a_copy_of_an_image_shared_in_this_region_names_the_stacks_region() -> None:
     stack = make_stack()
-    WorkspaceImageCopy(stack, "Shared", source_image_id="wsi-abcdef123", image_name="mine")
+    WorkspaceImageCopy(
+        stack,
+        "Shared",
+        source_image_id="wsi-abcdef123",
+        source_region=stack.region,
+        image_name="mine",
+    )
 
     template = Template.from_stack(stack)
     template.has_resource_properties(
@@ -314,7 +328,13 @@ def every_source(stack: cdk.Stack) -> list[IWorkspaceImage]:
     golden = WorkspaceImage(stack, "Golden", workspace_id="ws-abcdef123", image_name="golden")
     return [
         golden,
-        WorkspaceImageCopy(stack, "Copy", source_image_id="wsi-abcdef123", image_name="copy"),
+        WorkspaceImageCopy(
+            stack,
+            "Copy",
+            source_image_id="wsi-abcdef123",
+            source_region="us-west-2",
+            image_name="copy",
+        ),
         UpdatedWorkspaceImage(stack, "Updated", source_image=golden, image_name="updated"),
         custom_import(stack),
     ]
@@ -346,7 +366,7 @@ def test_every_source_can_be_bundled_tagged_shared_and_retained() -> None:
             resource_type,
             {
                 "DeletionPolicy": "RetainExceptOnCreate",
-                "UpdateReplacePolicy": "Delete",
+                "UpdateReplacePolicy": "Retain",
                 "Properties": Match.object_like(
                     {"Tags": Match.array_with([{"Key": "cost-center", "Value": "euc"}])}
                 ),

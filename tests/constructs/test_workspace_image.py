@@ -60,9 +60,7 @@ def test_one_custom_resource_mirrors_the_api() -> None:
     )
 
 
-def test_defaults_retain_the_image_except_on_a_rolled_back_create_and_delete_a_replaced_one() -> (
-    None
-):
+def test_defaults_retain_the_image_except_on_a_rolled_back_create_and_keep_a_replaced_one() -> None:
     stack = make_stack()
     image(stack)
 
@@ -71,10 +69,56 @@ def test_defaults_retain_the_image_except_on_a_rolled_back_create_and_delete_a_r
         "Custom::WorkspaceImage",
         {
             "DeletionPolicy": "RetainExceptOnCreate",
-            "UpdateReplacePolicy": "Delete",
+            # The last good version stays, as for aws-cdk-lib's own resources (issue #17).
+            "UpdateReplacePolicy": "Retain",
             "Properties": Match.object_like({"Description": "Image golden-2026-11"}),
         },
     )
+    assert "KeepPreviousVersions" not in json.dumps(template.to_json())
+
+
+@pytest.mark.parametrize(
+    ("removal_policy", "keep", "deletion", "replace"),
+    [
+        (cdk.RemovalPolicy.RETAIN, None, "Retain", "Retain"),
+        (cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, None, "RetainExceptOnCreate", "Retain"),
+        (cdk.RemovalPolicy.DESTROY, None, "Delete", "Delete"),
+        (cdk.RemovalPolicy.RETAIN, 0, "Retain", "Delete"),
+        (cdk.RemovalPolicy.DESTROY, 2, "Delete", "Retain"),
+    ],
+)
+def test_a_replaced_image_is_kept_as_removal_policy_and_keep_previous_versions_say(
+    removal_policy: cdk.RemovalPolicy, keep: int | None, deletion: str, replace: str
+) -> None:
+    stack = make_stack()
+    image(stack, removal_policy=removal_policy, keep_previous_versions=keep)
+
+    Template.from_stack(stack).has_resource(
+        "Custom::WorkspaceImage", {"DeletionPolicy": deletion, "UpdateReplacePolicy": replace}
+    )
+
+
+def test_keep_previous_versions_reaches_the_handler_as_a_property() -> None:
+    stack = make_stack()
+    image(stack, keep_previous_versions=3)
+
+    Template.from_stack(stack).has_resource_properties(
+        "Custom::WorkspaceImage", {"KeepPreviousVersions": 3}
+    )
+
+
+@pytest.mark.parametrize("keep", [-1, 1.5, "2", True])
+def test_keep_previous_versions_must_be_a_whole_number_naming_the_argument(keep: Any) -> None:
+    with pytest.raises(ValueError, match='"keep_previous_versions" must be a whole number'):
+        image(make_stack(), keep_previous_versions=keep)
+
+
+def test_keep_previous_versions_must_be_known_at_synth() -> None:
+    stack = make_stack()
+    keep = cdk.CfnParameter(stack, "Keep", type="Number").value_as_number
+
+    with pytest.raises(ValueError, match='"keep_previous_versions" must be a concrete number'):
+        image(stack, keep_previous_versions=keep)
 
 
 def test_the_default_timeout_outlasts_the_documented_45_minutes_in_a_wait_condition() -> None:

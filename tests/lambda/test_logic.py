@@ -397,3 +397,102 @@ def test_share_with_accounts_from_a_comma_delimited_list_is_a_list_of_strings() 
         "111122223333",
         "444455556666",
     )
+
+
+# --- images of other stacks, by name (issue #17) --------------------------------------
+
+BUNDLE_PROPS = {
+    "BundleName": "golden-standard",
+    "BundleDescription": "Bundle golden-standard",
+    "ComputeType": "STANDARD",
+    "UserStorageGiB": "50",
+    "RootStorageGiB": "80",
+}
+
+
+def test_a_bundle_names_its_image_by_id_by_name_or_both() -> None:
+    by_name = logic.parse_bundle_properties({**BUNDLE_PROPS, "ImageName": "golden-2026-12"})
+    both = logic.parse_bundle_properties(
+        {**BUNDLE_PROPS, "ImageId": "wsi-aaaaaaaaa", "ImageName": "golden-2026-12"}
+    )
+
+    assert by_name.image == ("", "golden-2026-12")
+    assert both.image == ("wsi-aaaaaaaaa", "golden-2026-12")
+
+
+def test_a_bundle_without_an_image_names_both_ways_of_giving_one() -> None:
+    with pytest.raises(logic.InvalidProperties, match="ImageId or ImageName"):
+        logic.parse_bundle_properties(BUNDLE_PROPS)
+
+
+def test_a_bad_image_name_of_a_bundle_is_named() -> None:
+    with pytest.raises(logic.InvalidProperties, match="\"ImageName\" 'golden 12' contains ' '"):
+        logic.parse_bundle_properties({**BUNDLE_PROPS, "ImageName": "golden 12"})
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ({"ImageName": "golden-2026-11"}, {"ImageName": "golden-2026-12"}),
+        # A bundle of before ImageName: the name appears beside the same id.
+        ({"ImageId": "wsi-aaaaaaaaa"}, {"ImageId": "wsi-aaaaaaaaa", "ImageName": "golden-1"}),
+        ({"ImageId": "wsi-aaaaaaaaa"}, {"ImageId": "wsi-bbbbbbbbb"}),
+    ],
+)
+def test_a_new_image_version_swaps_the_bundles_image_in_place(
+    old: dict[str, str], new: dict[str, str]
+) -> None:
+    change = logic.classify_bundle_update(
+        logic.read_bundle_spec({**BUNDLE_PROPS, **old}),
+        logic.read_bundle_spec({**BUNDLE_PROPS, **new}),
+    )
+
+    assert change is logic.Change.IN_PLACE
+
+
+def test_a_copy_names_its_source_by_id_or_by_name_never_both() -> None:
+    copy = {"Name": "golden-west", "Description": "d", "SourceRegion": "us-east-1"}
+
+    by_name = logic.parse_properties(
+        {**copy, "SourceImageName": "golden-2026-12"}, contract.COPY_RESOURCE_TYPE
+    )
+    with pytest.raises(logic.InvalidProperties, match="exactly one of SourceImageId and Source"):
+        logic.parse_properties(
+            {**copy, "SourceImageName": "g", "SourceImageId": "wsi-aaaaaaaaa"},
+            contract.COPY_RESOURCE_TYPE,
+        )
+    with pytest.raises(logic.InvalidProperties, match="exactly one of SourceImageId and Source"):
+        logic.parse_properties(copy, contract.COPY_RESOURCE_TYPE)
+
+    assert by_name.source.get("SourceImageName") == "golden-2026-12"
+
+
+def test_a_new_source_version_makes_a_new_copy() -> None:
+    copy = {"Name": "golden-west", "Description": "d", "SourceRegion": "us-east-1"}
+    old = logic.read_spec({**copy, "SourceImageName": "golden-1"}, contract.COPY_RESOURCE_TYPE)
+    new = logic.read_spec(
+        {**copy, "SourceImageName": "golden-2", "Name": "golden-west-2"},
+        contract.COPY_RESOURCE_TYPE,
+    )
+
+    assert logic.classify_update(old, new) is logic.Change.REPLACE
+
+
+def test_an_image_not_made_yet_says_to_deploy_its_stack_first() -> None:
+    reason = logic.named_image_reason(None, "golden-2026-12", "us-east-1")
+
+    assert reason is not None
+    assert reason.startswith(
+        "image golden-2026-12 not found in us-east-1 among this account's images: deploy the "
+        "stack that makes it first"
+    )
+
+
+def test_an_image_still_pending_says_to_let_its_stack_finish() -> None:
+    image = {"ImageId": "wsi-aaaaaaaaa", "State": "PENDING"}
+
+    reason = logic.named_image_reason(image, "golden-2026-12", "us-east-1")
+
+    assert reason is not None
+    assert "(wsi-aaaaaaaaa) in us-east-1 is PENDING, not AVAILABLE" in reason
+    assert logic.named_image_reason({**image, "State": "AVAILABLE"}, "g", "us-east-1") is None

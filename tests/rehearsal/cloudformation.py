@@ -12,6 +12,23 @@ stack rolls back, with a Delete for each resource made or attempted (a
 cancelled one gets a physical id that is not the image's). ``destroy`` plays
 a stack delete.
 
+``CloudFormation.update`` plays a stack update from one template to the next:
+in the new template's dependency order, a resource whose resolved properties
+changed gets an Update (with OldResourceProperties), a new one a Create, an
+unchanged one nothing. An Update answered with another physical id is a
+replacement: the cleanup phase deletes the old resource, unless its
+UpdateReplacePolicy keeps it, and deletes the resources the new template
+dropped, unless their DeletionPolicy keeps them. When one fails, the others
+still in progress are cancelled and the update rolls back: an Update back to
+the old properties for each resource updated in place, failed or cancelled;
+then a Delete for each resource the update created, and for the new resource
+of each completed replacement (the old one is still there).
+
+``CdkApp.deploy`` plays `cdk deploy --all` of a cloud assembly: each stack,
+dependencies first, with a provider function of its own in its own Region;
+a stack already deployed is updated. Stacks deploy one after another, on one
+clock.
+
 EventBridge invokes a target only when the function's resource policy lets
 the rule do so, as the real service does.
 """
@@ -30,7 +47,13 @@ from pathlib import Path
 from typing import Any
 
 from cdk_workspace_image.runtime import contract
-from tests.rehearsal.embedded_aws import ACCOUNT_ID, REGION, EmbeddedAws, new_stack_id
+from tests.rehearsal.embedded_aws import (
+    ACCOUNT_ID,
+    REGION,
+    EmbeddedAws,
+    new_stack_id,
+    pseudo_parameters,
+)
 from tests.rehearsal.lambda_process import Invocation, LambdaFunction
 from tests.rehearsal.response_endpoint import Response
 
@@ -102,6 +125,13 @@ class SynthesizedStack:
 
     def deletion_policy(self, logical_id: str) -> str:
         return str(self.template["Resources"][logical_id].get("DeletionPolicy", "Delete"))
+
+    def update_replace_policy(self, logical_id: str) -> str:
+        return str(self.template["Resources"][logical_id].get("UpdateReplacePolicy", "Delete"))
+
+    def has(self, logical_id: str, resource_type: str) -> bool:
+        resource = self.template["Resources"].get(logical_id)
+        return resource is not None and resource["Type"] == resource_type
 
     def logical_ids(self, resource_type: str) -> list[str]:
         return [
@@ -177,16 +207,39 @@ def _references(value: Any) -> set[str]:
 
 @dataclass
 class Deployment:
-    """What a played deploy came to, as `cdk deploy` would show it."""
+    """What a played deploy came to, as `cdk deploy` would show it.
+
+    ``responses``: after a create, the answers; after an update, the stack's
+    resources as they stand (the answers to this update, and what it left
+    alone), each logical id with the physical id and Data CloudFormation holds.
+    """
 
     status: str
     responses: dict[str, Response] = field(default_factory=dict)
     cancelled: list[str] = field(default_factory=list)
     rollback: dict[str, Response] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
+    # An update's answers to its Create and Update requests, and its cleanup's Deletes.
+    updates: dict[str, Response] = field(default_factory=dict)
+    cleanup: dict[str, Response] = field(default_factory=dict)
 
     def physical_id(self, logical_id: str) -> str:
         return self.responses[logical_id].physical_id
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request CloudFormation sends to the provider function."""
+
+    request_type: str
+    logical_id: str
+    properties: dict[str, Any]
+    physical_id: str | None = None
+    old_properties: dict[str, Any] | None = None
 
 
 @dataclass
@@ -206,10 +259,19 @@ class CloudFormation:
     refs: dict[str, str] = field(default_factory=dict)
     # The type of each logical id a request names, when the test does not say.
     resource_types: dict[str, str] = field(default_factory=dict)
+    # The endpoint key of each WaitConditionHandle made (by logical id).
+    handle_keys: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # The function was deployed by this stack, whose id its template gave it.
-        self.stack_id = self.stack_id or self.function.stack_id or new_stack_id(self.stack_name)
+        self.stack_id = (
+            self.stack_id or self.function.stack_id or new_stack_id(self.stack_name, self.region)
+        )
+
+    @property
+    def region(self) -> str:
+        """The stack's Region: its function's, whose AWS calls default to it."""
+        return self.function.region
 
     def event(
         self,
@@ -243,7 +305,7 @@ class CloudFormation:
 
     def invoke(self, event: dict[str, Any]) -> Invocation:
         invocation = self.function.invoke(
-            event, aws_env=self.aws.env, clock_offset=self.clock_offset
+            event, aws_env=self.aws.env_for(self.region), clock_offset=self.clock_offset
         )
         self.invocations.append(invocation)
         if invocation.exit_code != 0:
@@ -286,7 +348,7 @@ class CloudFormation:
         """Fire the poll rules as they come due until ``done()``; return how many fired."""
         polls = 0
         while not done():
-            rules = self.aws.poll_rules()
+            rules = self.own_rules()
             if not rules or polls >= max_polls:
                 break
             polls += 1
@@ -316,15 +378,30 @@ class CloudFormation:
             raise AssertionError(f"{len(received)} responses for one request: {received}")
         return received[0]
 
+    def own_rules(self) -> list[dict[str, Any]]:
+        """The poll rules, in the stack's Region, that target this stack's function:
+        another stack's function plays its own."""
+        events = self.aws.client("events", self.region)
+        return [
+            rule
+            for rule in self.aws.poll_rules(self.region)
+            if any(
+                target["Arn"] == self.function.arn
+                for target in events.list_targets_by_rule(Rule=rule["Name"]).get("Targets", [])
+            )
+        ]
+
     def fire(self, rules: list[dict[str, Any]] | None = None) -> None:
         """What EventBridge does when the rules come due: invoke each target
         that the function's resource policy lets the rule invoke."""
-        events = self.aws.client("events")
+        events = self.aws.client("events", self.region)
         due: list[dict[str, Any]] = []
-        for rule in rules if rules is not None else self.aws.poll_rules():
+        for rule in rules if rules is not None else self.own_rules():
             if rule.get("State") != "ENABLED":
                 continue
             for target in events.list_targets_by_rule(Rule=rule["Name"]).get("Targets", []):
+                if target["Arn"] != self.function.arn:
+                    continue
                 if self.may_invoke(rule["Arn"]):
                     due.append(json.loads(target["Input"]))
                 else:
@@ -334,7 +411,7 @@ class CloudFormation:
 
     def may_invoke(self, rule_arn: str) -> bool:
         """Whether the function's resource policy lets this rule invoke it."""
-        for statement in self.aws.function_policy_statements(self.function.name):
+        for statement in self.aws.function_policy_statements(self.function.name, self.region):
             principal = statement.get("Principal", {})
             service = principal.get("Service") if isinstance(principal, dict) else principal
             if service != "events.amazonaws.com" or statement.get("Effect", "Allow") != "Allow":
@@ -368,19 +445,15 @@ class CloudFormation:
     ) -> Deployment:
         """Create the stack's custom resources as CloudFormation would (see the module doc)."""
         deployment = Deployment(status="CREATE_IN_PROGRESS")
-        attributes: dict[str, dict[str, str]] = native_attributes(stack)
-        handles: dict[str, str] = {}
+        attributes: dict[str, dict[str, str]] = native_attributes(stack, self.region)
         for logical_id in stack.logical_ids(WAIT_CONDITION_HANDLE):
-            handles[logical_id], self.refs[logical_id] = self.new_wait_handle()
+            self.handle_keys[logical_id], self.refs[logical_id] = self.new_wait_handle()
         for level in stack.creation_levels():
             custom = {key: None for key in level if _type(stack, key) in CUSTOM_TYPES}
             started = self._start_level(stack, "Create", custom, attributes, deployment)
             for key in level:
                 if _type(stack, key) == WAIT_CONDITION:
-                    # Done when its handle is signalled (by the long wait's watcher).
-                    handle = stack.template["Resources"][key]["Properties"]["Handle"]["Ref"]
-                    started[key] = handles[handle]
-                    self._record(deployment, f"CREATE_IN_PROGRESS  {WAIT_CONDITION}  {key}")
+                    started[key] = self._wait_for(stack, key, deployment)
             self.play_schedules(
                 partial(self._level_over, started, stop_on_failure=True), before_poll, max_polls
             )
@@ -404,6 +477,176 @@ class CloudFormation:
         deployment.status = "CREATE_COMPLETE"
         return deployment
 
+    def update(
+        self,
+        old: SynthesizedStack,
+        new: SynthesizedStack,
+        previous: Deployment,
+        *,
+        before_poll: Callable[[int], None] | None = None,
+        max_polls: int = 60,
+    ) -> Deployment:
+        """Update the stack from ``old`` to ``new`` as CloudFormation would (see the
+        module doc); ``previous`` holds the stack's resources as they stand."""
+        deployment = Deployment(status="UPDATE_IN_PROGRESS")
+        before = dict(previous.responses)
+        old_attributes = {**native_attributes(old, self.region), **_data(before)}
+        attributes = native_attributes(new, self.region)
+        for logical_id in new.logical_ids(WAIT_CONDITION_HANDLE):
+            if not old.has(logical_id, WAIT_CONDITION_HANDLE):
+                self.handle_keys[logical_id], self.refs[logical_id] = self.new_wait_handle()
+        current: dict[str, Response] = {}
+        # What this update sent: each Update's old and new properties, and the Creates.
+        updated: dict[str, Request] = {}
+        created: list[str] = []
+        for level in new.creation_levels():
+            requests: list[Request] = []
+            waits: dict[str, str] = {}
+            for key in level:
+                kind = _type(new, key)
+                exists = old.has(key, kind) and key in before
+                if kind == WAIT_CONDITION:
+                    # A WaitCondition is never updated: a new wait is a new logical id.
+                    if exists:
+                        current[key] = before[key]
+                    else:
+                        waits[key] = self._wait_for(new, key, deployment)
+                    continue
+                props = self.resolved(new, key, attributes)
+                if not exists:
+                    requests.append(Request("Create", key, props))
+                    created.append(key)
+                    continue
+                old_props = self.resolved(old, key, old_attributes)
+                if old_props == props:
+                    current[key] = before[key]
+                    attributes.update(_data({key: before[key]}))
+                    continue
+                request = Request("Update", key, props, before[key].physical_id, old_props)
+                requests.append(request)
+                updated[key] = request
+            started = {**self._send(new, requests, deployment), **waits}
+            self.play_schedules(
+                partial(self._level_over, started, stop_on_failure=True), before_poll, max_polls
+            )
+            answered = self._answered(started)
+            for key, response in answered.items():
+                deployment.updates[key] = response
+                action = "UPDATE" if key in updated else "CREATE"
+                self._record(deployment, _event_line(new, action, key, response))
+                if response.status not in FAILED:
+                    current[key] = response
+                    if isinstance(response.data, dict):
+                        attributes[key] = response.data
+            failed = any(r.status in FAILED for r in answered.values())
+            if failed or len(answered) < len(started):
+                deployment.cancelled = [key for key in started if key not in answered]
+                for key in deployment.cancelled:
+                    action = "Update" if key in updated else "Resource creation"
+                    self._record(
+                        deployment,
+                        f"UPDATE_FAILED       {_type(new, key)}  {key}  {action} cancelled",
+                    )
+                self._roll_back_update(
+                    old, new, before, updated, created, deployment, before_poll, max_polls
+                )
+                return deployment
+        # Cleanup: the old resource of each replacement, and what the new template dropped.
+        deployment.status = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
+        keep = {"Retain", "RetainExceptOnCreate", "Snapshot"}
+        to_delete = {
+            key: before[key].physical_id
+            for key in updated
+            if key in current
+            and current[key].physical_id != before[key].physical_id
+            and new.update_replace_policy(key) not in ("Retain", "Snapshot")
+        }
+        to_delete.update(
+            {
+                key: response.physical_id
+                for key, response in before.items()
+                if key not in new.template["Resources"]
+                and _type(old, key) in CUSTOM_TYPES
+                and old.deletion_policy(key) not in keep
+            }
+        )
+        deployment.cleanup = self._delete_levels(
+            old, to_delete, old_attributes, deployment, before_poll, max_polls
+        )
+        deployment.responses = current
+        deployment.status = "UPDATE_COMPLETE"
+        return deployment
+
+    def _roll_back_update(
+        self,
+        old: SynthesizedStack,
+        new: SynthesizedStack,
+        before: dict[str, Response],
+        updated: dict[str, Request],
+        created: list[str],
+        deployment: Deployment,
+        before_poll: Callable[[int], None] | None,
+        max_polls: int,
+    ) -> None:
+        """Back to the old template: an Update to the old properties for each resource
+        updated in place, failed or cancelled, in the old template's order; then a
+        Delete for what the update made (its new resources, and the new resource of
+        each completed replacement), dependents first."""
+        deployment.status = "UPDATE_ROLLBACK_IN_PROGRESS"
+        answers = deployment.updates
+        replaced = {
+            key: answers[key].physical_id
+            for key in updated
+            if key in answers
+            and answers[key].status not in FAILED
+            and answers[key].physical_id != before[key].physical_id
+        }
+        restored = dict(before)
+        for level in old.creation_levels():
+            back = [
+                Request(
+                    "Update",
+                    key,
+                    updated[key].old_properties or {},
+                    before[key].physical_id,
+                    updated[key].properties,
+                )
+                for key in level
+                if key in updated and key not in replaced
+            ]
+            started = self._send(old, back, deployment)
+            self.play_schedules(
+                partial(self._level_over, started, stop_on_failure=False), before_poll, max_polls
+            )
+            for key, request_id in started.items():
+                response = self.response(request_id)
+                deployment.rollback[key] = response
+                self._record(deployment, _event_line(old, "UPDATE", key, response))
+                if response.status not in FAILED:
+                    restored[key] = response
+        made = {key: answers[key].physical_id for key in created if key in answers}
+        for key in deployment.cancelled:
+            if key in created:
+                # CloudFormation never learned the resource's id.
+                made[key] = f"{self.stack_name}-{key}-{uuid.uuid4().hex[:12]}"
+        made = {key: value for key, value in made.items() if new.deletion_policy(key) != "Retain"}
+        attributes = {**native_attributes(new, self.region), **_data(answers), **_data(before)}
+        deployment.rollback.update(
+            self._delete_levels(
+                new, {**made, **replaced}, attributes, deployment, before_poll, max_polls
+            )
+        )
+        ok = all(response.status == "SUCCESS" for response in deployment.rollback.values())
+        deployment.responses = restored
+        deployment.status = "UPDATE_ROLLBACK_COMPLETE" if ok else "UPDATE_ROLLBACK_FAILED"
+
+    def _wait_for(self, stack: SynthesizedStack, logical_id: str, deployment: Deployment) -> str:
+        """A WaitCondition is done when its handle is signalled (by the long wait's
+        watcher): the endpoint key to look for its signal."""
+        handle = stack.template["Resources"][logical_id]["Properties"]["Handle"]["Ref"]
+        self._record(deployment, f"CREATE_IN_PROGRESS  {WAIT_CONDITION}  {logical_id}")
+        return self.handle_keys[handle]
+
     def _start_level(
         self,
         stack: SynthesizedStack,
@@ -413,21 +656,41 @@ class CloudFormation:
         deployment: Deployment,
     ) -> dict[str, str]:
         """Send one request to each resource of a level at once; return their request ids."""
+        return self._send(
+            stack,
+            [
+                Request(
+                    request_type,
+                    logical_id,
+                    self.resolved(stack, logical_id, attributes, strict=request_type != "Delete"),
+                    physical_id,
+                )
+                for logical_id, physical_id in physical_ids.items()
+            ],
+            deployment,
+        )
+
+    def _send(
+        self, stack: SynthesizedStack, requests: list[Request], deployment: Deployment
+    ) -> dict[str, str]:
+        """Send the requests at once; return their request ids by logical id."""
         started: dict[str, str] = {}
         events = []
-        for logical_id, physical_id in physical_ids.items():
+        for request in requests:
             request_id, event = self.event(
-                request_type,
-                logical_id,
-                self.resolved(stack, logical_id, attributes, strict=request_type != "Delete"),
-                physical_id=physical_id,
-                resource_type=_type(stack, logical_id),
+                request.request_type,
+                request.logical_id,
+                request.properties,
+                physical_id=request.physical_id,
+                old_properties=request.old_properties,
+                resource_type=_type(stack, request.logical_id),
             )
-            started[logical_id] = request_id
+            started[request.logical_id] = request_id
             events.append(event)
             self._record(
                 deployment,
-                f"{request_type.upper()}_IN_PROGRESS  {_type(stack, logical_id)}  {logical_id}",
+                f"{request.request_type.upper()}_IN_PROGRESS  "
+                f"{_type(stack, request.logical_id)}  {request.logical_id}",
             )
         self.invoke_all(events)
         return started
@@ -535,8 +798,9 @@ class CloudFormation:
         strict: bool = True,
     ) -> dict[str, Any]:
         """A resource's properties as CloudFormation sends them (no ServiceToken)."""
+        refs = {**pseudo_parameters(self.region, self.stack_id), **self.refs}
         try:
-            props = stack.properties(logical_id, self.function.arn, self.refs, attributes)
+            props = stack.properties(logical_id, self.function.arn, refs, attributes)
         except KeyError:
             if strict:
                 raise
@@ -544,7 +808,7 @@ class CloudFormation:
             props = stack.properties(
                 logical_id,
                 self.function.arn,
-                self.refs,
+                refs,
                 attributes={key: _any_attribute() for key in stack.custom_resources()},
             )
         props.pop("ServiceToken", None)
@@ -566,6 +830,127 @@ class CloudFormation:
         ]
 
 
+def _data(responses: dict[str, Response]) -> dict[str, dict[str, str]]:
+    """The Data of each answer, as Fn::GetAtt reads it."""
+    return {key: r.data for key, r in responses.items() if isinstance(r.data, dict)}
+
+
+@dataclass(frozen=True)
+class StackArtifact:
+    """One stack of a cloud assembly, as manifest.json describes it."""
+
+    name: str
+    template_file: str
+    region: str
+    dependencies: tuple[str, ...]
+
+
+def stack_artifacts(cdk_out: Path) -> list[StackArtifact]:
+    """The assembly's stacks, each after the stacks it depends on (as `cdk deploy --all`)."""
+    manifest = json.loads((cdk_out / "manifest.json").read_text())
+    artifacts = {
+        name: artifact
+        for name, artifact in manifest["artifacts"].items()
+        if artifact["type"] == "aws:cloudformation:stack"
+    }
+    stacks: dict[str, StackArtifact] = {}
+    for name, artifact in artifacts.items():
+        region = artifact["environment"].rsplit("/", 1)[-1]
+        stacks[name] = StackArtifact(
+            name=name,
+            template_file=artifact["properties"]["templateFile"],
+            region=REGION if region == "unknown-region" else region,
+            dependencies=tuple(dep for dep in artifact.get("dependencies", []) if dep in artifacts),
+        )
+    ordered: list[StackArtifact] = []
+    while len(ordered) < len(stacks):
+        placed = {stack.name for stack in ordered}
+        ready = sorted(
+            name
+            for name, stack in stacks.items()
+            if name not in placed and set(stack.dependencies) <= placed
+        )
+        if not ready:
+            raise ValueError(f"a dependency cycle among {sorted(set(stacks) - placed)}")
+        ordered.extend(stacks[name] for name in ready)
+    return ordered
+
+
+@dataclass
+class CdkApp:
+    """`cdk deploy --all` of a cloud assembly, played against the embedded AWS."""
+
+    aws: EmbeddedAws
+    on_event: Callable[[str], None] | None = None
+    clock_offset: float = 0.0
+    stacks: dict[str, CloudFormation] = field(default_factory=dict)
+    templates: dict[str, SynthesizedStack] = field(default_factory=dict)
+    deployments: dict[str, Deployment] = field(default_factory=dict)
+
+    def deploy(
+        self,
+        cdk_out: Path,
+        *,
+        before_poll: Callable[[int], None] | None = None,
+        max_polls: int = 60,
+        exclusively: tuple[str, ...] = (),
+    ) -> dict[str, Deployment]:
+        """Deploy (create or update) each stack, dependencies first; the first that
+        fails stops the rest. Returns what each stack's deploy came to.
+
+        ``exclusively``: only these stacks, as `cdk deploy --exclusively NAME`.
+        """
+        results: dict[str, Deployment] = {}
+        for artifact in stack_artifacts(cdk_out):
+            if exclusively and artifact.name not in exclusively:
+                continue
+            template = SynthesizedStack(
+                artifact.name,
+                cdk_out,
+                json.loads((cdk_out / artifact.template_file).read_text()),
+            )
+            cfn = self._stack(artifact, template)
+            cfn.clock_offset = self.clock_offset
+            if artifact.name in self.deployments:
+                self.aws.update_function_code(
+                    cfn.function, template.template, cdk_out, artifact.name
+                )
+                deployment = cfn.update(
+                    self.templates[artifact.name],
+                    template,
+                    self.deployments[artifact.name],
+                    before_poll=before_poll,
+                    max_polls=max_polls,
+                )
+            else:
+                deployment = cfn.deploy(template, before_poll=before_poll, max_polls=max_polls)
+            self.clock_offset = cfn.clock_offset
+            results[artifact.name] = deployment
+            if deployment.succeeded:
+                self.templates[artifact.name] = template
+            if deployment.succeeded or deployment.status == "UPDATE_ROLLBACK_COMPLETE":
+                self.deployments[artifact.name] = deployment
+            if not deployment.succeeded:
+                break
+        return results
+
+    def _stack(self, artifact: StackArtifact, template: SynthesizedStack) -> CloudFormation:
+        """The stack's CloudFormation, with its function deployed on first use."""
+        if artifact.name not in self.stacks:
+            function = self.aws.deploy_function(
+                template.template, template.cdk_out, artifact.name, region=artifact.region
+            )
+            cfn = CloudFormation(
+                self.aws, function, stack_name=artifact.name, on_event=self.on_event
+            )
+            self.stacks[artifact.name] = cfn
+        cfn = self.stacks[artifact.name]
+        cfn.resource_types.update(
+            {key: value["Type"] for key, value in template.custom_resources().items()}
+        )
+        return cfn
+
+
 # Native resources the rehearsal takes as made (it plays only the custom
 # resources and wait conditions): the attributes a template reads from them.
 NATIVE_ARNS = {
@@ -574,14 +959,14 @@ NATIVE_ARNS = {
 }
 
 
-def native_attributes(stack: SynthesizedStack) -> dict[str, dict[str, str]]:
+def native_attributes(stack: SynthesizedStack, region: str = REGION) -> dict[str, dict[str, str]]:
     """Fn::GetAtt Arn of the native resources in NATIVE_ARNS, as if CloudFormation made them."""
     found: dict[str, dict[str, str]] = {}
     for logical_id, resource in stack.template["Resources"].items():
         resource_form = NATIVE_ARNS.get(resource["Type"])
         if resource_form:
             name = resource_form.format(name=logical_id.lower())
-            found[logical_id] = {"Arn": f"arn:aws:imagebuilder:{REGION}:{ACCOUNT_ID}:{name}"}
+            found[logical_id] = {"Arn": f"arn:aws:imagebuilder:{region}:{ACCOUNT_ID}:{name}"}
     return found
 
 

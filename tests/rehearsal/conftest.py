@@ -12,8 +12,8 @@ import pytest
 
 from tests.conftest import FEATURE_FLAGS, REHEARSAL_WORKSPACE_ID
 from tests.rehearsal import fake_workspaces
-from tests.rehearsal.cloudformation import CloudFormation, SynthesizedStack
-from tests.rehearsal.embedded_aws import EmbeddedAws
+from tests.rehearsal.cloudformation import CdkApp, CloudFormation, SynthesizedStack
+from tests.rehearsal.embedded_aws import ACCOUNT_ID, REGION, SECOND_REGION, EmbeddedAws
 from tests.rehearsal.response_endpoint import Response
 
 STACK_NAME = "WorkspaceImageExample"
@@ -347,3 +347,72 @@ def long_source_wait(
     handle_key, handle_url = rehearsal.cfn.new_wait_handle()
     rehearsal.refs[handle_id] = handle_url
     return LongWait(rehearsal, handle_key, handle_url)
+
+
+# --- a monthly release: two stacks, two Regions (docs/release.md) -------------------
+
+RELEASE_BUNDLE = "golden-standard"
+RELEASE_VERSIONS = ("2026-11", "2026-12")
+
+
+def synth_release(outdir: Path, version: str) -> Path:
+    """The release of docs/release.md, written the obvious way, at ``version``.
+
+    Stack Golden makes the image; stack Desktops (same Region) bundles it;
+    stack GoldenWest copies it to SECOND_REGION and bundles the copy. The
+    library's defaults throughout: a WaitCondition waits for each image, and
+    a replaced image is kept.
+    """
+    import aws_cdk as cdk
+
+    from cdk_workspace_image import WorkspaceImage, WorkspaceImageCopy
+
+    app = cdk.App(outdir=str(outdir), context=FEATURE_FLAGS)
+    east = cdk.Environment(account=ACCOUNT_ID, region=REGION)
+    golden_stack = cdk.Stack(app, "Golden", env=east)
+    golden = WorkspaceImage(
+        golden_stack,
+        "Golden",
+        workspace_id=REHEARSAL_WORKSPACE_ID,
+        image_name=f"golden-{version}",
+    )
+    desktops = cdk.Stack(app, "Desktops", env=east)
+    standard_bundle(desktops, golden)
+    west = cdk.Stack(
+        app, "GoldenWest", env=cdk.Environment(account=ACCOUNT_ID, region=SECOND_REGION)
+    )
+    copy = WorkspaceImageCopy(west, "Golden", source_image=golden, image_name=f"golden-{version}")
+    standard_bundle(west, copy)
+    app.synth()
+    return outdir
+
+
+def standard_bundle(stack: Any, image: Any) -> Any:
+    from cdk_workspace_image import WorkspaceBundle
+
+    return WorkspaceBundle(
+        stack,
+        "Standard",
+        image=image,
+        bundle_name=RELEASE_BUNDLE,
+        compute_type="STANDARD",
+        user_storage_gib=50,
+        root_storage_gib=80,
+    )
+
+
+@pytest.fixture(scope="session")
+def release_cdk_outs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The release synthesized at each version of RELEASE_VERSIONS."""
+    return {
+        version: synth_release(tmp_path_factory.mktemp(f"cdk.out.release-{version}"), version)
+        for version in RELEASE_VERSIONS
+    }
+
+
+@pytest.fixture
+def release_app(embedded_aws: EmbeddedAws) -> CdkApp:
+    """A fresh account with the source WorkSpace prepared, for `cdk deploy --all`."""
+    embedded_aws.reset()
+    fake_workspaces.seed_workspace(REHEARSAL_WORKSPACE_ID)
+    return CdkApp(embedded_aws)

@@ -56,15 +56,23 @@ def new_stack_id(stack_name: str, region: str = REGION) -> str:
     return f"arn:aws:cloudformation:{region}:{ACCOUNT_ID}:stack/{stack_name}/{uuid.uuid4()}"
 
 
-def _pseudo(value: Any, stack_id: str, region: str = REGION) -> Any:
-    """Resolve the pseudo parameters and functions a template uses for ARNs and names."""
-    pseudo = {
+def pseudo_parameters(region: str = REGION, stack_id: str = "") -> dict[str, str]:
+    """What CloudFormation's pseudo parameters are for a stack of this account in ``region``."""
+    parameters = {
         "AWS::Partition": "aws",
         "AWS::Region": region,
         "AWS::AccountId": ACCOUNT_ID,
-        "AWS::StackId": stack_id,
-        "AWS::StackName": stack_id.split("/")[1],
+        "AWS::URLSuffix": "amazonaws.com",
     }
+    if stack_id:
+        parameters["AWS::StackId"] = stack_id
+        parameters["AWS::StackName"] = stack_id.split("/")[1]
+    return parameters
+
+
+def _pseudo(value: Any, stack_id: str, region: str = REGION) -> Any:
+    """Resolve the pseudo parameters and functions a template uses for ARNs and names."""
+    pseudo = pseudo_parameters(region, stack_id)
     resolve = partial(_pseudo, stack_id=stack_id, region=region)
     if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in pseudo:
         return pseudo[value["Ref"]]
@@ -125,11 +133,15 @@ class EmbeddedAws:
 
     @property
     def env(self) -> dict[str, str]:
-        """Environment for a process that should reach this AWS."""
+        """Environment for a process that should reach this AWS, in REGION."""
+        return self.env_for(REGION)
+
+    def env_for(self, region: str) -> dict[str, str]:
+        """Environment for a process that should reach this AWS, in ``region``."""
         return {
             "AWS_ENDPOINT_URL": self.url,
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "SSL_CERT_FILE": str(self.endpoint.cert_path),
@@ -150,16 +162,18 @@ class EmbeddedAws:
         )
 
     def deploy_function(
-        self, template: dict[str, Any], cdk_out: Path, stack_name: str, stack_id: str = ""
+        self,
+        template: dict[str, Any],
+        cdk_out: Path,
+        stack_name: str,
+        stack_id: str = "",
+        region: str = REGION,
     ) -> LambdaFunction:
         """Create the provider function from the synthesized template and its asset,
-        as the stack ``stack_id`` (a new one by default) would."""
-        stack_id = stack_id or new_stack_id(stack_name)
-        logical_id, resource = next(
-            (key, value)
-            for key, value in template["Resources"].items()
-            if value["Type"] == "AWS::Lambda::Function"
-        )
+        as the stack ``stack_id`` (a new one by default) would, in the stack's
+        ``region`` (which its AWS calls then default to)."""
+        stack_id = stack_id or new_stack_id(stack_name, region)
+        logical_id, resource = _function_resource(template)
         props = resource["Properties"]
         asset_dir = _asset_dir(cdk_out, stack_name, props["Code"]["S3Key"])
         # Named as CloudFormation names it: after the stack it was deployed as.
@@ -170,7 +184,7 @@ class EmbeddedAws:
             for path in sorted(asset_dir.rglob("*")):
                 if path.is_file():
                     archive.write(path, path.relative_to(asset_dir).as_posix())
-        created = self.client("lambda").create_function(
+        created = self.client("lambda", region).create_function(
             FunctionName=name,
             Runtime=props["Runtime"],
             Role=role_arn,
@@ -184,13 +198,13 @@ class EmbeddedAws:
         for permission_id, permission in template["Resources"].items():
             if permission["Type"] != "AWS::Lambda::Permission":
                 continue
-            permission_props = _pseudo(permission["Properties"], stack_id)
+            permission_props = _pseudo(permission["Properties"], stack_id, region)
             extra = {
                 key: permission_props[key]
                 for key in ("SourceArn", "SourceAccount")
                 if key in permission_props
             }
-            self.client("lambda").add_permission(
+            self.client("lambda", region).add_permission(
                 FunctionName=name,
                 StatementId=permission_id,
                 Action=permission_props["Action"],
@@ -205,10 +219,20 @@ class EmbeddedAws:
             timeout_seconds=int(props.get("Timeout", 3)),
             memory_mb=int(props.get("MemorySize", 128)),
             environment={
-                **_pseudo(props.get("Environment", {}).get("Variables", {}), stack_id),
+                **_pseudo(props.get("Environment", {}).get("Variables", {}), stack_id, region),
                 **_runtime_logging_environment(props.get("LoggingConfig", {})),
             },
             stack_id=stack_id,
+            region=region,
+        )
+
+    def update_function_code(
+        self, function: LambdaFunction, template: dict[str, Any], cdk_out: Path, stack_name: str
+    ) -> None:
+        """A stack update runs the function from its new template's asset."""
+        _, resource = _function_resource(template)
+        function.asset_dir = _asset_dir(
+            cdk_out, stack_name, resource["Properties"]["Code"]["S3Key"]
         )
 
     def lambda_role(self, name: str) -> str:
@@ -235,12 +259,11 @@ class EmbeddedAws:
         found = self.client("workspaces", region).describe_workspace_images().get("Images", [])
         return {image["ImageId"]: image for image in found}
 
-    def poll_rules(self) -> list[dict[str, Any]]:
+    def poll_rules(self, region: str = REGION) -> list[dict[str, Any]]:
         from cdk_workspace_image.runtime import contract
 
-        return list(
-            self.client("events").list_rules(NamePrefix=contract.RULE_NAME_PREFIX).get("Rules", [])
-        )
+        events = self.client("events", region)
+        return list(events.list_rules(NamePrefix=contract.RULE_NAME_PREFIX).get("Rules", []))
 
     def state_parameters(self, region: str = REGION) -> dict[str, str]:
         """Every parameter the handlers keep under the state path, by name (decrypted)."""
@@ -257,9 +280,21 @@ class EmbeddedAws:
             for parameter in page.get("Parameters", [])
         }
 
-    def function_policy_statements(self, function_name: str) -> list[dict[str, Any]]:
+    def function_policy_statements(
+        self, function_name: str, region: str = REGION
+    ) -> list[dict[str, Any]]:
+        client = self.client("lambda", region)
         try:
-            policy = self.client("lambda").get_policy(FunctionName=function_name)["Policy"]
-        except self.client("lambda").exceptions.ResourceNotFoundException:
+            policy = client.get_policy(FunctionName=function_name)["Policy"]
+        except client.exceptions.ResourceNotFoundException:
             return []
         return list(json.loads(policy).get("Statement", []))
+
+
+def _function_resource(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The template's one AWS::Lambda::Function (the provider's): logical id, resource."""
+    return next(
+        (key, value)
+        for key, value in template["Resources"].items()
+        if value["Type"] == "AWS::Lambda::Function"
+    )

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cdk_workspace_image.runtime.contract import SCHEDULE_EVENT_KEY
-from tests.rehearsal.fake_workspaces import SLEEP_SCALE
+from tests.rehearsal.fake_workspaces import REGION, SLEEP_SCALE
 
 BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.py")
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -59,6 +59,8 @@ class LambdaFunction:
     # A folder holding the boto3 and botocore that the runtime would bring
     # (runtime_sdk()); None runs on this interpreter's own, the newest.
     runtime_sdk: Path | None = None
+    # The Region it is deployed in, which its AWS calls default to.
+    region: str = REGION
 
     def invoke(
         self, event: dict[str, Any], *, aws_env: dict[str, str], clock_offset: float = 0

@@ -62,7 +62,7 @@ def test_a_bundle_is_created_from_the_images_id(rehearsal: Rehearsal) -> None:
     assert response.physical_id.startswith("wsb-")
     assert response.data == {
         "BundleId": response.physical_id,
-        "Name": "golden-example-standard",
+        "Name": "golden-standard",
         "ImageId": image.physical_id,
     }
     (bundle,) = bundles().values()
