@@ -43,7 +43,9 @@ class BundleResource:
         self._images = images
         self._bundles = bundles
 
-    def abandoned(self, target_input: dict[str, Any], request_id: str) -> tuple[str, ...]:
+    def abandoned(
+        self, target_input: dict[str, Any], request_id: str, physical_id: str
+    ) -> tuple[str, ...]:
         """The bundle an abandoned request made, from its poll schedule's input."""
         return logic.abandoned_bundles(target_input, request_id)
 

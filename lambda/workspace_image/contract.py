@@ -97,7 +97,11 @@ ATTR_NAME = "Name"
 # can recognise its own image (CreateWorkspaceImage has no client token).
 OWNER_STACK_TAG = "cdk-workspace-image:stack-id"
 OWNER_LOGICAL_ID_TAG = "cdk-workspace-image:logical-id"
-RESERVED_TAG_KEYS = frozenset({OWNER_STACK_TAG, OWNER_LOGICAL_ID_TAG})
+# An image that a rolled-back deploy finished is kept until this time (ISO
+# 8601, UTC) for the next deploy of its resource to adopt; after it, any
+# provider of the library in the account and Region deletes it (retention.py).
+PARKED_TAG = "cdk-workspace-image:parked-until"
+RESERVED_TAG_KEYS = frozenset({OWNER_STACK_TAG, OWNER_LOGICAL_ID_TAG, PARKED_TAG})
 
 # EventBridge rules that schedule polls are named with this prefix, then the
 # stack's own id (``stack_rule_prefix``): the UUID in its StackId, which
@@ -116,6 +120,14 @@ ENV_STACK_ID = "OWNER_STACK_ID"
 # the logical id of the resource whose state to load.
 STATE_PATH = "/cdk-workspace-image"
 SCHEDULE_EVENT_KEY = "CdkWorkspaceImageSchedule"
+# The account's index of parked images, one String parameter per image, which
+# every provider reads to collect those whose time is up: it outlives the stack
+# (and the function) that parked them.
+PARKED_PATH = f"{STATE_PATH}/parked"
+# How long an image that a rolled-back deploy finished is kept for the next
+# deploy to adopt; 0 deletes it as the rollback asks.
+PROP_KEEP_AFTER_ROLLBACK_HOURS = "KeepAfterRollbackHours"
+DEFAULT_KEEP_AFTER_ROLLBACK_HOURS = 7 * 24
 
 NAME_CHAR = re.compile(r"[a-zA-Z0-9_./()\-]")
 NAME_CHARS = "letters, digits, _ . / ( ) -"

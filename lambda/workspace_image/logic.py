@@ -406,21 +406,34 @@ def failed_entries_reason(action: str, rule: str, response: Mapping[str, Any]) -
     )
 
 
-def abandoned_images(target_input: Mapping[str, Any], request_id: str) -> tuple[str, ...]:
-    """Images that an abandoned request made, from its poll schedule's input.
+def abandoned_images(
+    target_input: Mapping[str, Any], request_id: str, physical_id: str = ""
+) -> tuple[str, ...]:
+    """Images that an abandoned request made, from its schedule's state.
 
     CloudFormation sends one request at a time per resource, and a request is
     answered only once its schedule is gone: a poll still scheduled when a new
     request arrives belongs to a request it gave up on (a cancelled create,
     update or delete). What that request made is not this resource's unless
-    the new request adopts it, so it is to be deleted. A long wait's watcher
-    belongs to a request that was answered: it made the resource's image,
-    which stays.
+    the new request adopts it, so it is to be deleted.
+
+    A long wait's watcher belongs to a request that answered at once: its image
+    is the resource's, unless the new request names another one
+    (``physical_id``). Then CloudFormation never took that answer (the deploy
+    was cancelled first) and rolls back to the old image: the watcher's image,
+    and what the watcher was to delete, are abandoned.
     """
-    data = _abandoned_data(target_input, request_id)
-    found = [str(image_id) for image_id in data.get(DISCARD_KEY) or []]
-    if data.get(CREATED_HERE_KEY) and data.get(contract.ATTR_IMAGE_ID):
-        found.append(str(data[contract.ATTR_IMAGE_ID]))
+    watch = target_input.get(contract.WATCH_EVENT_KEY)
+    if isinstance(watch, Mapping):
+        watched = str(watch.get(contract.ATTR_IMAGE_ID, ""))
+        if watched == physical_id:
+            return ()
+        found = [watched, *(str(i) for i in watch.get(DISCARD_KEY) or [])]
+    else:
+        data = _abandoned_data(target_input, request_id)
+        found = [str(image_id) for image_id in data.get(DISCARD_KEY) or []]
+        if data.get(CREATED_HERE_KEY) and data.get(contract.ATTR_IMAGE_ID):
+            found.append(str(data[contract.ATTR_IMAGE_ID]))
     return tuple(dict.fromkeys(image_id for image_id in found if contract.is_image_id(image_id)))
 
 
@@ -452,11 +465,14 @@ class Discard(enum.Enum):
     DELETED = "deleted"
     # PENDING, which the service refuses to delete: try again at the next poll.
     WAIT = "wait"
-    # Still PENDING when the wait is over: left for the user to delete.
+    # Still PENDING when the wait is over: parked until now, so that the first
+    # provider to run once it is done deletes it (retention.py).
     LEAVE = "leave"
     REFUSED = "refused"
     # Not this resource's (its owner tags say so): left alone.
     NOT_OURS = "not-ours"
+    # Finished, and given up by a rollback: kept for the next deploy (retention.py).
+    PARKED = "parked"
 
 
 def refused_delete(
@@ -488,6 +504,8 @@ def left_behind_reason(image_id: str, outcome: Discard) -> str | None:
     """What to tell the user about an image that failed and could not be deleted."""
     if outcome in (Discard.GONE, Discard.DELETED):
         return None
+    if outcome is Discard.PARKED:
+        return f"{image_id} is kept for the next deploy to adopt (parked)"
     if outcome is Discard.NOT_OURS:
         return f"{image_id} was not deleted: its owner tags do not name this resource"
     if outcome in (Discard.WAIT, Discard.LEAVE):

@@ -152,6 +152,9 @@ def test_timeout_and_poll_interval_reach_the_resource() -> None:
     )
 
 
+STACK_UUID = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+
+
 def test_every_image_in_a_stack_shares_one_provider_function() -> None:
     stack = make_stack()
     image(stack, "One", image_name="one")
@@ -186,8 +189,8 @@ def test_one_fixed_permission_lets_this_stacks_poll_rules_invoke_the_function() 
     image(stack, "Two", image_name="two", workspace_id="ws-other0001")
 
     template = Template.from_stack(stack)
-    # THEN one permission, scoped to the stack's rule prefix, serves both
-    prefix = contract.stack_rule_prefix(stack.stack_name)
+    # THEN one permission, scoped to the stack's rule prefix (cdk-wsi- and the
+    # UUID of its StackId, which CloudFormation computes), serves both
     (permission_id,) = template.find_resources(
         "AWS::Lambda::Permission",
         {
@@ -206,17 +209,19 @@ def test_one_fixed_permission_lets_this_stacks_poll_rules_invoke_the_function() 
                             {"Ref": "AWS::Region"},
                             ":",
                             {"Ref": "AWS::AccountId"},
-                            f":rule/{prefix}*",
+                            ":rule/cdk-wsi-",
+                            STACK_UUID,
+                            "-*",
                         ],
                     ]
                 },
             }
         },
     )
-    # AND the function names its rules with that prefix
+    # AND the function names its rules with that prefix, from the same StackId
     template.has_resource_properties(
         "AWS::Lambda::Function",
-        {"Environment": {"Variables": {contract.ENV_RULE_PREFIX: prefix}}},
+        {"Environment": {"Variables": {contract.ENV_STACK_ID: {"Ref": "AWS::StackId"}}}},
     )
     # AND each image waits for it, and the function may not change its own policy
     template.all_resources(
@@ -248,7 +253,7 @@ def test_create_is_scoped_to_the_source_workspace_and_images() -> None:
     assert f":workspace/{WORKSPACE_ID}" in rendered
     assert ":workspaceimage/*" in rendered
     # Only this stack's poll rules, not every cdk-wsi- rule of the account
-    assert f":rule/{contract.stack_rule_prefix(stack.stack_name)}*" in rendered
+    assert f'":rule/cdk-wsi-", {json.dumps(STACK_UUID)}, "-*"' in rendered
     assert ":rule/cdk-wsi-*" not in rendered
 
 
@@ -296,7 +301,7 @@ def test_too_many_tags_through_tags_of_fail_the_synth() -> None:
     for i in range(10):
         cdk.Tags.of(stack).add(f"extra{i}", "v")
 
-    with pytest.raises(Exception, match="50 tags; at most 48"):
+    with pytest.raises(Exception, match="50 tags; at most 47"):
         Template.from_stack(stack)
 
 
@@ -356,7 +361,7 @@ def test_tokens_are_left_for_the_handler_to_check() -> None:
         ({"description": "x" * 257}, '"description" must be 1-256 characters long, got 257'),
         ({"tags": {"k" * 128: "v"}}, "must be 1-127 characters, got 128"),
         ({"tags": {"team;x": "v"}}, "has a character outside"),
-        ({"tags": {f"k{i}": "v" for i in range(49)}}, '"tags" has 49 tags; at most 48'),
+        ({"tags": {f"k{i}": "v" for i in range(48)}}, '"tags" has 48 tags; at most 47'),
         ({"tags": {"cdk-workspace-image:stack-id": "x"}}, "reserved for cdk-workspace-image"),
     ],
 )

@@ -251,9 +251,18 @@ def test_the_same_request_delivered_again_abandons_nothing() -> None:
     assert logic.abandoned_images(target, "same") == ()
 
 
-def test_a_long_waits_watcher_belongs_to_an_answered_request() -> None:
+def test_a_long_waits_watcher_belongs_to_an_answered_request_of_the_same_image() -> None:
     target = {contract.WATCH_EVENT_KEY: {"ImageId": "wsi-aaaaaaaaa"}}
-    assert logic.abandoned_images(target, "new") == ()
+    assert logic.abandoned_images(target, "new", "wsi-aaaaaaaaa") == ()
+
+
+def test_a_watcher_of_another_image_than_the_requests_was_never_taken_by_cloudformation() -> None:
+    # A replacement answered at once, then cancelled: the rollback names the old image.
+    target = {contract.WATCH_EVENT_KEY: {"ImageId": "wsi-bbbbbbbbb", "Discard": ["wsi-ccccccccc"]}}
+    assert logic.abandoned_images(target, "new", "wsi-aaaaaaaaa") == (
+        "wsi-bbbbbbbbb",
+        "wsi-ccccccccc",
+    )
 
 
 def test_ids_that_are_not_images_are_never_given_up() -> None:

@@ -83,13 +83,16 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
 import botocore.session
 from moto.awslambda.policy import Policy
 from moto.awslambda.responses import LambdaResponse
+from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.exceptions import JsonRESTError
+from moto.core.responses import ActionResult
 from moto.core.utils import unix_time
 from moto.events.responses import EventsHandler
 from moto.moto_api._internal import mock_random
@@ -1542,6 +1545,42 @@ LAMBDA_ACTIONS = {
 _installed = False
 
 
+# --- CloudFormation's view of the stacks the rehearsal plays ------------------------
+
+# StackId -> (StackStatus, RootId): set by tests/rehearsal/cloudformation.py as
+# it plays a deploy, an update, a rollback or a delete. DescribeStacks of any
+# other stack is moto's own (which knows none of the rehearsal's).
+stack_statuses: dict[str, tuple[str, str | None]] = {}
+
+
+def set_stack_status(stack_id: str, status: str, root_id: str | None = None) -> None:
+    stack_statuses[stack_id] = (status, root_id)
+
+
+def _describe_stacks_response(original: Callable[..., Any]) -> Callable[..., Any]:
+    def describe_stacks(self: CloudFormationResponse) -> Any:
+        stack_id = self._get_param("StackName")
+        if stack_id not in stack_statuses:
+            return original(self)
+        status, root_id = stack_statuses[stack_id]
+        stack: dict[str, Any] = {
+            "StackId": stack_id,
+            "StackName": stack_id.split("/")[1],
+            "StackStatus": status,
+            "CreationTime": datetime.now(UTC),
+            # moto's serializer turns these from mappings into lists.
+            "Parameters": {},
+            "Tags": {},
+            "Outputs": {},
+        }
+        if root_id:
+            stack["RootId"] = root_id
+            stack["ParentId"] = root_id
+        return ActionResult({"Stacks": [stack]})
+
+    return describe_stacks
+
+
 def install() -> None:
     """Register the extensions on moto's classes (once per process)."""
     global _installed
@@ -1578,6 +1617,9 @@ def install() -> None:
     )
     WorkSpacesResponse.copy_workspace_image = _copy_workspace_image_response  # type: ignore[attr-defined]
     WorkSpacesResponse.create_updated_workspace_image = _create_updated_workspace_image_response  # type: ignore[attr-defined]
+    CloudFormationResponse.describe_stacks = _describe_stacks_response(  # type: ignore[method-assign]
+        CloudFormationResponse.describe_stacks
+    )
     for action, method_name in ACTIONS.items():
         setattr(
             WorkSpacesResponse,
