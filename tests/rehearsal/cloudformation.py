@@ -31,7 +31,7 @@ from typing import Any
 
 from cdk_workspace_image.runtime import contract
 from tests.rehearsal.embedded_aws import ACCOUNT_ID, REGION, EmbeddedAws
-from tests.rehearsal.lambda_process import Invocation, LambdaFunction
+from tests.rehearsal.lambda_process import Barrier, Invocation, LambdaFunction
 from tests.rehearsal.response_endpoint import Response
 
 
@@ -206,6 +206,10 @@ class CloudFormation:
     refs: dict[str, str] = field(default_factory=dict)
     # The type of each logical id a request names, when the test does not say.
     resource_types: dict[str, str] = field(default_factory=dict)
+    # Invocations that overlap start their handlers at the same moment
+    # (lambda_process.Barrier), as on Lambda, rather than as the processes
+    # get ready on a machine of few cores.
+    simultaneous: bool = False
 
     def __post_init__(self) -> None:
         if not self.stack_id:
@@ -242,9 +246,9 @@ class CloudFormation:
             event["OldResourceProperties"] = {"ServiceToken": self.function.arn, **old_properties}
         return request_id, event
 
-    def invoke(self, event: dict[str, Any]) -> Invocation:
+    def invoke(self, event: dict[str, Any], barrier: Barrier | None = None) -> Invocation:
         invocation = self.function.invoke(
-            event, aws_env=self.aws.env, clock_offset=self.clock_offset
+            event, aws_env=self.aws.env, clock_offset=self.clock_offset, barrier=barrier
         )
         self.invocations.append(invocation)
         if invocation.exit_code != 0:
@@ -357,8 +361,16 @@ class CloudFormation:
             for event in events:
                 self.invoke(event)
             return
-        with ThreadPoolExecutor(max_workers=len(events)) as pool:
-            list(pool.map(self.invoke, events))
+        barrier = Barrier(len(events)) if self.simultaneous else None
+        try:
+            with ThreadPoolExecutor(max_workers=len(events) + 1) as pool:
+                if barrier:
+                    pool.submit(barrier.release_when_ready)
+                invoke = partial(self.invoke, barrier=barrier) if barrier else self.invoke
+                list(pool.map(invoke, events))
+        finally:
+            if barrier:
+                barrier.close()
 
     def deploy(
         self,

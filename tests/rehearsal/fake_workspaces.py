@@ -63,12 +63,13 @@ Fault switches, all OFF until set and all cleared by ``faults.reset()``
 - ``faults.hide_new_bundles(times)``: eventual consistency; the next
   ``times`` DescribeWorkspaceBundles calls with BundleIds leave out bundles
   created after the switch was set.
-- ``faults.throttle(rate, burst, actions=None)``: the service's request rate
-  limit, a token bucket per action (every WorkSpaces action in ACTIONS when
-  ``actions`` is None). Each bucket holds ``burst`` calls and refills at
-  ``rate`` calls per virtual second (``rate / SLEEP_SCALE`` per real second,
-  the scale of the handler's sleeps, so that its backoff meets the bucket as
-  it would in AWS); a call that finds its bucket empty answers
+- ``faults.throttle(rate, burst, actions=None, scale=SLEEP_SCALE)``: the
+  service's request rate limit, a token bucket per action (every WorkSpaces
+  action in ACTIONS when ``actions`` is None). Each bucket holds ``burst``
+  calls and refills at ``rate`` calls per virtual second (``rate / scale``
+  per real second; ``scale`` must be the handler's sleep scale, so that its
+  backoff meets the bucket as it would in AWS); a call that finds its bucket
+  empty answers
   ThrottlingException "Rate exceeded" (HTTP 400), as WorkSpaces does, and
   is counted in ``faults.throttled``. A throttled call uses no token and no
   injected fault; a denial is decided first.
@@ -207,13 +208,15 @@ class _Bucket:
 
     rate: float
     burst: int
+    # real seconds per virtual second
+    scale: float
     tokens: float
     # time.monotonic() of the last refill
     at: float
 
     def take(self, now: float) -> bool:
         """Take one token if there is one; False means the call is throttled."""
-        refill = (now - self.at) / SLEEP_SCALE * self.rate
+        refill = (now - self.at) / self.scale * self.rate
         self.tokens = min(float(self.burst), self.tokens + refill)
         self.at = now
         if self.tokens < 1:
@@ -308,15 +311,22 @@ class Faults:
 
     # --- request rate -----------------------------------------------------------
 
-    def throttle(self, rate: float, burst: int, actions: Iterable[str] | None = None) -> None:
+    def throttle(
+        self,
+        rate: float,
+        burst: int,
+        actions: Iterable[str] | None = None,
+        scale: float = SLEEP_SCALE,
+    ) -> None:
         """Limit each action (every WorkSpaces action if None) to ``rate`` calls per
-        virtual second, with bursts of ``burst``; each bucket starts full."""
+        virtual second (``scale`` real seconds), with bursts of ``burst``; each
+        bucket starts full."""
         if rate <= 0 or burst < 1:
             raise ValueError(f"throttle needs rate > 0 and burst >= 1, not {rate} and {burst}")
         now = time.monotonic()
         with self._lock:
             for action in ACTIONS if actions is None else actions:
-                self._buckets[action] = _Bucket(rate, burst, float(burst), now)
+                self._buckets[action] = _Bucket(rate, burst, scale, float(burst), now)
 
     def unthrottle(self) -> None:
         """Serve every call again (the counts in ``throttled`` stay)."""

@@ -8,7 +8,14 @@ the repo's own code is. REHEARSAL_CLOCK_OFFSET_SECONDS moves time.time()
 forward, so tests can pass hours of polling without sleeping;
 REHEARSAL_SLEEP_SCALE shortens every time.sleep by that factor.
 REHEARSAL_API_LOG names a file where every AWS call the handler makes is
-written as an IAM action (``service:Operation``), through botocore's events.
+written as an IAM action (``service:Operation``), through botocore's events,
+and REHEARSAL_ATTEMPT_LOG one where every HTTP attempt of those calls is
+written with its answer (``service:Operation ErrorCode``, ``OK`` if none):
+botocore's retries show there. REHEARSAL_TIMING names a file that gets the
+invocation's handler time as JSON: its real time, with each sleep counted at
+its full (unscaled) length, as the handler would spend it in Lambda.
+REHEARSAL_BARRIER names a folder where processes meet to start together
+(``lambda_process.Barrier``).
 
 Logging is set up as the Python runtime (awslambdaric) sets it up from the
 function's LoggingConfig, which Lambda passes as AWS_LAMBDA_LOG_FORMAT and
@@ -36,9 +43,18 @@ if offset:
 
 # Sleeps (retry backoff, waiting for IAM) take a fraction of real time.
 scale = float(os.environ.get("REHEARSAL_SLEEP_SCALE", "1"))
-if scale != 1:
-    _real_sleep = time.sleep
-    time.sleep = lambda seconds: _real_sleep(seconds * scale)
+slept = {"virtual": 0.0, "real": 0.0}
+_real_sleep = time.sleep
+
+
+def scaled_sleep(seconds: float) -> None:
+    started = time.monotonic()
+    _real_sleep(seconds * scale)
+    slept["virtual"] += seconds
+    slept["real"] += time.monotonic() - started
+
+
+time.sleep = scaled_sleep
 
 api_log = os.environ.get("REHEARSAL_API_LOG")
 if api_log:
@@ -51,6 +67,23 @@ if api_log:
     # crhelper and the handler make their clients from boto3's default session.
     boto3.setup_default_session()
     boto3.DEFAULT_SESSION.events.register("before-call", record_call)
+
+attempt_log = os.environ.get("REHEARSAL_ATTEMPT_LOG")
+if attempt_log:
+    import boto3
+
+    def record_attempt(response, operation, caught_exception=None, **_):
+        # needs-retry follows every attempt; returning None leaves the decision to botocore.
+        if response is not None:
+            answer = response[1].get("Error", {}).get("Code") or "OK"
+        else:
+            answer = type(caught_exception).__name__
+        with open(attempt_log, "a") as log:
+            log.write(f"{operation.service_model.signing_name}:{operation.name} {answer}\n")
+
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    boto3.DEFAULT_SESSION.events.register("needs-retry", record_attempt)
 
 invocation = json.loads(Path(invocation_path).read_text())
 deadline = time.monotonic() + invocation["timeout_seconds"]
@@ -140,9 +173,45 @@ for name in ("index", "crhelper"):
     origin = Path(sys.modules[name].__file__).resolve() if name in sys.modules else None
     if origin is not None and Path(asset_dir).resolve() not in origin.parents:
         sys.exit(f"rehearsal: {name} was imported from {origin}, not from the asset")
+
+# REHEARSAL_BARRIER: start the handler together with the other processes of a
+# level. Each Lambda execution environment has a CPU of its own; here dozens
+# of processes share two cores, and their start-up (the imports, loading the
+# service models) would otherwise spread their first calls over many seconds.
+barrier = os.environ.get("REHEARSAL_BARRIER")
+if barrier:
+    import boto3
+
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    for service in ("workspaces", "events", "lambda"):
+        # Loads each model into the session's cache, as a warm process has it.
+        boto3.DEFAULT_SESSION.client(service)
+    Path(barrier, f"{os.getpid()}.ready").touch()
+    while not Path(barrier, "go").exists():
+        _real_sleep(0.005)
+
+timing = os.environ.get("REHEARSAL_TIMING")
+handler_started = time.monotonic()
+slept_before = dict(slept)
+
+
+def write_timing() -> None:
+    if not timing:
+        return
+    real = time.monotonic() - handler_started
+    virtual = slept["virtual"] - slept_before["virtual"]
+    real_slept = slept["real"] - slept_before["real"]
+    Path(timing).write_text(
+        json.dumps({"handler_seconds": real - real_slept + virtual, "slept_seconds": virtual})
+    )
+
+
 try:
     getattr(module, function_name)(invocation["event"], LambdaContext())
+    write_timing()
 except Exception as error:
+    write_timing()
     if not json_format:
         raise
     # The runtime reports an unhandled error as one JSON object, too.
