@@ -157,6 +157,76 @@ def three_long_images(embedded_aws: EmbeddedAws, three_long_images_cdk_out: Path
     return _three_images(embedded_aws, three_long_images_cdk_out)
 
 
+# --- a stack at the scale of a Region's quotas ----------------------------------------
+
+SCALE_STACK = "FortyImagesTenBundles"
+SCALE_IMAGES = 40  # the default quota of images per Region
+SCALE_BUNDLES = 10
+# Every fourth image is shared, so that sharing (and unsharing) meets the throttle too.
+SCALE_SHARED_EVERY = 4
+SCALE_SHARE_WITH = "111122223333"
+
+
+def scale_workspace_id(n: int) -> str:
+    return f"ws-scale{n:04d}"
+
+
+def scale_golden_image_id(n: int) -> str:
+    """An image that is there before the stack (seeded by the fixture); a bundle uses it."""
+    return f"wsi-scalegold{n:02d}"
+
+
+def _synth_scale(outdir: Path) -> Path:
+    """40 images (each its custom resource's own 55-minute wait) and 10 bundles of
+    images that exist already: no resource depends on another, so CloudFormation
+    creates (and deletes) all 50 at once. Everything is deleted with the stack."""
+    import aws_cdk as cdk
+
+    from cdk_workspace_image import WorkspaceBundle, WorkspaceImage
+
+    app = cdk.App(outdir=str(outdir), context=FEATURE_FLAGS)
+    stack = cdk.Stack(app, SCALE_STACK)
+    for n in range(1, SCALE_IMAGES + 1):
+        WorkspaceImage(
+            stack,
+            f"Image{n}",
+            workspace_id=scale_workspace_id(n),
+            image_name=f"scale-{n}",
+            timeout=cdk.Duration.minutes(55),
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+            share_with_accounts=[SCALE_SHARE_WITH] if n % SCALE_SHARED_EVERY == 0 else None,
+        )
+    for n in range(1, SCALE_BUNDLES + 1):
+        WorkspaceBundle(
+            stack,
+            f"Bundle{n}",
+            image=WorkspaceImage.from_image_id(stack, f"Golden{n}", scale_golden_image_id(n)),
+            bundle_name=f"scale-bundle-{n}",
+            compute_type="STANDARD",
+            user_storage_gib=50,
+            root_storage_gib=80,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+    app.synth()
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def scale_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _synth_scale(tmp_path_factory.mktemp("cdk.out.scale"))
+
+
+@pytest.fixture
+def scale(embedded_aws: EmbeddedAws, scale_cdk_out: Path) -> Rehearsal:
+    """The 40-image, 10-bundle stack, with its source WorkSpaces and golden images seeded."""
+    rehearsal = _rehearsal(embedded_aws, scale_cdk_out, SCALE_STACK)
+    for n in range(1, SCALE_IMAGES + 1):
+        fake_workspaces.seed_workspace(scale_workspace_id(n))
+    for n in range(1, SCALE_BUNDLES + 1):
+        fake_workspaces.seed_image(name=f"golden-{n}", image_id=scale_golden_image_id(n))
+    return rehearsal
+
+
 @pytest.fixture
 def rehearsal(embedded_aws: EmbeddedAws, example_cdk_out: Path) -> Rehearsal:
     return _rehearsal(embedded_aws, example_cdk_out)
