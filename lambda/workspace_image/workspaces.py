@@ -23,14 +23,15 @@ from botocore.exceptions import ClientError
 # Why this many: N calls of one action made at once against a token bucket
 # (1 call/s, bursts of 2) are served one a second, in the random order that
 # botocore's backoff (full jitter, at most 20 s) gives them. The model in
-# bench/throttle_model.py, for 50 calls at once (a Region's 40 images and
-# 10 bundles), finds that 9 attempts (the old setting) leave 5.2% of them
-# failed, 10 leave 1.5%, 12 leave 0.07% and 13 leave 0.01%; a call that
-# succeeds waits 23 s at the median and 81 s at the most, whatever the
-# attempts. 12 attempts keep a 40-image deploy at about 1 failure in 500
-# (bench/RESULTS.md, "Throttling"); a poll or a Delete that is still
-# throttled after them waits for its next poll instead of failing.
-TOTAL_ATTEMPTS = 12
+# bench/throttle_model.py (bench/RESULTS.md, "Throttling at scale") finds,
+# for 40 calls at once (a Region's quota of images, created together):
+# 9 attempts (the old setting) fail 1.5% of them, so nearly every other such
+# deploy; 11 fail 0.04%, 12 fail 0.006% (1 deploy in 400) and 13 none in
+# 80,000 calls. A call that is served waits 19 s at the median and 69 s at
+# the most, whatever the attempts: more attempts cost time only to a call
+# that fails anyway. A poll or a Delete still throttled after them waits for
+# its next poll instead of failing.
+TOTAL_ATTEMPTS = 13
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 10
 RETRY_CONFIG = Config(
