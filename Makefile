@@ -16,7 +16,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 # The CDK CLI runs `python3 app.py` (cdk.json): make it the project's Python.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install node-check demo test lint docs dist synth bench upgrade clean
+.PHONY: install node-check demo test lint docs dist synth bench bench-throttling upgrade clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -68,9 +68,13 @@ lint: install
 	# The package, and the handler's modules as Lambda imports them (pyproject.toml).
 	$(PY) -m mypy -p cdk_workspace_image -m index -m logic -m contract -m workspaces -m polling_helper -m common -m bundles -m images -m sources
 
-## bench: measure synth time, poll cost, API calls and asset size into bench/RESULTS.md
+## bench: measure synth time, poll cost, API calls, asset size and throttling into bench/RESULTS.md
 bench: install
 	$(PY) -m bench.run
+
+## bench-throttling: only section 6 of bench/RESULTS.md (40 images and 10 bundles at 1 call/s)
+bench-throttling: install
+	$(PY) -m bench.run throttling
 
 ## synth: the example app's template, for a given source WorkSpace
 synth: install

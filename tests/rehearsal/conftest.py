@@ -165,6 +165,17 @@ SCALE_BUNDLES = 10
 # Every fourth image is shared, so that sharing (and unsharing) meets the throttle too.
 SCALE_SHARED_EVERY = 4
 SCALE_SHARE_WITH = "111122223333"
+# The rate the issue rehearses: every WorkSpaces action at 1 call/s, bursts of 2.
+SCALE_RATE_PER_SECOND = 1.0
+SCALE_BURST = 2
+# The scale rehearsal's time scale (real seconds per handler second). At the
+# default SLEEP_SCALE (0.02) the second or so that 50 processes still take to
+# make their first calls after the start barrier is a minute of handler time,
+# and the load never piles up as it does when Lambda starts 50 invocations at
+# once. At 0.5 that second is two, as in AWS; botocore's backoff (up to 171 s
+# for a call) then takes up to 86 real seconds, and a deploy and destroy
+# about 3 minutes.
+SCALE_TIME_SCALE = 0.5
 
 
 def scale_workspace_id(n: int) -> str:
@@ -216,15 +227,41 @@ def scale_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _synth_scale(tmp_path_factory.mktemp("cdk.out.scale"))
 
 
-@pytest.fixture
-def scale(embedded_aws: EmbeddedAws, scale_cdk_out: Path) -> Rehearsal:
-    """The 40-image, 10-bundle stack, with its source WorkSpaces and golden images seeded."""
-    rehearsal = _rehearsal(embedded_aws, scale_cdk_out, SCALE_STACK)
+def scale_rehearsal(aws: EmbeddedAws, cdk_out: Path) -> Rehearsal:
+    """The 40-image, 10-bundle stack, with its source WorkSpaces and golden images
+    seeded; its invocations start together (``simultaneous``) at SCALE_TIME_SCALE."""
+    rehearsal = _rehearsal(aws, cdk_out, SCALE_STACK)
     for n in range(1, SCALE_IMAGES + 1):
         fake_workspaces.seed_workspace(scale_workspace_id(n))
     for n in range(1, SCALE_BUNDLES + 1):
         fake_workspaces.seed_image(name=f"golden-{n}", image_id=scale_golden_image_id(n))
+    rehearsal.cfn.simultaneous = True
+    rehearsal.cfn.function.sleep_scale = SCALE_TIME_SCALE
     return rehearsal
+
+
+def throttle_every_action() -> None:
+    """Every WorkSpaces action at SCALE_RATE_PER_SECOND, bursts of SCALE_BURST,
+    in the scale rehearsal's time."""
+    fake_workspaces.faults.throttle(
+        rate=SCALE_RATE_PER_SECOND, burst=SCALE_BURST, scale=SCALE_TIME_SCALE
+    )
+
+
+def finish_everything_at(poll: int) -> Callable[[int], None]:
+    """A before_poll hook: every PENDING image and bundle is AVAILABLE before poll ``poll``."""
+
+    def before_poll(n: int) -> None:
+        if n == poll:
+            fake_workspaces.finish_pending_images()
+            fake_workspaces.finish_pending_bundles()
+
+    return before_poll
+
+
+@pytest.fixture
+def scale(embedded_aws: EmbeddedAws, scale_cdk_out: Path) -> Rehearsal:
+    return scale_rehearsal(embedded_aws, scale_cdk_out)
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ ms between calls. The embedded AWS throttles with a token bucket per action
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from cdk_workspace_image.runtime.contract import FUNCTION_TIMEOUT_SECONDS
@@ -20,21 +18,11 @@ from tests.rehearsal.conftest import (
     LongWait,
     Rehearsal,
     create_available,
+    finish_everything_at,
     scale_golden_image_id,
+    throttle_every_action,
 )
 from tests.rehearsal.fake_workspaces import faults
-
-# The rate the issue rehearses: every WorkSpaces action at 1 call/s, bursts of 2.
-RATE_PER_SECOND = 1.0
-BURST = 2
-# The scale rehearsal's time scale (real seconds per handler second). At the
-# default SLEEP_SCALE (0.02) the second or so that 50 processes still take to
-# make their first calls after the start barrier is a minute of handler time,
-# and the load never piles up as it does when Lambda starts 50 invocations at
-# once. At 0.5 that second is two, as in AWS; botocore's backoff (up to 151 s
-# for a call) then takes up to 75 real seconds, and the test about 3 minutes.
-SCALE = 0.5
-
 
 BUNDLE = "Custom::WorkspaceBundle"
 ACCOUNT = "111122223333"
@@ -179,30 +167,19 @@ def test_a_delete_throttled_past_the_sdks_retries_deletes_at_the_next_poll(
 # --- a stack at scale ----------------------------------------------------------------
 
 
-def _finish_everything_at(poll: int) -> Callable[[int], None]:
-    def before_poll(n: int) -> None:
-        if n == poll:
-            fake_workspaces.finish_pending_images()
-            fake_workspaces.finish_pending_bundles()
-
-    return before_poll
-
-
 @pytest.mark.slow
 def test_a_stack_of_40_images_and_10_bundles_is_made_and_deleted_at_1_call_per_second(
     scale: Rehearsal,
 ) -> None:
     # GIVEN every WorkSpaces action throttled at 1 call/s with bursts of 2, and
     # bundles that are PENDING for a while, as the service makes them
-    faults.throttle(rate=RATE_PER_SECOND, burst=BURST, scale=SCALE)
+    throttle_every_action()
     faults.pending_bundles = True
     cfn, stack = scale.cfn, scale.stack
-    cfn.simultaneous = True
-    cfn.function.sleep_scale = SCALE
 
     # WHEN the stack's 50 resources are created at once (each AVAILABLE at its
     # second poll), and then deleted at once
-    deployment = cfn.deploy(stack, before_poll=_finish_everything_at(2))
+    deployment = cfn.deploy(stack, before_poll=finish_everything_at(2))
     deleted = cfn.destroy(stack, deployment)
     faults.unthrottle()
 
