@@ -1,8 +1,12 @@
 """Throttling is weather, not failure (issue #15, item 6).
 
 WorkSpaces publishes no request rate; users report Support advising 750-1000
-ms between calls. The embedded AWS throttles with a token bucket per action
-(``faults.throttle``), in the handler's virtual time.
+ms between calls. Each call makes up to workspaces.TOTAL_ATTEMPTS attempts
+(botocore's standard retries); a poll or a Delete still throttled after them
+waits for its next poll. The embedded AWS throttles with injected errors
+(one resource) or a token bucket per action (``faults.throttle``, the stack
+at scale: marked slow, about 3 minutes; bench/RESULTS.md section 6 has its
+figures).
 """
 
 from __future__ import annotations
@@ -162,6 +166,22 @@ def test_a_delete_throttled_past_the_sdks_retries_deletes_at_the_next_poll(
     assert response.status == "SUCCESS", response.reason
     assert decisions(rehearsal, "discard:wait") == 1
     assert rehearsal.aws.images() == {}
+
+
+def test_a_create_throttled_past_the_sdks_retries_fails_in_the_services_words(
+    rehearsal: Rehearsal,
+) -> None:
+    # GIVEN CreateWorkspaceImage throttled on every attempt botocore makes
+    throttle_one_call("CreateWorkspaceImage")
+
+    # WHEN CloudFormation creates the image
+    response = rehearsal.cfn.request("Create", rehearsal.logical_id, rehearsal.properties())
+
+    # THEN it fails with the service's words, having made nothing and scheduled nothing
+    assert response.status == "FAILED"
+    assert response.reason == "CreateWorkspaceImage failed: ThrottlingException: Rate exceeded"
+    assert rehearsal.aws.images() == {}
+    assert rehearsal.aws.poll_rules() == []
 
 
 # --- a stack at scale ----------------------------------------------------------------
