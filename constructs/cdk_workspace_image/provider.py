@@ -148,9 +148,9 @@ class WorkspaceImageProvider(Construct):
             handler=contract.HANDLER,
             code=handler_code(RUNTIME),
             role=self.role,
-            # Each invocation makes a few API calls; their retries (workspaces.py)
-            # fit well inside this.
-            timeout=Duration.minutes(10),
+            # Each invocation makes a few API calls; no call starts so late that
+            # its retries (workspaces.py) could outlast this (common.Patience).
+            timeout=Duration.seconds(contract.FUNCTION_TIMEOUT_SECONDS),
             memory_size=256,
             log_group=self.log_group,
             # Every line one JSON object: the runtime formats our records and

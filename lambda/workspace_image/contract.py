@@ -261,6 +261,10 @@ WAIT_CONDITION_ABOVE_SECONDS = 55 * 60
 MAX_TIMEOUT_SECONDS = 12 * 3600
 
 
+# The provider function's timeout. Each invocation makes a few API calls, and
+# no call starts so late that it could outlast this (common.Patience).
+FUNCTION_TIMEOUT_SECONDS = 10 * 60
+
 # A Delete waits this long for a PENDING image to be done, so that it can be
 # deleted; it fits in the custom resource's ServiceTimeout (one hour).
 DELETE_WAIT_SECONDS = 55 * 60

@@ -28,6 +28,7 @@ from botocore.exceptions import ClientError
 from common import (
     Answer,
     ResourceFailed,
+    Throttled,
     best_effort,
     call,
     log_decision,
@@ -181,19 +182,21 @@ class ImageLifecycle:
         to_discard = list(state.get(DISCARD) or [])
         props = event["ResourceProperties"]
         poll_minutes = float(props.get(contract.PROP_POLL_INTERVAL_MINUTES, 1))
+        timeout_seconds = float(
+            props.get(contract.PROP_TIMEOUT_SECONDS, contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS)
+        )
+        wait = (started_at, timeout_seconds, poll_minutes * 60)
         try:
             decision, image = self._check(
                 event,
                 image_id,
                 str(state.get(SOURCE_ACTION) or logic.CREATE_ACTION),
                 started_at=started_at,
-                timeout_seconds=float(
-                    props.get(
-                        contract.PROP_TIMEOUT_SECONDS, contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS
-                    )
-                ),
+                timeout_seconds=timeout_seconds,
                 poll_minutes=poll_minutes,
             )
+        except Throttled as err:
+            decision, image = self._throttled(event, "poll", image_id, err, wait), None
         except ResourceFailed as err:
             raise ResourceFailed(self._give_up(event, image_id, str(err))) from err
         if decision.outcome is logic.Outcome.WAIT:
@@ -205,10 +208,42 @@ class ImageLifecycle:
             event, to_discard, started_at, poll_interval_seconds=poll_minutes * 60
         ):
             return None  # answer once the images an abandoned request made are deleted
-        refused = self._share_available(event, image_id, _shares(event))
+        try:
+            refused = self._share_available(event, image_id, _shares(event))
+        except Throttled as err:
+            throttled = self._throttled(event, "poll", image_id, err, wait)
+            if throttled.outcome is logic.Outcome.WAIT:
+                return None
+            refused = throttled.reason
         if refused:
             raise ResourceFailed(refused)
         return Answer(image_id, logic.response_data(image))
+
+    def _throttled(
+        self,
+        log_event: dict[str, Any],
+        step: str,
+        image_id: str,
+        err: Throttled,
+        wait: tuple[float, float, float],
+    ) -> logic.PollDecision:
+        """A poll still throttled after botocore's retries: WAIT for the next one;
+        past the deadline (``wait``: started at, timeout and poll interval, in
+        seconds), FAILED, and the image is given up."""
+        started_at, timeout_seconds, interval_seconds = wait
+        decision = logic.throttled_poll(
+            str(err),
+            now=time.time(),
+            started_at=started_at,
+            timeout_seconds=timeout_seconds,
+            poll_interval_seconds=interval_seconds,
+        )
+        if decision.outcome is logic.Outcome.WAIT:
+            log_decision(log_event, f"{step}:throttled", image_id=image_id, error=str(err))
+            return decision
+        return logic.PollDecision(
+            logic.Outcome.FAILED, self._give_up(log_event, image_id, decision.reason)
+        )
 
     def watch(self, job: dict[str, Any], context: Any) -> None:
         """A scheduled poll for a long wait: signal the WaitCondition once it is over."""
@@ -222,6 +257,7 @@ class ImageLifecycle:
         timeout = float(job[contract.PROP_TIMEOUT_SECONDS])
         poll_minutes = float(job[contract.PROP_POLL_INTERVAL_MINUTES])
         started_at = float(job[STARTED_AT])
+        wait = (started_at, timeout, poll_minutes * 60)
         try:
             decision, _ = self._check(
                 log_event,
@@ -231,6 +267,8 @@ class ImageLifecycle:
                 timeout_seconds=timeout,
                 poll_minutes=poll_minutes,
             )
+        except Throttled as err:
+            decision = self._throttled(log_event, "watch", image_id, err, wait)
         except ResourceFailed as err:
             # A failed look-up is retried at the next poll while the deadline allows.
             if not logic.past_deadline(time.time(), started_at, timeout, poll_minutes * 60):
@@ -250,9 +288,14 @@ class ImageLifecycle:
         if decision.outcome is logic.Outcome.WAIT or waiting:
             return  # signal once the images an abandoned request made are deleted
         if decision.outcome is logic.Outcome.AVAILABLE:
-            refused = self._share_available(
-                log_event, image_id, list(job.get(contract.PROP_SHARE_WITH, []))
-            )
+            shares = list(job.get(contract.PROP_SHARE_WITH, []))
+            try:
+                refused = self._share_available(log_event, image_id, shares)
+            except Throttled as err:
+                throttled = self._throttled(log_event, "watch", image_id, err, wait)
+                if throttled.outcome is logic.Outcome.WAIT:
+                    return
+                refused = throttled.reason
             if refused:
                 decision = logic.PollDecision(logic.Outcome.FAILED, refused)
         signal = wait_signal(decision, image_id)
@@ -293,12 +336,15 @@ class ImageLifecycle:
         accounts (BYOL images, for one, can be shared only with BYOL-enabled
         accounts of the same organization). The failed request answers with
         its id, so a rollback parks it for the next deploy, with the shares
-        fixed, to adopt (retention.py).
+        fixed, to adopt (retention.py). Throttled is raised as it is: the poll
+        shares again at the next one.
         """
         if accounts:
             self._require_own(log_event, image_id, "share")
         try:
             self._share(log_event, image_id, accounts, allow=True)
+        except Throttled:
+            raise
         except ResourceFailed as err:
             log_decision(log_event, "share:refused", image_id=image_id, error=str(err))
             return logic.fit_reason(f"{err}; image {image_id} is kept")
@@ -370,15 +416,28 @@ class ImageLifecycle:
         """
         waiting = []
         for image_id in dict.fromkeys(image_id for image_id in image_ids if image_id):
-            outcome = self._discard_one(
-                log_event,
-                image_id,
-                started_at,
-                own=image_id == own,
-                interval=poll_interval_seconds,
-                shares=own_shares if image_id == own else None,
-                park=park,
-            )
+            try:
+                outcome = self._discard_one(
+                    log_event,
+                    image_id,
+                    started_at,
+                    own=image_id == own,
+                    interval=poll_interval_seconds,
+                    shares=own_shares if image_id == own else None,
+                    park=park,
+                )
+            except Throttled as err:
+                # A look-up or unshare still throttled: try again at the next poll.
+                outcome = logic.throttled_discard(
+                    logic.past_deadline(
+                        time.time(), started_at, contract.DELETE_WAIT_SECONDS, poll_interval_seconds
+                    )
+                )
+                if outcome is logic.Discard.REFUSED and image_id == own:
+                    raise
+                log_decision(
+                    log_event, f"discard:{outcome.value}", image_id=image_id, error=str(err)
+                )
             if outcome is logic.Discard.WAIT:
                 waiting.append(image_id)
         return waiting

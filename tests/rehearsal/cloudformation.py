@@ -55,7 +55,7 @@ from tests.rehearsal.embedded_aws import (
     new_stack_id,
     pseudo_parameters,
 )
-from tests.rehearsal.lambda_process import Invocation, LambdaFunction
+from tests.rehearsal.lambda_process import Barrier, Invocation, LambdaFunction
 from tests.rehearsal.response_endpoint import Response
 
 
@@ -270,6 +270,10 @@ class CloudFormation:
     resource_types: dict[str, str] = field(default_factory=dict)
     # The endpoint key of each WaitConditionHandle made (by logical id).
     handle_keys: dict[str, str] = field(default_factory=dict)
+    # Invocations that overlap start their handlers at the same moment
+    # (lambda_process.Barrier), as on Lambda, rather than as the processes
+    # get ready on a machine of few cores.
+    simultaneous: bool = False
 
     def __post_init__(self) -> None:
         # The function was deployed by this stack, whose id its template gave it.
@@ -315,9 +319,12 @@ class CloudFormation:
             event["OldResourceProperties"] = {"ServiceToken": self.function.arn, **old_properties}
         return request_id, event
 
-    def invoke(self, event: dict[str, Any]) -> Invocation:
+    def invoke(self, event: dict[str, Any], barrier: Barrier | None = None) -> Invocation:
         invocation = self.function.invoke(
-            event, aws_env=self.aws.env_for(self.region), clock_offset=self.clock_offset
+            event,
+            aws_env=self.aws.env_for(self.region),
+            clock_offset=self.clock_offset,
+            barrier=barrier,
         )
         self.invocations.append(invocation)
         if invocation.exit_code != 0:
@@ -445,8 +452,16 @@ class CloudFormation:
             for event in events:
                 self.invoke(event)
             return
-        with ThreadPoolExecutor(max_workers=len(events)) as pool:
-            list(pool.map(self.invoke, events))
+        barrier = Barrier(len(events)) if self.simultaneous else None
+        try:
+            with ThreadPoolExecutor(max_workers=len(events) + 1) as pool:
+                if barrier:
+                    pool.submit(barrier.release_when_ready)
+                invoke = partial(self.invoke, barrier=barrier) if barrier else self.invoke
+                list(pool.map(invoke, events))
+        finally:
+            if barrier:
+                barrier.close()
 
     def deploy(
         self,
