@@ -39,7 +39,7 @@ from common import (
 )
 from polling_helper import ImageResourceHelper, schedule_failure_reason, send_response, wait_signal
 from stacks import Stacks
-from state import Parked, ParkedIndex
+from state import Parked, ParkedIndex, VersionHistory
 from workspaces import NOT_FOUND_CODES, WorkSpacesImages, error_code, error_message
 
 if TYPE_CHECKING:
@@ -69,11 +69,13 @@ class ImageLifecycle:
         images: WorkSpacesImages,
         parked: ParkedIndex,
         stacks: Stacks,
+        versions: VersionHistory,
     ) -> None:
         self._helper = helper
         self._images = images
         self._parked = parked
         self._stacks = stacks
+        self._versions = versions
 
     # --- requests -----------------------------------------------------------
 
@@ -158,6 +160,13 @@ class ImageLifecycle:
             # own image when a rollback deletes it: a finished one is parked.
             park=lambda candidate: candidate != image_id or rolling_back(),
         )
+        if not rolling_back():
+            # The resource leaves the stack: its versions are no longer pruned.
+            best_effort(
+                event,
+                "DeleteParameter",
+                partial(self._versions.delete, event["LogicalResourceId"]),
+            )
         if not waiting:
             return Answer(physical_id, {})
         # The service refuses to delete a PENDING image: poll until it can.
@@ -217,6 +226,9 @@ class ImageLifecycle:
             refused = throttled.reason
         if refused:
             raise ResourceFailed(refused)
+        self._record_version(
+            event, image_id, created=bool(state.get(CREATED_HERE)), keep=_keep_previous(props)
+        )
         return Answer(image_id, logic.response_data(image))
 
     def _throttled(
@@ -298,6 +310,14 @@ class ImageLifecycle:
                 refused = throttled.reason
             if refused:
                 decision = logic.PollDecision(logic.Outcome.FAILED, refused)
+            else:
+                keep = job.get(contract.PROP_KEEP_PREVIOUS_VERSIONS)
+                self._record_version(
+                    log_event,
+                    image_id,
+                    created=bool(job.get(CREATED_HERE)),
+                    keep=None if keep is None else int(keep),
+                )
         signal = wait_signal(decision, image_id)
         delivered = send_response(job[contract.PROP_WAIT_HANDLE], signal)
         # The wait is over either way: a handle that cannot be reached (its stack
@@ -523,6 +543,34 @@ class ImageLifecycle:
         log_decision(log_event, "discard:deleted", image_id=image_id, state=state)
         return logic.Discard.DELETED
 
+    def _record_version(
+        self, owner: dict[str, Any], image_id: str, *, created: bool, keep: int | None
+    ) -> None:
+        """``image_id`` is the resource's image now: note it in the resource's
+        versions, and with ``keep_previous_versions``, delete the replaced ones
+        beyond the most recent ``keep``.
+
+        Only a new version prunes: a rollback, or a return to an earlier version,
+        adopts an image and prunes nothing. A version that a bundle still uses
+        (or that is not this resource's) stays listed and is tried again at the
+        next version. Never raises: pruning must not fail a finished image.
+        """
+        logical_id = str(owner["LogicalResourceId"])
+        try:
+            history = retention.with_current(
+                patience.run("GetParameter", lambda: self._versions.get(logical_id)), image_id
+            )
+            if created and keep is not None:
+                for old in retention.to_prune(history, image_id, keep):
+                    outcome = self._discard_one(owner, old, time.time(), own=False)
+                    log_decision(owner, f"prune:{outcome.value}", image_id=old)
+                    if outcome in (logic.Discard.GONE, logic.Discard.DELETED):
+                        history.remove(old)
+            patience.run("PutParameter", lambda: self._versions.put(logical_id, history))
+        except Exception as err:  # the image is done; pruning waits for the next version
+            code = error_code(err) if isinstance(err, ClientError) else type(err).__name__
+            log_decision(owner, "prune:skipped", image_id=image_id, error=code)
+
     def _park(self, log_event: dict[str, Any], image_id: str, until: str) -> bool:
         """Keep an image until ``until``: tag it and list it in the account's parked index.
 
@@ -642,6 +690,9 @@ class ImageLifecycle:
             contract.PROP_SHARE_WITH: list(spec.share_with),
             # Images an abandoned request made, still PENDING: the watcher deletes them.
             DISCARD: list(state.get(DISCARD) or []),
+            # Whether a new version is made (``keep_previous_versions`` prunes then).
+            CREATED_HERE: bool(state.get(CREATED_HERE)),
+            contract.PROP_KEEP_PREVIOUS_VERSIONS: _keep_previous(event["ResourceProperties"]),
             "StackId": event["StackId"],
             "LogicalResourceId": event["LogicalResourceId"],
         }
@@ -892,6 +943,15 @@ def _keep_hours(event: Mapping[str, Any]) -> float:
         )
     except (TypeError, ValueError):
         return float(contract.DEFAULT_KEEP_AFTER_ROLLBACK_HOURS)
+
+
+def _keep_previous(props: Mapping[str, Any]) -> int | None:
+    """``keep_previous_versions``, if the resource sets it (CloudFormation sends a string)."""
+    raw = props.get(contract.PROP_KEEP_PREVIOUS_VERSIONS)
+    try:
+        return None if raw in (None, "") else max(int(str(raw)), 0)
+    except ValueError:
+        return None
 
 
 def _owner(event: dict[str, Any]) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from polling_helper import (
     send_response,
 )
 from stacks import Stacks
-from state import WATCH, ParkedIndex
+from state import WATCH, ParkedIndex, VersionHistory
 from workspaces import WorkSpacesImages
 
 
@@ -98,7 +98,13 @@ def _abandon(physical_id: str) -> str | None:
 
 
 helper = ImageResourceHelper(patience, abandon=_abandon)
-lifecycle = ImageLifecycle(helper, images, ParkedIndex(lambda: helper._client("ssm")), Stacks())
+lifecycle = ImageLifecycle(
+    helper,
+    images,
+    ParkedIndex(lambda: helper._client("ssm")),
+    Stacks(),
+    VersionHistory(lambda: helper._client("ssm"), own_stack_id),
+)
 RESOURCES: dict[str, Resource] = {
     **dict.fromkeys(contract.IMAGE_RESOURCE_TYPES, lifecycle),
     contract.READY_RESOURCE_TYPE: ReadyResource(lifecycle),

@@ -565,6 +565,8 @@ POLL_PROPERTY_KEYS = (
     contract.PROP_POLL_INTERVAL_MINUTES,
     contract.PROP_TIMEOUT_SECONDS,
     contract.PROP_SHARE_WITH,
+    contract.PROP_KEEP_PREVIOUS_VERSIONS,
+    contract.PROP_KEEP_AFTER_ROLLBACK_HOURS,
 )
 MAX_TARGET_INPUT_LENGTH = 8192
 # The advanced tier of SSM Parameter Store holds 8 KB (state.TIER).

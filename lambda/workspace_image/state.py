@@ -163,3 +163,43 @@ class ParkedIndex:
         except ClientError as err:
             if error_code(err) != "ParameterNotFound":
                 raise
+
+
+class VersionHistory:
+    """Each image resource's versions, in the order they became current: what
+    ``keep_previous_versions`` prunes (retention.to_prune). A String parameter
+    per resource under the stack's own path."""
+
+    def __init__(self, client: Callable[[], Any], stack_id: Callable[[], str]) -> None:
+        self._client = client
+        self._stack_id = stack_id
+
+    def name(self, logical_id: str) -> str:
+        return f"{contract.state_path(self._stack_id())}/versions/{logical_id}"
+
+    def get(self, logical_id: str) -> list[str]:
+        try:
+            response = self._client().get_parameter(Name=self.name(logical_id))
+        except ClientError as err:
+            if error_code(err) == "ParameterNotFound":
+                return []
+            raise
+        try:
+            stored = json.loads(response["Parameter"]["Value"])
+        except ValueError:
+            return []
+        if not isinstance(stored, list):
+            return []
+        return [str(image_id) for image_id in stored if contract.is_image_id(str(image_id))]
+
+    def put(self, logical_id: str, history: list[str]) -> None:
+        self._client().put_parameter(
+            Name=self.name(logical_id), Value=json.dumps(history), Type="String", Overwrite=True
+        )
+
+    def delete(self, logical_id: str) -> None:
+        try:
+            self._client().delete_parameter(Name=self.name(logical_id))
+        except ClientError as err:
+            if error_code(err) != "ParameterNotFound":
+                raise

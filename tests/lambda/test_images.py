@@ -104,8 +104,24 @@ class Stacks:
         return self.stack_status, None
 
 
+class Versions:
+    """Each resource's versions, in a dict."""
+
+    def __init__(self) -> None:
+        self.of: dict[str, list[str]] = {}
+
+    def get(self, logical_id: str) -> list[str]:
+        return list(self.of.get(logical_id, []))
+
+    def put(self, logical_id: str, history: list[str]) -> None:
+        self.of[logical_id] = list(history)
+
+    def delete(self, logical_id: str) -> None:
+        self.of.pop(logical_id, None)
+
+
 def lifecycle_of(helper: Any, api: Any, stacks: Stacks | None = None) -> images.ImageLifecycle:
-    return images.ImageLifecycle(helper, api, ParkedIndex(), stacks or Stacks())  # type: ignore[arg-type]
+    return images.ImageLifecycle(helper, api, ParkedIndex(), stacks or Stacks(), Versions())  # type: ignore[arg-type]
 
 
 @pytest.fixture(autouse=True)

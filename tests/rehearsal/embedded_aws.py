@@ -275,7 +275,7 @@ class EmbeddedAws:
         return {
             name: value
             for name, value in self._parameters(contract.STATE_PATH, region).items()
-            if not name.startswith(contract.PARKED_PATH + "/")
+            if not name.startswith(contract.PARKED_PATH + "/") and "/schedule/" in name
         }
 
     def parked_index(self, region: str = REGION) -> dict[str, dict[str, Any]]:
