@@ -196,6 +196,7 @@ class ByolWorkspaceImage(WorkspaceImageBase):
         removal_policy: RemovalPolicy | None = None,
         share_with_accounts: Sequence[str] | None = None,
         keep_previous_versions: int | None = None,
+        keep_after_rollback: Duration | None = None,
     ) -> None:
         """Declare a BYOL image.
 
@@ -260,6 +261,12 @@ class ByolWorkspaceImage(WorkspaceImageBase):
             The most recent are kept and older ones deleted; 0 deletes a
             replaced image whatever ``removal_policy`` says, 1 or more keeps it.
             Default: as ``removal_policy`` says.
+        :param keep_after_rollback: How long to keep an image that a deploy finished
+            when that deploy rolls back. The next deploy of this resource adopts it
+            instead of making it again; after this, any provider of the library in
+            the account deletes it (it counts against the image quota meanwhile).
+            ``Duration.days(0)`` deletes it as the rollback asks.
+            Default: 7 days.
         """
         path = path_of(scope, construct_id)
         check_types(
@@ -371,6 +378,7 @@ class ByolWorkspaceImage(WorkspaceImageBase):
             removal_policy=removal_policy,
             share_with_accounts=share_with_accounts,
             keep_previous_versions=keep_previous_versions,
+            keep_after_rollback=keep_after_rollback,
         )
 
 

@@ -113,19 +113,28 @@ class WorkspaceImageBase(Construct):
         removal_policy: RemovalPolicy | None,
         share_with_accounts: Sequence[str] | None,
         keep_previous_versions: int | None = None,
+        keep_after_rollback: Duration | None = None,
     ) -> None:
         path = path_of(scope, construct_id)
         check_types(
             path,
-            common_type_errors(
-                image_name=image_name,
-                description=description,
-                tags=tags,
-                timeout=timeout,
-                poll_interval=poll_interval,
-                removal_policy=removal_policy,
-                share_with_accounts=share_with_accounts,
-            ),
+            [
+                *common_type_errors(
+                    image_name=image_name,
+                    description=description,
+                    tags=tags,
+                    timeout=timeout,
+                    poll_interval=poll_interval,
+                    removal_policy=removal_policy,
+                    share_with_accounts=share_with_accounts,
+                ),
+                an_instance(
+                    "keep_after_rollback",
+                    keep_after_rollback,
+                    Duration,
+                    "a Duration (for example Duration.days(7))",
+                ),
+            ],
         )
         timeout = timeout or DEFAULT_TIMEOUT
         poll_interval = poll_interval or DEFAULT_POLL_INTERVAL
@@ -142,6 +151,7 @@ class WorkspaceImageBase(Construct):
             poll_interval=poll_interval,
             share_with_accounts=share_with_accounts,
             keep_previous_versions=keep_previous_versions,
+            keep_after_rollback=keep_after_rollback,
         )
         super().__init__(scope, construct_id)
         record_name(self, path, IMAGE_KIND, image_name)
@@ -169,6 +179,10 @@ class WorkspaceImageBase(Construct):
             )
         if keep_previous_versions is not None:
             properties[contract.PROP_KEEP_PREVIOUS_VERSIONS] = keep_previous_versions
+        if keep_after_rollback is not None:
+            properties[contract.PROP_KEEP_AFTER_ROLLBACK_HOURS] = keep_after_rollback.to_hours(
+                integral=False
+            )
         handle: CfnWaitConditionHandle | None = None
         if timeout_seconds > contract.WAIT_CONDITION_ABOVE_SECONDS:
             # A handle that was signalled cannot be signalled again, so each new
@@ -289,6 +303,7 @@ class WorkspaceImage(WorkspaceImageBase):
         removal_policy: RemovalPolicy | None = None,
         share_with_accounts: Sequence[str] | None = None,
         keep_previous_versions: int | None = None,
+        keep_after_rollback: Duration | None = None,
     ) -> None:
         """Declare an image.
 
@@ -333,6 +348,12 @@ class WorkspaceImage(WorkspaceImageBase):
             0 deletes a replaced image (UpdateReplacePolicy Delete); 1 or more
             keeps it (Retain), whatever ``removal_policy`` says.
             Default: as ``removal_policy`` says (every version, by default).
+        :param keep_after_rollback: How long to keep an image that a deploy finished
+            when that deploy rolls back. The next deploy of this resource adopts it
+            instead of making it again; after this, any provider of the library in
+            the account deletes it (it counts against the image quota meanwhile).
+            ``Duration.days(0)`` deletes it as the rollback asks.
+            Default: 7 days.
         """
         check_types(path_of(scope, construct_id), [a_str("workspace_id", workspace_id)])
         super().__init__(
@@ -354,6 +375,7 @@ class WorkspaceImage(WorkspaceImageBase):
             removal_policy=removal_policy,
             share_with_accounts=share_with_accounts,
             keep_previous_versions=keep_previous_versions,
+            keep_after_rollback=keep_after_rollback,
         )
 
     @classmethod
@@ -435,6 +457,7 @@ def _validate(
     poll_interval: Duration,
     share_with_accounts: Sequence[str] | None,
     keep_previous_versions: int | None,
+    keep_after_rollback: Duration | None,
 ) -> None:
     """Check concrete values at synth time; tokens are checked by the handler."""
     fail(
@@ -443,6 +466,14 @@ def _validate(
             '"keep_previous_versions" must be a concrete number, not a token: it decides '
             "the UpdateReplacePolicy when the template is synthesized"
             if keep_previous_versions is not None and Token.is_unresolved(keep_previous_versions)
+            else None
+        ],
+    )
+    fail(
+        path,
+        [
+            '"keep_after_rollback" must be a concrete Duration, not a token'
+            if keep_after_rollback is not None and keep_after_rollback.is_unresolved()
             else None
         ],
     )
@@ -471,6 +502,11 @@ def _validate(
             *contract.tags_errors(concrete_items(tags), "tags"),
             *contract.account_ids_errors(accounts, "share_with_accounts"),
             own_account_error(scope, accounts, "share_with_accounts"),
+            None
+            if keep_after_rollback is None or keep_after_rollback.is_unresolved()
+            else contract.keep_after_rollback_error(
+                keep_after_rollback.to_hours(integral=False), "keep_after_rollback"
+            ),
             None
             if keep_previous_versions is None
             else contract.keep_previous_versions_error(

@@ -49,6 +49,7 @@ class WorkspaceImageCopy(WorkspaceImageBase):
         removal_policy: RemovalPolicy | None = None,
         share_with_accounts: Sequence[str] | None = None,
         keep_previous_versions: int | None = None,
+        keep_after_rollback: Duration | None = None,
     ) -> None:
         """Declare a copy of an image.
 
@@ -89,6 +90,12 @@ class WorkspaceImageCopy(WorkspaceImageBase):
             The most recent are kept and older ones deleted; 0 deletes a
             replaced copy whatever ``removal_policy`` says, 1 or more keeps it.
             Default: as ``removal_policy`` says.
+        :param keep_after_rollback: How long to keep an image that a deploy finished
+            when that deploy rolls back. The next deploy of this resource adopts it
+            instead of making it again; after this, any provider of the library in
+            the account deletes it (it counts against the image quota meanwhile).
+            ``Duration.days(0)`` deletes it as the rollback asks.
+            Default: 7 days.
         """
         check_types(
             path_of(scope, construct_id),
@@ -123,6 +130,7 @@ class WorkspaceImageCopy(WorkspaceImageBase):
             removal_policy=removal_policy,
             share_with_accounts=share_with_accounts,
             keep_previous_versions=keep_previous_versions,
+            keep_after_rollback=keep_after_rollback,
         )
         if reference is not None:
             warn(self, reference)
@@ -218,6 +226,7 @@ class UpdatedWorkspaceImage(WorkspaceImageBase):
         removal_policy: RemovalPolicy | None = None,
         share_with_accounts: Sequence[str] | None = None,
         keep_previous_versions: int | None = None,
+        keep_after_rollback: Duration | None = None,
     ) -> None:
         """Declare an updated image.
 
@@ -251,6 +260,12 @@ class UpdatedWorkspaceImage(WorkspaceImageBase):
             The most recent are kept and older ones deleted; 0 deletes a
             replaced image whatever ``removal_policy`` says, 1 or more keeps it.
             Default: as ``removal_policy`` says.
+        :param keep_after_rollback: How long to keep an image that a deploy finished
+            when that deploy rolls back. The next deploy of this resource adopts it
+            instead of making it again; after this, any provider of the library in
+            the account deletes it (it counts against the image quota meanwhile).
+            ``Duration.days(0)`` deletes it as the rollback asks.
+            Default: 7 days.
         """
         check_types(path_of(scope, construct_id), [image_type_error("source_image", source_image)])
         reference = refer(scope, construct_id, source_image, "source_image", same_region=True)
@@ -278,5 +293,6 @@ class UpdatedWorkspaceImage(WorkspaceImageBase):
             removal_policy=removal_policy,
             share_with_accounts=share_with_accounts,
             keep_previous_versions=keep_previous_versions,
+            keep_after_rollback=keep_after_rollback,
         )
         warn(self, reference)

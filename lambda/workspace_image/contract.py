@@ -391,6 +391,20 @@ def timeout_error(seconds: float, poll_interval_seconds: float, label: str) -> s
     return None
 
 
+# Parked images count against the image quota (40 per Region): a year at most.
+MAX_KEEP_AFTER_ROLLBACK_HOURS = 365 * 24
+
+
+def keep_after_rollback_error(hours: float, label: str) -> str | None:
+    """Return why ``hours`` is not how long to keep a finished image after a rollback."""
+    if not 0 <= hours <= MAX_KEEP_AFTER_ROLLBACK_HOURS:
+        return (
+            f'"{label}" must be between 0 and 365 days (a parked image counts against the '
+            f"image quota), got {hours / 24:g} days"
+        )
+    return None
+
+
 def keep_previous_versions_error(value: object, label: str) -> str | None:
     """Return why ``value`` is not a number of previous versions to keep, or None."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:

@@ -456,3 +456,29 @@ def test_the_role_uses_no_managed_policy_and_writes_only_its_log_group() -> None
             "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]},
         }
     ]
+
+
+def test_keep_after_rollback_reaches_the_handler_in_hours_and_is_absent_by_default() -> None:
+    stack = make_stack()
+    image(stack, "Kept", image_name="kept", keep_after_rollback=cdk.Duration.days(30))
+    image(stack, "Default", image_name="default", workspace_id="ws-other0001")
+
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "Custom::WorkspaceImage", {"Name": "kept", "KeepAfterRollbackHours": 720}
+    )
+    template.has_resource_properties(
+        "Custom::WorkspaceImage", {"Name": "default", "KeepAfterRollbackHours": Match.absent()}
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (cdk.Duration.days(400), '"keep_after_rollback" must be between 0 and 365 days'),
+        (7, '"keep_after_rollback" must be a Duration'),
+    ],
+)
+def test_a_bad_keep_after_rollback_fails_at_synth_naming_it(value: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        image(make_stack(), keep_after_rollback=value)
