@@ -884,6 +884,39 @@ def shared_image_reason(image_id: str, owner: str) -> str:
     )
 
 
+# "Wait at least 2 hours after deleting a bundle before creating a new bundle
+# with the same name" (Administration Guide: "Delete a custom bundle or image"
+# and "Create a custom WorkSpaces image and bundle"). Which error
+# CreateWorkspaceBundle gives then is not documented (docs/assumptions.md).
+BUNDLE_NAME_HOLD_HOURS = 2
+# Refusals that are about something else than the name: no word of the rule.
+BUNDLE_CREATE_OTHER_CODES = ACCESS_DENIED_CODES | {
+    "ResourceLimitExceededException",
+    "ResourceNotFoundException",
+    "ResourceUnavailableException",
+}
+
+
+def bundle_create_refused_reason(name: str, code: str, message: str) -> str:
+    """CreateWorkspaceBundle refused a name that no bundle of this account has
+    (it was looked up first): the likely cause is a bundle of that name deleted
+    less than 2 hours ago. The service's code and message, then the rule; the
+    message is cut, if need be, to keep the rule."""
+    if code in BUNDLE_CREATE_OTHER_CODES:
+        return service_error_reason("CreateWorkspaceBundle", code, message)
+    hours = BUNDLE_NAME_HOLD_HOURS
+    if code == "ResourceAlreadyExistsException":
+        rule = f"no bundle is named {name!r}: a deleted bundle's name is held for {hours} hours"
+    else:
+        rule = (
+            f"if a bundle named {name!r} was deleted less than {hours} hours ago, it holds the name"
+        )
+    rule += "; wait, or change bundle_name"
+    said = f"CreateWorkspaceBundle failed: {code}: "
+    room = MAX_REASON_LENGTH - len(said) - len(rule) - 2
+    return fit_reason(f"{said}{fit_reason(message, max(room, 3))}; {rule}")
+
+
 BUNDLE_DELETE_REMEDIES = {
     "ResourceAssociatedException": "terminate or migrate the WorkSpaces that use it, then retry",
 }

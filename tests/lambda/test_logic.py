@@ -360,6 +360,43 @@ def test_a_shared_image_bundle_says_to_copy_first() -> None:
     assert "CopyWorkspaceImage" in reason and "210987654321" in reason
 
 
+def test_a_bundle_name_no_bundle_has_but_the_service_calls_taken_names_the_2_hour_rule() -> None:
+    reason = logic.bundle_create_refused_reason(
+        "golden-standard", "ResourceAlreadyExistsException", "A bundle named it exists."
+    )
+    assert reason.startswith(
+        "CreateWorkspaceBundle failed: ResourceAlreadyExistsException: A bundle named it exists.; "
+    )
+    assert "a deleted bundle's name is held for 2 hours; wait, or change bundle_name" in reason
+
+
+def test_another_refusal_of_a_free_name_says_the_2_hour_rule_may_be_why() -> None:
+    reason = logic.bundle_create_refused_reason(
+        "golden-standard", "InvalidParameterValuesException", "The name is in use."
+    )
+    assert reason.startswith("CreateWorkspaceBundle failed: InvalidParameterValuesException: ")
+    assert "if a bundle named 'golden-standard' was deleted less than 2 hours ago" in reason
+
+
+@pytest.mark.parametrize(
+    "code", ["ResourceLimitExceededException", "ResourceNotFoundException", "AccessDeniedException"]
+)
+def test_a_refusal_about_something_else_than_the_name_keeps_only_the_services_words(
+    code: str,
+) -> None:
+    reason = logic.bundle_create_refused_reason("golden-standard", code, "its words")
+    assert reason == f"CreateWorkspaceBundle failed: {code}: its words"
+
+
+def test_a_long_service_message_is_cut_so_that_the_2_hour_rule_still_fits() -> None:
+    reason = logic.bundle_create_refused_reason(
+        "n" * 64, "ResourceAlreadyExistsException", "m" * 300
+    )
+    assert len(reason) <= logic.MAX_REASON_LENGTH
+    assert reason.endswith("wait, or change bundle_name")
+    assert "ResourceAlreadyExistsException: mmm" in reason
+
+
 def test_an_abandoned_request_gives_up_the_bundle_it_made() -> None:
     target = poll_input(BundleId="wsb-aaaaaaaaa", CreatedHere=True)
     assert logic.abandoned_bundles(target, "new") == ("wsb-aaaaaaaaa",)
