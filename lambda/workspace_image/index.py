@@ -2,6 +2,8 @@
 
 Each resource type is served by one object with the same methods: every
 image type by ``images.ImageLifecycle`` (with its source from ``sources``),
+Custom::WorkspaceImageUpdate by ``updated.UpdatedImageResource`` around it
+(the source itself when there is nothing to update),
 Custom::WorkspaceBundle by ``bundles.BundleResource``, and
 Custom::WorkspaceImageReady by ``ReadyResource``. A long wait's watcher,
 invoked by its schedule, is ``ImageLifecycle.watch``.
@@ -95,7 +97,9 @@ def _abandon(physical_id: str) -> str | None:
 helper = ImageResourceHelper(patience, abandon=_abandon)
 lifecycle = ImageLifecycle(helper, images)
 RESOURCES: dict[str, Resource] = {
-    **dict.fromkeys(contract.IMAGE_RESOURCE_TYPES, lifecycle),
+    **dict.fromkeys(
+        set(contract.IMAGE_RESOURCE_TYPES) - {contract.UPDATED_RESOURCE_TYPE}, lifecycle
+    ),
     contract.READY_RESOURCE_TYPE: ReadyResource(lifecycle),
 }
 
@@ -110,7 +114,14 @@ def _bundles() -> Resource:
     return BundleResource(images, WorkSpacesBundles(images))
 
 
-LAZY_RESOURCES = {contract.BUNDLE_RESOURCE_TYPE: _bundles}
+def _updated() -> Resource:
+    """Custom::WorkspaceImageUpdate's handler, imported on first use (as ``_bundles``)."""
+    from updated import UpdatedImageResource
+
+    return UpdatedImageResource(lifecycle, images)
+
+
+LAZY_RESOURCES = {contract.BUNDLE_RESOURCE_TYPE: _bundles, contract.UPDATED_RESOURCE_TYPE: _updated}
 # Types that never leave a poll schedule behind: nothing to take over from.
 NEVER_POLLS = frozenset({contract.READY_RESOURCE_TYPE})
 

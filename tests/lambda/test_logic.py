@@ -533,3 +533,98 @@ def test_an_image_still_pending_says_to_let_its_stack_finish() -> None:
     assert reason is not None
     assert "(wsi-aaaaaaaaa) in us-east-1 is PENDING, not AVAILABLE" in reason
     assert logic.named_image_reason({**image, "State": "AVAILABLE"}, "g", "us-east-1") is None
+
+
+# --- an updated image's source (issue #15) --------------------------------------------
+
+ACCOUNT = "123456789012"
+SOURCE = "wsi-source001"
+UPDATED_PROPS = {
+    "SourceImageId": SOURCE,
+    "Name": "golden-2026-11",
+    "Description": "Image golden-2026-11",
+    "PollIntervalMinutes": "1",
+    "TimeoutSeconds": "3300",
+}
+
+
+def source_image(**fields: object) -> dict[str, object]:
+    return {"ImageId": SOURCE, "State": "AVAILABLE", "OwnerAccountId": ACCOUNT, **fields}
+
+
+def updated_spec(**changes: object) -> logic.ImageSpec:
+    return logic.parse_properties({**UPDATED_PROPS, **changes}, contract.UPDATED_RESOURCE_TYPE)
+
+
+def test_a_source_with_an_update_is_made() -> None:
+    image = source_image(Updates={"UpdateAvailable": True, "Description": "new agent"})
+    decision = logic.decide_update(image, SOURCE, ACCOUNT)
+    assert decision.outcome is logic.UpdateOutcome.MAKE
+
+
+def test_a_source_without_an_update_has_nothing_to_update_in_the_services_words() -> None:
+    image = source_image(Updates={"UpdateAvailable": False, "Description": "no updates"})
+    decision = logic.decide_update(image, SOURCE, ACCOUNT)
+    assert decision.outcome is logic.UpdateOutcome.NOTHING_TO_UPDATE
+    assert decision.reason.startswith(f"source image {SOURCE} has no update available (no updates)")
+
+
+def test_a_source_that_says_nothing_of_updates_has_nothing_to_update() -> None:
+    decision = logic.decide_update(source_image(), SOURCE, ACCOUNT)
+    assert decision.outcome is logic.UpdateOutcome.NOTHING_TO_UPDATE
+
+
+def test_another_accounts_source_is_refused_saying_to_copy_it_first() -> None:
+    image = source_image(OwnerAccountId="111122223333", Updates={"UpdateAvailable": True})
+    decision = logic.decide_update(image, SOURCE, ACCOUNT)
+    assert decision.outcome is logic.UpdateOutcome.REFUSED
+    assert "belongs to account 111122223333" in decision.reason
+    assert "copy it first" in decision.reason
+
+
+def test_a_source_not_yet_available_is_refused_rather_than_resolved() -> None:
+    decision = logic.decide_update(source_image(State="PENDING"), SOURCE, ACCOUNT)
+    assert decision.outcome is logic.UpdateOutcome.REFUSED
+    assert decision.reason.startswith(f"source image {SOURCE} is PENDING, not AVAILABLE")
+
+
+def test_a_missing_source_is_missing() -> None:
+    decision = logic.decide_update(None, SOURCE, ACCOUNT)
+    assert decision.outcome is logic.UpdateOutcome.MISSING
+    assert decision.reason == f"source image {SOURCE} does not exist in this Region"
+
+
+def test_the_account_comes_from_the_stack_id() -> None:
+    assert logic.account_of(STACK_ID) == "123456789012"
+    assert logic.account_of("") == ""
+
+
+def test_a_resolved_id_names_its_source_and_is_no_image_id() -> None:
+    physical_id = logic.resolved_id(SOURCE, updated_spec())
+    assert physical_id.startswith(f"no-update-{SOURCE}-")
+    assert not contract.is_image_id(physical_id)
+    assert logic.resolved_source(physical_id) == SOURCE
+    assert logic.resolved_source(SOURCE) is None
+
+
+def test_a_resolved_id_belongs_to_the_properties_that_resolved_it() -> None:
+    physical_id = logic.resolved_id(SOURCE, updated_spec())
+    assert logic.resolved_for(physical_id, updated_spec(Tags=[{"Key": "t", "Value": "v"}]))
+    assert not logic.resolved_for(physical_id, updated_spec(Name="golden-2026-12"))
+    assert not logic.resolved_for(physical_id, updated_spec(Description="Other"))
+    assert not logic.resolved_for(physical_id, updated_spec(SourceImageId="wsi-source002"))
+
+
+def test_if_no_update_defaults_to_the_source_and_takes_fail() -> None:
+    assert updated_spec().if_no_update == "USE_SOURCE"
+    assert updated_spec(IfNoUpdate="FAIL").if_no_update == "FAIL"
+
+
+def test_an_unknown_if_no_update_is_refused_at_deploy_time() -> None:
+    with pytest.raises(logic.InvalidProperties, match="\"IfNoUpdate\" 'SKIP' is not one of"):
+        updated_spec(IfNoUpdate="SKIP")
+
+
+def test_the_if_no_update_option_changes_nothing_that_makes_an_image() -> None:
+    old, new = updated_spec(), updated_spec(IfNoUpdate="FAIL")
+    assert logic.classify_update(old, new) is logic.Change.NONE
