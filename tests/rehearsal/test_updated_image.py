@@ -222,6 +222,29 @@ def test_an_update_that_makes_no_new_image_keeps_answering_with_the_source(
     assert (response.physical_id, response.data) == (created.physical_id, created.data)
 
 
+def test_setting_if_no_update_fail_on_a_resolved_resource_fails_saying_how_to_decide_again(
+    updated: Rehearsal,
+) -> None:
+    # GIVEN a resource that resolved to its source
+    old_props = updated.properties()
+    created = resolve(updated)
+
+    # WHEN an update sets IfNoUpdate to FAIL, and nothing else
+    response = updated.cfn.request(
+        "Update",
+        updated.logical_id,
+        updated.properties(IfNoUpdate="FAIL"),
+        physical_id=created.physical_id,
+        old_properties=old_props,
+    )
+
+    # THEN the update fails, saying to change image_name
+    assert response.status == "FAILED"
+    assert "IfNoUpdate FAIL forbids" in response.reason
+    assert "change image_name in the same deployment" in response.reason
+    assert made(updated) == {}
+
+
 def test_a_new_month_makes_the_updated_image_once_the_source_has_an_update(
     updated: Rehearsal,
 ) -> None:
