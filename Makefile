@@ -86,7 +86,7 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	# The package, and the handler's modules as Lambda imports them (pyproject.toml).
-	$(PY) -m mypy -p cdk_workspace_image -m index -m logic -m contract -m workspaces -m polling_helper -m common -m bundles -m images -m sources -m state -m trust -m sdk -m retention -m stacks
+	$(PY) -m mypy -p cdk_workspace_image -m index -m logic -m contract -m workspaces -m polling_helper -m common -m bundles -m images -m sources -m state -m trust -m sdk -m retention -m stacks -m updated
 
 ## bench: measure synth time, poll cost, API calls, asset size and throttling into bench/RESULTS.md
 bench: install

@@ -25,6 +25,7 @@ HANDLER_MODULES = (
     "index.py",
     "images.py",
     "sources.py",
+    "updated.py",
     "bundles.py",
     "logic.py",
     "contract.py",

@@ -26,7 +26,11 @@ from cdk_workspace_image.byol_workspace_image import (
 from cdk_workspace_image.provider import WorkspaceImageProvider
 from cdk_workspace_image.workspace_bundle import WorkspaceBundle
 from cdk_workspace_image.workspace_image import IWorkspaceImage, WorkspaceImage, WorkspaceImageBase
-from cdk_workspace_image.workspace_image_copy import UpdatedWorkspaceImage, WorkspaceImageCopy
+from cdk_workspace_image.workspace_image_copy import (
+    NoUpdate,
+    UpdatedWorkspaceImage,
+    WorkspaceImageCopy,
+)
 
 __all__ = [
     "ArgumentTypeError",
@@ -35,6 +39,7 @@ __all__ = [
     "IImageBuilderImage",
     "IImageBuilderInfrastructureConfiguration",
     "IWorkspaceImage",
+    "NoUpdate",
     "UpdatedWorkspaceImage",
     "ValidationError",
     "WorkspaceBundle",

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import CfnResource, Duration, RemovalPolicy
 from constructs import Construct
 
 from cdk_workspace_image._reference import ImageReference, refer, warn
-from cdk_workspace_image._validation import a_str, check_types, concrete, fail, path_of
+from cdk_workspace_image._validation import (
+    a_str,
+    an_instance,
+    check_types,
+    concrete,
+    fail,
+    path_of,
+)
 from cdk_workspace_image.runtime import contract
 from cdk_workspace_image.workspace_image import (
     IWorkspaceImage,
@@ -201,15 +209,31 @@ def _copy_source(
     return source, found, reference
 
 
+class NoUpdate(enum.Enum):
+    """What an ``UpdatedWorkspaceImage`` is when its source has no update."""
+
+    USE_SOURCE = contract.NO_UPDATE_USE_SOURCE
+    """The source image itself: nothing is made, and ``image_id`` is the source's.
+
+    The source is not the construct's: it is never deleted, shared or tagged,
+    so ``tags`` and ``share_with_accounts`` do not apply to it.
+    """
+
+    FAIL = contract.NO_UPDATE_FAIL
+    """The deploy fails, saying that there is nothing to update."""
+
+
 class UpdatedWorkspaceImage(WorkspaceImageBase):
     """An image with the current WorkSpaces drivers and agent, made from another image.
 
-    On deploy it calls CreateUpdatedWorkspaceImage and waits until the new
-    image is AVAILABLE. WorkSpaces offers this only for some Windows versions,
-    and only when DescribeWorkspaceImages reports an update for the source
-    (``Updates.UpdateAvailable``); otherwise the deploy fails and says so.
+    On deploy it reads the source (DescribeWorkspaceImages). When WorkSpaces
+    reports an update for it (``Updates.UpdateAvailable``), it calls
+    CreateUpdatedWorkspaceImage and waits until the new image is AVAILABLE.
+    When there is none, the usual case for a fresh image, it makes nothing
+    and stands for the source image itself (``if_no_update``). WorkSpaces
+    updates only this account's images, and only some Windows versions;
     Windows updates and applications are not part of it. The source image is
-    kept.
+    kept (docs/updated-image.md).
     """
 
     def __init__(
@@ -227,6 +251,7 @@ class UpdatedWorkspaceImage(WorkspaceImageBase):
         share_with_accounts: Sequence[str] | None = None,
         keep_previous_versions: int | None = None,
         keep_after_rollback: Duration | None = None,
+        if_no_update: NoUpdate | None = None,
     ) -> None:
         """Declare an updated image.
 
@@ -266,8 +291,25 @@ class UpdatedWorkspaceImage(WorkspaceImageBase):
             the account deletes it (it counts against the image quota meanwhile).
             ``Duration.days(0)`` deletes it as the rollback asks.
             Default: 7 days.
+        :param if_no_update: What the image is when the source has no update.
+            ``NoUpdate.USE_SOURCE``: the source image itself, and nothing is made
+            (``tags`` and ``share_with_accounts`` then do not apply: the source
+            is not this construct's); ``NoUpdate.FAIL``: the deploy fails. Decided
+            when the image is created or replaced: a new ``image_name`` decides
+            again. Default: ``NoUpdate.USE_SOURCE``.
         """
-        check_types(path_of(scope, construct_id), [image_type_error("source_image", source_image)])
+        check_types(
+            path_of(scope, construct_id),
+            [
+                image_type_error("source_image", source_image),
+                an_instance(
+                    "if_no_update",
+                    if_no_update,
+                    NoUpdate,
+                    "a NoUpdate (NoUpdate.USE_SOURCE or NoUpdate.FAIL)",
+                ),
+            ],
+        )
         reference = refer(scope, construct_id, source_image, "source_image", same_region=True)
         if reference.by_name:
             # Found by name at deploy, in this Region: any of its images.
@@ -294,5 +336,10 @@ class UpdatedWorkspaceImage(WorkspaceImageBase):
             share_with_accounts=share_with_accounts,
             keep_previous_versions=keep_previous_versions,
             keep_after_rollback=keep_after_rollback,
+        )
+        cfn = self.resource.node.default_child
+        assert isinstance(cfn, CfnResource)
+        cfn.add_property_override(
+            contract.PROP_IF_NO_UPDATE, (if_no_update or NoUpdate.USE_SOURCE).value
         )
         warn(self, reference)

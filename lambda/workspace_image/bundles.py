@@ -219,7 +219,6 @@ class BundleResource:
     def _start(
         self, event: dict[str, Any], spec: logic.BundleSpec, data: dict[str, Any]
     ) -> tuple[str, bool]:
-        stack_id, logical_id = event["StackId"], event["LogicalResourceId"]
         image_id = self._image_of(event, spec)
         created_here = False
         existing = call("DescribeWorkspaceBundles", lambda: self._bundles.find_by_name(spec.name))
@@ -234,7 +233,16 @@ class BundleResource:
                 )
             log_decision(event, "bundle-create:adopted", bundle_id=bundle_id)
         else:
-            bundle_id = call(
+            bundle_id = self._create(event, spec, image_id)
+            created_here = True
+            log_decision(event, "bundle-create:created", bundle_id=bundle_id, image_id=image_id)
+        return bundle_id, self._answer(bundle_id, data, created_here=created_here)
+
+    def _create(self, event: dict[str, Any], spec: logic.BundleSpec, image_id: str) -> str:
+        """CreateWorkspaceBundle, once the name was found free among this account's bundles."""
+        stack_id, logical_id = event["StackId"], event["LogicalResourceId"]
+        try:
+            return patience.run(
                 "CreateWorkspaceBundle",
                 lambda: self._bundles.create(
                     name=spec.name,
@@ -245,11 +253,15 @@ class BundleResource:
                     root_storage_gib=int(spec.root_storage_gib),
                     tags=logic.creation_tags(spec.tags, stack_id, logical_id),
                 ),
-                "a new bundle",
             )
-            created_here = True
-            log_decision(event, "bundle-create:created", bundle_id=bundle_id, image_id=image_id)
-        return bundle_id, self._answer(bundle_id, data, created_here=created_here)
+        except ClientError as err:
+            code = error_code(err)
+            if code in logic.ACCESS_DENIED_CODES:
+                raise refusal("CreateWorkspaceBundle", err, "a new bundle") from err
+            log_decision(event, "bundle-create:refused", bundle_name=spec.name, error=code)
+            raise ResourceFailed(
+                logic.bundle_create_refused_reason(spec.name, code, error_message(err))
+            ) from err
 
     def _image_of(self, event: dict[str, Any], spec: logic.BundleSpec) -> str:
         """The id of the bundle's image: given (an image of this stack, checked to be

@@ -51,6 +51,12 @@ PROP_SHARE_WITH = "ShareWithAccounts"
 # How many replaced versions of the image to keep (``keep_previous_versions``);
 # absent: all of them. Pruning the older ones is the handler's (docs/release.md).
 PROP_KEEP_PREVIOUS_VERSIONS = "KeepPreviousVersions"
+# What an updated image (CreateUpdatedWorkspaceImage) is when DescribeWorkspaceImages
+# reports no update for its source: the source itself (nothing is made), or a failure.
+PROP_IF_NO_UPDATE = "IfNoUpdate"
+NO_UPDATE_USE_SOURCE = "USE_SOURCE"
+NO_UPDATE_FAIL = "FAIL"
+NO_UPDATE_CHOICES = (NO_UPDATE_USE_SOURCE, NO_UPDATE_FAIL)
 
 # The sources of the other image resource types, named as their API calls name them.
 PROP_SOURCE_IMAGE_ID = "SourceImageId"  # CopyWorkspaceImage, CreateUpdatedWorkspaceImage

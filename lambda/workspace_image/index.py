@@ -2,6 +2,8 @@
 
 Each resource type is served by one object with the same methods: every
 image type by ``images.ImageLifecycle`` (with its source from ``sources``),
+Custom::WorkspaceImageUpdate by ``updated.UpdatedImageResource`` around it
+(the source itself when there is nothing to update),
 Custom::WorkspaceBundle by ``bundles.BundleResource``, and
 Custom::WorkspaceImageReady by ``ReadyResource``. A long wait's watcher,
 invoked by its schedule, is ``ImageLifecycle.watch``.
@@ -106,7 +108,9 @@ lifecycle = ImageLifecycle(
     VersionHistory(lambda: helper._client("ssm"), own_stack_id),
 )
 RESOURCES: dict[str, Resource] = {
-    **dict.fromkeys(contract.IMAGE_RESOURCE_TYPES, lifecycle),
+    **dict.fromkeys(
+        set(contract.IMAGE_RESOURCE_TYPES) - {contract.UPDATED_RESOURCE_TYPE}, lifecycle
+    ),
     contract.READY_RESOURCE_TYPE: ReadyResource(lifecycle),
 }
 
@@ -121,7 +125,14 @@ def _bundles() -> Resource:
     return BundleResource(images, WorkSpacesBundles(images))
 
 
-LAZY_RESOURCES = {contract.BUNDLE_RESOURCE_TYPE: _bundles}
+def _updated() -> Resource:
+    """Custom::WorkspaceImageUpdate's handler, imported on first use (as ``_bundles``)."""
+    from updated import UpdatedImageResource
+
+    return UpdatedImageResource(lifecycle, images)
+
+
+LAZY_RESOURCES = {contract.BUNDLE_RESOURCE_TYPE: _bundles, contract.UPDATED_RESOURCE_TYPE: _updated}
 # Types that never leave a poll schedule behind: nothing to take over from.
 NEVER_POLLS = frozenset({contract.READY_RESOURCE_TYPE})
 

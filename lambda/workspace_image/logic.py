@@ -8,6 +8,9 @@ is unit tested without the embedded AWS.
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -215,6 +218,8 @@ class ImageSpec:
     wait_handle: str | None = None
     # Accounts the image is shared with once it is AVAILABLE.
     share_with: tuple[str, ...] = ()
+    # An updated image's answer when its source has no update (contract.NO_UPDATE_CHOICES).
+    if_no_update: str = contract.NO_UPDATE_USE_SOURCE
 
 
 def read_spec(props: Mapping[str, Any], resource_type: str = contract.RESOURCE_TYPE) -> ImageSpec:
@@ -248,6 +253,7 @@ def read_spec(props: Mapping[str, Any], resource_type: str = contract.RESOURCE_T
         timeout_seconds=timeout,
         wait_handle=props.get(contract.PROP_WAIT_HANDLE) or None,
         share_with=read_accounts(props.get(contract.PROP_SHARE_WITH)),
+        if_no_update=str(props.get(contract.PROP_IF_NO_UPDATE) or contract.NO_UPDATE_USE_SOURCE),
     )
 
 
@@ -285,6 +291,9 @@ def validate_spec(spec: ImageSpec) -> ImageSpec:
         ),
         *contract.tags_errors(spec.tags, contract.PROP_TAGS),
         *contract.account_ids_errors(list(spec.share_with), contract.PROP_SHARE_WITH),
+        contract.choice_error(
+            spec.if_no_update, contract.PROP_IF_NO_UPDATE, contract.NO_UPDATE_CHOICES
+        ),
         _wait_error(spec),
     ]
     found = [error for error in errors if error]
@@ -352,15 +361,6 @@ ADOPTABLE_CREATE_ERRORS = frozenset(
 )
 
 ACCESS_DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
-# How CreateUpdatedWorkspaceImage may refuse a source with no update, or one
-# that is gone (undocumented: DescribeWorkspaceImages' Updates then says which).
-NO_UPDATE_CODES = frozenset(
-    {
-        "InvalidResourceStateException",
-        "InvalidParameterValuesException",
-        "ResourceNotFoundException",
-    }
-)
 # IAM is eventually consistent: a grant made in the same deployment can be
 # denied for some seconds after CloudFormation reports it complete
 # (aws/aws-cdk#37675, #31429). Denied calls are retried, the delay doubling
@@ -758,26 +758,124 @@ def progress_fields(progress: Mapping[str, Any] | None) -> dict[str, Any]:
     return {"stage": progress.get("State"), "progress_percent": progress.get("ProgressPercentage")}
 
 
-def no_update_reason(image: Mapping[str, Any] | None, image_id: str) -> str | None:
-    """Why CreateUpdatedWorkspaceImage cannot update ``image``, or None if it can.
+class UpdateOutcome(enum.Enum):
+    """What an updated image's source, as DescribeWorkspaceImages shows it, calls for."""
 
-    DescribeWorkspaceImages tells in ``Updates`` whether the WorkSpaces
-    drivers and agent of an image have an update; only then is there
-    anything to make.
+    # Updates.UpdateAvailable: CreateUpdatedWorkspaceImage makes the image.
+    MAKE = "make"
+    # No update: the resource is the source itself (or fails, if_no_update=FAIL).
+    NOTHING_TO_UPDATE = "nothing-to-update"
+    # Another account's, or not AVAILABLE: refused before any call.
+    REFUSED = "refused"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class UpdateDecision:
+    outcome: UpdateOutcome
+    reason: str = ""
+
+
+def decide_update(image: Mapping[str, Any] | None, image_id: str, account: str) -> UpdateDecision:
+    """Decide, from one DescribeWorkspaceImages answer, what an updated image of
+    ``image`` is, before CreateUpdatedWorkspaceImage is called.
+
+    DescribeWorkspaceImages reports in ``Updates.UpdateAvailable`` whether the
+    WorkSpaces drivers and agent of an image have an update (API reference,
+    CreateUpdatedWorkspaceImage: "To determine which WorkSpace images need to be
+    updated ..., use DescribeWorkspaceImages"); without one there is nothing to
+    make. The provider's role may update only this ``account``'s images
+    (provider.allow_updating), so another account's image is refused here
+    rather than denied by IAM, which the handler would wait out as a grant not
+    yet in effect.
     """
     if image is None:
-        return fit_reason(f"source image {image_id} does not exist in this Region")
-    if image.get("State") != "AVAILABLE":
-        return fit_reason(f"source image {image_id} is {image.get('State')}, not AVAILABLE")
-    updates = image.get("Updates") or {}
-    if not updates.get("UpdateAvailable"):
-        said = f" ({updates['Description']})" if updates.get("Description") else ""
-        return fit_reason(
-            f"source image {image_id} has no update available{said}: WorkSpaces reports "
-            "no newer drivers or agent for it (DescribeWorkspaceImages Updates); nothing "
-            "to make"
+        return UpdateDecision(
+            UpdateOutcome.MISSING,
+            fit_reason(f"source image {image_id} does not exist in this Region"),
         )
-    return None
+    owner = str(image.get("OwnerAccountId") or "")
+    if owner and account and owner != account:
+        return UpdateDecision(UpdateOutcome.REFUSED, foreign_source_reason(image_id, owner))
+    state = image.get("State")
+    if state != "AVAILABLE":
+        return UpdateDecision(
+            UpdateOutcome.REFUSED,
+            fit_reason(
+                f"source image {image_id} is {state}, not AVAILABLE: WorkSpaces updates only "
+                "an AVAILABLE image; let the source finish first"
+            ),
+        )
+    if (image.get("Updates") or {}).get("UpdateAvailable"):
+        return UpdateDecision(UpdateOutcome.MAKE)
+    return UpdateDecision(UpdateOutcome.NOTHING_TO_UPDATE, no_update_reason(image, image_id))
+
+
+def no_update_reason(image: Mapping[str, Any], image_id: str) -> str:
+    """Why there is nothing to update, with the service's ``Updates.Description``."""
+    description = (image.get("Updates") or {}).get("Description")
+    said = f" ({description})" if description else ""
+    return fit_reason(
+        f"source image {image_id} has no update available{said}: WorkSpaces reports no "
+        "newer drivers or agent for it (DescribeWorkspaceImages Updates)"
+    )
+
+
+def no_update_failure(reason: str) -> str:
+    """if_no_update=FAIL: the reason to fail with, naming the option."""
+    return fit_reason(
+        f"nothing to update, and if_no_update is FAIL ({contract.PROP_IF_NO_UPDATE}); "
+        f"nothing was made: {reason}"
+    )
+
+
+def foreign_source_reason(image_id: str, owner: str) -> str:
+    """An updated image of another account's image: copy it first."""
+    return fit_reason(
+        f"source image {image_id} belongs to account {owner}, not this stack's: WorkSpaces "
+        "updates only images this account owns; copy it first (CopyWorkspaceImage: "
+        "WorkspaceImageCopy) and update the copy"
+    )
+
+
+def account_of(stack_id: str) -> str:
+    """The account in a StackId ARN (``arn:aws:cloudformation:REGION:ACCOUNT:stack/...``)."""
+    parts = stack_id.split(":")
+    return parts[4] if len(parts) > 5 else ""
+
+
+# An updated image that resolved to its source made nothing: its physical id
+# names the source and the version of the properties that resolved, and is
+# never an image id, so that no Delete, share or tag of it can reach the source.
+RESOLVED_PREFIX = "no-update-"
+_RESOLVED_ID = re.compile(r"^no-update-(wsi-[0-9a-z]{9,63})-([0-9a-f]{12})$")
+
+
+def _version(spec: ImageSpec) -> str:
+    """A short hash of what makes a new image: the source, the name, the description."""
+    made_of = [spec.source.action, [list(arg) for arg in spec.source.args]]
+    made_of += [spec.name, spec.description]
+    digest = hashlib.sha256(json.dumps(made_of, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:12]
+
+
+def resolved_id(source_image_id: str, spec: ImageSpec) -> str:
+    """The physical id of a resource that resolved to ``source_image_id``."""
+    return f"{RESOLVED_PREFIX}{source_image_id}-{_version(spec)}"
+
+
+def resolved_source(physical_id: str) -> str | None:
+    """The source image a resolved resource stands for, or None if it is not resolved."""
+    found = _RESOLVED_ID.match(physical_id)
+    return found[1] if found else None
+
+
+def resolved_for(physical_id: str, spec: ImageSpec) -> bool:
+    """Whether ``physical_id`` is what ``spec`` resolved to (the rollback of an
+    update that CloudFormation cancelled, or that failed, sends those properties
+    back with it): such a request stays resolved, and decides nothing again."""
+    found = _RESOLVED_ID.match(physical_id)
+    return found is not None and found[2] == _version(spec)
 
 
 def response_data(image: Mapping[str, Any]) -> dict[str, str]:
@@ -998,6 +1096,39 @@ def shared_image_reason(image_id: str, owner: str) -> str:
         "WorkSpaces makes bundles only from images this account owns; copy it first "
         "(CopyWorkspaceImage: WorkspaceImageCopy) and bundle the copy"
     )
+
+
+# "Wait at least 2 hours after deleting a bundle before creating a new bundle
+# with the same name" (Administration Guide: "Delete a custom bundle or image"
+# and "Create a custom WorkSpaces image and bundle"). Which error
+# CreateWorkspaceBundle gives then is not documented (docs/assumptions.md).
+BUNDLE_NAME_HOLD_HOURS = 2
+# Refusals that are about something else than the name: no word of the rule.
+BUNDLE_CREATE_OTHER_CODES = ACCESS_DENIED_CODES | {
+    "ResourceLimitExceededException",
+    "ResourceNotFoundException",
+    "ResourceUnavailableException",
+}
+
+
+def bundle_create_refused_reason(name: str, code: str, message: str) -> str:
+    """CreateWorkspaceBundle refused a name that no bundle of this account has
+    (it was looked up first): the likely cause is a bundle of that name deleted
+    less than 2 hours ago. The service's code and message, then the rule; the
+    message is cut, if need be, to keep the rule."""
+    if code in BUNDLE_CREATE_OTHER_CODES:
+        return service_error_reason("CreateWorkspaceBundle", code, message)
+    hours = BUNDLE_NAME_HOLD_HOURS
+    if code == "ResourceAlreadyExistsException":
+        rule = f"no bundle is named {name!r}: a deleted bundle's name is held for {hours} hours"
+    else:
+        rule = (
+            f"if a bundle named {name!r} was deleted less than {hours} hours ago, it holds the name"
+        )
+    rule += "; wait, or change bundle_name"
+    said = f"CreateWorkspaceBundle failed: {code}: "
+    room = MAX_REASON_LENGTH - len(said) - len(rule) - 2
+    return fit_reason(f"{said}{fit_reason(message, max(room, 3))}; {rule}")
 
 
 BUNDLE_DELETE_REMEDIES = {

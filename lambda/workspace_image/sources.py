@@ -1,9 +1,11 @@
 """The ways of making an image: each knows how to start one and read its progress.
 
 Everything else (polling, the wait, tags, sharing, adoption, deletion) is the
-shared lifecycle in ``images``. A source's ``start`` makes one call to
-WorkSpaces (through ``workspaces``); its ``progress`` reads what the image
-itself does not tell, for the imports that have a status of their own.
+shared lifecycle in ``images``. A source's ``start`` makes the one call to
+WorkSpaces that starts an image (through ``workspaces``), after reading the
+source where that decides whether there is anything to make (``Updated``);
+its ``progress`` reads what the image itself does not tell, for the imports
+that have a status of their own.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import contract
 import logic
 from botocore.exceptions import ClientError
 from common import ResourceFailed, call, log_decision
+from polling_helper import own_stack_id
 from workspaces import NOT_FOUND_CODES, WorkSpacesImages
 
 # How a source image name that does not resolve is refused, as the call refuses
@@ -147,24 +150,28 @@ class Copy(Source):
         )
 
 
+class NothingToUpdate(Exception):
+    """The source has no update: there is nothing to make (``updated`` answers)."""
+
+    def __init__(self, source_image: Mapping[str, Any], reason: str) -> None:
+        super().__init__(reason)
+        self.source_image = dict(source_image)
+        self.reason = reason
+
+
 class Updated(Source):
-    """CreateUpdatedWorkspaceImage: an image with the current WorkSpaces drivers and agent."""
+    """CreateUpdatedWorkspaceImage: an image with the current WorkSpaces drivers and agent.
+
+    The source is read first (one DescribeWorkspaceImages): the call is made
+    only when ``Updates.UpdateAvailable`` says there is something to make, and
+    only for an AVAILABLE image of this account. Any refusal of the call
+    itself then carries the service's own code and message.
+    """
 
     action = logic.UPDATED_ACTION
 
     def resource(self, source: logic.SourceSpec) -> str:
         return f"image {_source_image(source)}"
-
-    def check(self, images: WorkSpacesImages, source: logic.SourceSpec, code: str) -> None:
-        check_named(images, source, None, code)
-        # Other refusals (another account's image, a Linux one) are the service's to word.
-        if code not in logic.NO_UPDATE_CODES:
-            return
-        image_id = source_image_id(images, source)
-        image = call("DescribeWorkspaceImages", lambda: images.describe(image_id))
-        reason = logic.no_update_reason(image, image_id)
-        if reason:
-            raise ResourceFailed(reason)
 
     def start(
         self,
@@ -175,11 +182,25 @@ class Updated(Source):
         description: str,
         tags: list[dict[str, str]],
     ) -> str:
+        source_id = source_image_id(images, source)
+        image = call(
+            "DescribeWorkspaceImages", lambda: images.describe(source_id), f"image {source_id}"
+        )
+        decision = logic.decide_update(image, source_id, logic.account_of(own_stack_id()))
+        if decision.outcome is logic.UpdateOutcome.MISSING:
+            # Refused as the call refuses a source it cannot find, so that an
+            # update (a rollback among them) still adopts its own image.
+            raise ClientError(
+                {"Error": {"Code": NAME_NOT_FOUND, "Message": decision.reason}},
+                "DescribeWorkspaceImages",
+            )
+        if decision.outcome is logic.UpdateOutcome.REFUSED:
+            raise ResourceFailed(decision.reason)
+        if decision.outcome is logic.UpdateOutcome.NOTHING_TO_UPDATE:
+            assert image is not None
+            raise NothingToUpdate(image, decision.reason)
         return images.create_updated(
-            source_image_id=source_image_id(images, source),
-            name=name,
-            description=description,
-            tags=tags,
+            source_image_id=source_id, name=name, description=description, tags=tags
         )
 
 

@@ -11,9 +11,11 @@ from aws_cdk import aws_imagebuilder as imagebuilder
 from aws_cdk.assertions import Match, Template
 
 from cdk_workspace_image import (
+    ArgumentTypeError,
     ByolImageSource,
     ByolWorkspaceImage,
     IWorkspaceImage,
+    NoUpdate,
     UpdatedWorkspaceImage,
     WorkspaceBundle,
     WorkspaceImage,
@@ -159,6 +161,50 @@ def test_an_updated_image_of_a_known_image_is_granted_on_that_image() -> None:
         if s["Action"] == "workspaces:CreateUpdatedWorkspaceImage"
     ]
     assert "workspaceimage/wsi-abcdef123" in str(grant["Resource"])
+
+
+def updated_image(stack: cdk.Stack, **kwargs: Any) -> UpdatedWorkspaceImage:
+    return UpdatedWorkspaceImage(
+        stack,
+        "Refreshed",
+        source_image=WorkspaceImage.from_image_id(stack, "Old", "wsi-abcdef123"),
+        image_name="golden-updated",
+        **kwargs,
+    )
+
+
+def test_an_updated_image_stands_for_its_source_when_there_is_no_update_by_default() -> None:
+    # GIVEN an updated image declared without if_no_update
+    stack = make_stack()
+    updated_image(stack)
+
+    # THEN the resource says to use the source when there is nothing to update
+    Template.from_stack(stack).has_resource_properties(
+        "Custom::WorkspaceImageUpdate", {"IfNoUpdate": "USE_SOURCE"}
+    )
+
+
+def test_if_no_update_fail_is_rendered_for_the_handler() -> None:
+    # GIVEN an updated image that must fail when there is nothing to update
+    stack = make_stack()
+    updated_image(stack, if_no_update=NoUpdate.FAIL)
+
+    # THEN the resource carries the option
+    Template.from_stack(stack).has_resource_properties(
+        "Custom::WorkspaceImageUpdate", {"IfNoUpdate": "FAIL"}
+    )
+
+
+def test_if_no_update_given_as_a_string_is_refused_at_synth_naming_the_enum() -> None:
+    # GIVEN a stack WHEN if_no_update is a string rather than a NoUpdate
+    with pytest.raises(ArgumentTypeError) as raised:
+        updated_image(make_stack(), if_no_update="FAIL")
+
+    # THEN the message names the construct, the argument and the choices
+    message = str(raised.value)
+    assert message.startswith("TestStack/Refreshed: ")
+    assert '"if_no_update" must be a NoUpdate (NoUpdate.USE_SOURCE or NoUpdate.FAIL)' in message
+    assert "got str 'FAIL'" in message
 
 
 # --- ByolWorkspaceImage --------------------------------------------------------------------

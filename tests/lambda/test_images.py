@@ -300,13 +300,14 @@ def test_a_failed_read_of_an_imports_progress_does_not_fail_a_healthy_import() -
 
 
 def test_an_update_refused_for_another_reason_keeps_the_services_words() -> None:
-    # GIVEN a source WorkSpaces refuses to update for a reason of its own (a Linux image)
+    # GIVEN a source with an update, which WorkSpaces refuses for a reason of its own
     class Linux(Images):
         def create_updated(self, **kwargs: Any) -> str:
             raise refusal("OperationNotSupportedException", "CreateUpdatedWorkspaceImage")
 
     api = Linux()
     api.add("wsi-linuxsrc01", "linux", "AVAILABLE")
+    api.images["wsi-linuxsrc01"]["Updates"] = {"UpdateAvailable": True}
     event = {
         "RequestType": "Create",
         "RequestId": "r1",

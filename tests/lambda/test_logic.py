@@ -369,6 +369,43 @@ def test_a_shared_image_bundle_says_to_copy_first() -> None:
     assert "CopyWorkspaceImage" in reason and "210987654321" in reason
 
 
+def test_a_bundle_name_no_bundle_has_but_the_service_calls_taken_names_the_2_hour_rule() -> None:
+    reason = logic.bundle_create_refused_reason(
+        "golden-standard", "ResourceAlreadyExistsException", "A bundle named it exists."
+    )
+    assert reason.startswith(
+        "CreateWorkspaceBundle failed: ResourceAlreadyExistsException: A bundle named it exists.; "
+    )
+    assert "a deleted bundle's name is held for 2 hours; wait, or change bundle_name" in reason
+
+
+def test_another_refusal_of_a_free_name_says_the_2_hour_rule_may_be_why() -> None:
+    reason = logic.bundle_create_refused_reason(
+        "golden-standard", "InvalidParameterValuesException", "The name is in use."
+    )
+    assert reason.startswith("CreateWorkspaceBundle failed: InvalidParameterValuesException: ")
+    assert "if a bundle named 'golden-standard' was deleted less than 2 hours ago" in reason
+
+
+@pytest.mark.parametrize(
+    "code", ["ResourceLimitExceededException", "ResourceNotFoundException", "AccessDeniedException"]
+)
+def test_a_refusal_about_something_else_than_the_name_keeps_only_the_services_words(
+    code: str,
+) -> None:
+    reason = logic.bundle_create_refused_reason("golden-standard", code, "its words")
+    assert reason == f"CreateWorkspaceBundle failed: {code}: its words"
+
+
+def test_a_long_service_message_is_cut_so_that_the_2_hour_rule_still_fits() -> None:
+    reason = logic.bundle_create_refused_reason(
+        "n" * 64, "ResourceAlreadyExistsException", "m" * 300
+    )
+    assert len(reason) <= logic.MAX_REASON_LENGTH
+    assert reason.endswith("wait, or change bundle_name")
+    assert "ResourceAlreadyExistsException: mmm" in reason
+
+
 def test_an_abandoned_request_gives_up_the_bundle_it_made() -> None:
     target = poll_input(BundleId="wsb-aaaaaaaaa", CreatedHere=True)
     assert logic.abandoned_bundles(target, "new") == ("wsb-aaaaaaaaa",)
@@ -589,3 +626,98 @@ def test_a_throttled_delete_waits_for_the_next_poll_until_the_deadline(
         state, "ThrottlingException", now=elapsed, started_at=0, wait_seconds=3300
     )
     assert outcome is expected
+
+
+# --- an updated image's source (issue #15) --------------------------------------------
+
+ACCOUNT = "123456789012"
+SOURCE = "wsi-source001"
+UPDATED_PROPS = {
+    "SourceImageId": SOURCE,
+    "Name": "golden-2026-11",
+    "Description": "Image golden-2026-11",
+    "PollIntervalMinutes": "1",
+    "TimeoutSeconds": "3300",
+}
+
+
+def source_image(**fields: object) -> dict[str, object]:
+    return {"ImageId": SOURCE, "State": "AVAILABLE", "OwnerAccountId": ACCOUNT, **fields}
+
+
+def updated_spec(**changes: object) -> logic.ImageSpec:
+    return logic.parse_properties({**UPDATED_PROPS, **changes}, contract.UPDATED_RESOURCE_TYPE)
+
+
+def test_a_source_with_an_update_is_made() -> None:
+    image = source_image(Updates={"UpdateAvailable": True, "Description": "new agent"})
+    decision = logic.decide_update(image, SOURCE, ACCOUNT)
+    assert decision.outcome is logic.UpdateOutcome.MAKE
+
+
+def test_a_source_without_an_update_has_nothing_to_update_in_the_services_words() -> None:
+    image = source_image(Updates={"UpdateAvailable": False, "Description": "no updates"})
+    decision = logic.decide_update(image, SOURCE, ACCOUNT)
+    assert decision.outcome is logic.UpdateOutcome.NOTHING_TO_UPDATE
+    assert decision.reason.startswith(f"source image {SOURCE} has no update available (no updates)")
+
+
+def test_a_source_that_says_nothing_of_updates_has_nothing_to_update() -> None:
+    decision = logic.decide_update(source_image(), SOURCE, ACCOUNT)
+    assert decision.outcome is logic.UpdateOutcome.NOTHING_TO_UPDATE
+
+
+def test_another_accounts_source_is_refused_saying_to_copy_it_first() -> None:
+    image = source_image(OwnerAccountId="111122223333", Updates={"UpdateAvailable": True})
+    decision = logic.decide_update(image, SOURCE, ACCOUNT)
+    assert decision.outcome is logic.UpdateOutcome.REFUSED
+    assert "belongs to account 111122223333" in decision.reason
+    assert "copy it first" in decision.reason
+
+
+def test_a_source_not_yet_available_is_refused_rather_than_resolved() -> None:
+    decision = logic.decide_update(source_image(State="PENDING"), SOURCE, ACCOUNT)
+    assert decision.outcome is logic.UpdateOutcome.REFUSED
+    assert decision.reason.startswith(f"source image {SOURCE} is PENDING, not AVAILABLE")
+
+
+def test_a_missing_source_is_missing() -> None:
+    decision = logic.decide_update(None, SOURCE, ACCOUNT)
+    assert decision.outcome is logic.UpdateOutcome.MISSING
+    assert decision.reason == f"source image {SOURCE} does not exist in this Region"
+
+
+def test_the_account_comes_from_the_stack_id() -> None:
+    assert logic.account_of(STACK_ID) == "123456789012"
+    assert logic.account_of("") == ""
+
+
+def test_a_resolved_id_names_its_source_and_is_no_image_id() -> None:
+    physical_id = logic.resolved_id(SOURCE, updated_spec())
+    assert physical_id.startswith(f"no-update-{SOURCE}-")
+    assert not contract.is_image_id(physical_id)
+    assert logic.resolved_source(physical_id) == SOURCE
+    assert logic.resolved_source(SOURCE) is None
+
+
+def test_a_resolved_id_belongs_to_the_properties_that_resolved_it() -> None:
+    physical_id = logic.resolved_id(SOURCE, updated_spec())
+    assert logic.resolved_for(physical_id, updated_spec(Tags=[{"Key": "t", "Value": "v"}]))
+    assert not logic.resolved_for(physical_id, updated_spec(Name="golden-2026-12"))
+    assert not logic.resolved_for(physical_id, updated_spec(Description="Other"))
+    assert not logic.resolved_for(physical_id, updated_spec(SourceImageId="wsi-source002"))
+
+
+def test_if_no_update_defaults_to_the_source_and_takes_fail() -> None:
+    assert updated_spec().if_no_update == "USE_SOURCE"
+    assert updated_spec(IfNoUpdate="FAIL").if_no_update == "FAIL"
+
+
+def test_an_unknown_if_no_update_is_refused_at_deploy_time() -> None:
+    with pytest.raises(logic.InvalidProperties, match="\"IfNoUpdate\" 'SKIP' is not one of"):
+        updated_spec(IfNoUpdate="SKIP")
+
+
+def test_the_if_no_update_option_changes_nothing_that_makes_an_image() -> None:
+    old, new = updated_spec(), updated_spec(IfNoUpdate="FAIL")
+    assert logic.classify_update(old, new) is logic.Change.NONE

@@ -73,6 +73,13 @@ Fault switches, all OFF until set and all cleared by ``faults.reset()``
   ThrottlingException "Rate exceeded" (HTTP 400), as WorkSpaces does, and
   is counted in ``faults.throttled``. A throttled call uses no token and no
   injected fault; a denial is decided first.
+- ``faults.hold_bundle_names(seconds=7200)``: the Administration Guide's "Wait
+  at least 2 hours after deleting a bundle before creating a new bundle with
+  the same name". A bundle deleted while the switch is on holds its name for
+  ``seconds`` of the fake's virtual clock, which only ``faults.advance(seconds)``
+  moves: CreateWorkspaceBundle of that name answers
+  ResourceAlreadyExistsException, in the words it uses for a bundle that
+  exists. The real error is not documented (docs/assumptions.md).
 
 Modelled behaviours, ON until switched off (and back on by ``reset()``):
 
@@ -253,6 +260,9 @@ class Faults:
         self._buckets: dict[str, _Bucket] = {}
         # Calls answered ThrottlingException by ``throttle``, by action.
         self.throttled: Counter[str] = Counter()
+        self._name_hold: float | None = None
+        self._held_names: dict[str, float] = {}
+        self.clock = 0.0
         # Switches a test sets directly (see the module docstring).
         self.pending_bundles = False
         self.allow_pending_image_delete = False
@@ -426,6 +436,32 @@ class Faults:
 
     # --- all of them ----------------------------------------------------------
 
+    # --- bundle names after a delete ------------------------------------------
+
+    def hold_bundle_names(self, seconds: float = 2 * 3600) -> None:
+        """A deleted bundle's name cannot be reused for ``seconds`` of virtual time."""
+        with self._lock:
+            self._name_hold = seconds
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's virtual clock (what ``hold_bundle_names`` counts in)."""
+        with self._lock:
+            self.clock += seconds
+
+    def _bundle_deleted(self, name: str) -> None:
+        with self._lock:
+            if self._name_hold is not None:
+                self._held_names[name] = self.clock
+
+    def _name_held(self, name: str) -> bool:
+        with self._lock:
+            deleted_at = self._held_names.get(name)
+            return (
+                deleted_at is not None
+                and self._name_hold is not None
+                and self.clock - deleted_at < self._name_hold
+            )
+
     def reset(self) -> None:
         with self._lock:
             self._pending = {}
@@ -438,6 +474,9 @@ class Faults:
             self._hide_times = 0
             self._buckets = {}
             self.throttled.clear()
+            self._name_hold = None
+            self._held_names = {}
+            self.clock = 0.0
             self.pending_bundles = False
             self.allow_pending_image_delete = False
             self.allow_unshare_of_unshared = False
@@ -705,7 +744,7 @@ def _create_workspace_bundle(
     tags: list[dict[str, str]],
 ) -> dict[str, Any]:
     _check_bundle_image(self, image_id)
-    if any(bundle.name == name for bundle in _bundles(self).values()):
+    if any(bundle.name == name for bundle in _bundles(self).values()) or faults._name_held(name):
         raise ResourceAlreadyExistsException(f"A bundle named {name} already exists.")
     bundle = WorkspaceBundle(
         name=name,
@@ -749,7 +788,7 @@ def _delete_workspace_bundle(self: WorkSpacesBackend, bundle_id: str) -> None:
         raise ServiceError(
             "ResourceAssociatedException", f"The bundle {bundle_id} is used by WorkSpaces."
         )
-    del _bundles(self)[bundle_id]
+    faults._bundle_deleted(_bundles(self).pop(bundle_id).name)
 
 
 def _describe_workspace_bundles(

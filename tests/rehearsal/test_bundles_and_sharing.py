@@ -121,6 +121,35 @@ def test_a_new_compute_type_needs_a_new_bundle_name(rehearsal: Rehearsal) -> Non
     assert renamed.physical_id != created.physical_id
 
 
+def test_a_bundle_name_deleted_less_than_two_hours_ago_fails_naming_the_rule(
+    rehearsal: Rehearsal,
+) -> None:
+    # GIVEN WorkSpaces holds a deleted bundle's name, and the bundle was just deleted
+    fake_workspaces.faults.hold_bundle_names()
+    props = bundle_properties(rehearsal, create_image(rehearsal))
+    created = request_bundle(rehearsal, "Create", props)
+    deleted = request_bundle(rehearsal, "Delete", props, physical_id=created.physical_id)
+    assert deleted.status == "SUCCESS"
+
+    # WHEN the bundle is created again under the same name
+    again = request_bundle(rehearsal, "Create", props)
+
+    # THEN it fails with the service's code and message, and the 2-hour rule
+    assert again.status == "FAILED"
+    assert again.reason.startswith(
+        "CreateWorkspaceBundle failed: ResourceAlreadyExistsException: "
+        "A bundle named golden-standard already exists."
+    )
+    assert again.reason.endswith(
+        "no bundle is named 'golden-standard': a deleted bundle's name is held for 2 hours; "
+        "wait, or change bundle_name"
+    )
+    assert bundles() == {}
+    # AND once two hours have passed, the same name is made
+    fake_workspaces.faults.advance(2 * 3600)
+    assert request_bundle(rehearsal, "Create", props).status == "SUCCESS"
+
+
 def test_a_bundle_is_deleted_and_a_second_delete_succeeds(rehearsal: Rehearsal) -> None:
     image = create_image(rehearsal)
     props = bundle_properties(rehearsal, image)

@@ -934,3 +934,50 @@ def test_reset_turns_every_switch_off(aws: EmbeddedAws, workspaces: Any, events:
         False,
         False,
     )
+
+
+# --- bundle names after a delete ----------------------------------------------------------
+
+
+def test_a_deleted_bundles_name_is_free_at_once_by_default(workspaces: Any) -> None:
+    # GIVEN a bundle that was deleted
+    image_id = image(workspaces)
+    workspaces.delete_workspace_bundle(BundleId=bundle(workspaces, image_id))
+
+    # WHEN a bundle of the same name is created
+    bundle_id = bundle(workspaces, image_id)
+
+    # THEN it is made
+    assert bundle_ids(workspaces, BundleIds=[bundle_id]) == [bundle_id]
+
+
+def test_held_bundle_names_refuse_a_name_deleted_less_than_two_hours_ago(
+    workspaces: Any,
+) -> None:
+    # GIVEN held names, and a bundle deleted just under two hours of virtual time ago
+    faults.hold_bundle_names()
+    image_id = image(workspaces)
+    workspaces.delete_workspace_bundle(BundleId=bundle(workspaces, image_id))
+    faults.advance(2 * 3600 - 1)
+
+    # WHEN a bundle of the same name is created
+    with pytest.raises(ClientError) as refused:
+        bundle(workspaces, image_id)
+
+    # THEN the service answers as for a bundle that exists, and makes nothing
+    assert refused.value.response["Error"]["Code"] == "ResourceAlreadyExistsException"
+    assert bundle_ids(workspaces) == []
+
+
+def test_held_bundle_names_are_free_again_after_two_hours(workspaces: Any) -> None:
+    # GIVEN held names, and a bundle deleted two hours of virtual time ago
+    faults.hold_bundle_names()
+    image_id = image(workspaces)
+    workspaces.delete_workspace_bundle(BundleId=bundle(workspaces, image_id))
+    faults.advance(2 * 3600)
+
+    # WHEN a bundle of the same name is created
+    bundle_id = bundle(workspaces, image_id)
+
+    # THEN it is made
+    assert bundle_ids(workspaces, BundleIds=[bundle_id]) == [bundle_id]

@@ -4,8 +4,9 @@ CopyWorkspaceImage (WorkspaceImageCopy), CreateUpdatedWorkspaceImage
 (UpdatedWorkspaceImage), ImportWorkspaceImage and ImportCustomWorkspaceImage
 (ByolWorkspaceImage) share one lifecycle: each test here runs once per
 source (``source_case``), against the asset bundled in cdk.out. The tests
-after them are the sources' own: the stages of an import, a copy across
-Regions and of a shared image, and an image with no update available.
+after them are the sources' own: the stages of an import, and a copy across
+Regions and of a shared image; an updated image with nothing to update is
+test_updated_image.py's.
 """
 
 from __future__ import annotations
@@ -462,22 +463,6 @@ def test_a_copy_of_an_image_not_shared_with_this_account_fails_with_the_services
 
     assert response.status == "FAILED"
     assert response.reason.startswith("CopyWorkspaceImage failed: ResourceNotFoundException")
-    assert made(rehearsal) == {}
-    assert_nothing_scheduled(rehearsal)
-
-
-def test_an_image_with_no_update_available_fails_and_says_so(
-    embedded_aws: EmbeddedAws, sources_cdk_out: Path
-) -> None:
-    rehearsal = _source_rehearsal(embedded_aws, sources_cdk_out, case("Updated"))
-    current = fake_workspaces.seed_image(name="golden-current")
-
-    response = rehearsal.cfn.request(
-        "Create", rehearsal.logical_id, rehearsal.properties(SourceImageId=current)
-    )
-
-    assert response.status == "FAILED"
-    assert f"source image {current} has no update available" in response.reason
     assert made(rehearsal) == {}
     assert_nothing_scheduled(rehearsal)
 
