@@ -16,6 +16,7 @@ from typing import Any
 from cdk_workspace_image.runtime import contract
 from tests.conftest import REHEARSAL_WORKSPACE_ID
 from tests.rehearsal import fake_workspaces
+from tests.rehearsal.cloudformation import CloudFormation
 from tests.rehearsal.conftest import (
     LongWait,
     Rehearsal,
@@ -392,3 +393,50 @@ def test_two_stacks_of_one_template_cannot_invoke_each_others_function(
     theirs = f"{arn}:rule/{contract.stack_rule_prefix(other.stack_id)}0123abcd-Golden"
     assert rehearsal.cfn.may_invoke(ours) and not rehearsal.cfn.may_invoke(theirs)
     assert ACCOUNT_ID in ours
+
+
+def test_a_nested_stacks_provider_answers_only_its_own_rules(
+    embedded_aws: Any, tmp_path: Any
+) -> None:
+    # GIVEN two nested stacks of one parent, each with an image (before this
+    # session their prefix collapsed to cdk-wsi-, covering every stack's rules)
+    import aws_cdk as cdk
+
+    from cdk_workspace_image import WorkspaceImage
+    from tests.conftest import FEATURE_FLAGS
+    from tests.rehearsal.cloudformation import SynthesizedStack
+
+    app = cdk.App(outdir=str(tmp_path), context=FEATURE_FLAGS)
+    parent = cdk.Stack(app, "Parent")
+    for name in ("Left", "Right"):
+        nested = cdk.NestedStack(parent, name)
+        WorkspaceImage(nested, "Golden", workspace_id="ws-nested0001", image_name=name.lower())
+    assembly = app.synth()
+    nested_templates = [
+        path.name for path in tmp_path.iterdir() if path.name.endswith(".nested.template.json")
+    ]
+    assert len(nested_templates) == 2
+
+    # WHEN each is deployed as its own stack (CloudFormation gives each its own StackId)
+    functions = []
+    for file in sorted(nested_templates):
+        stack = SynthesizedStack.load(tmp_path, file.removesuffix(".template.json"))
+        stack_id = new_stack_id(f"Parent-{file[:12]}")
+        functions.append(
+            (
+                stack_id,
+                embedded_aws.deploy_function(stack.template, tmp_path, "Parent", stack_id),
+            )
+        )
+
+    # THEN each function's permission lets in its own stack's poll rules only
+    (left_id, left), (right_id, right) = functions
+    cfn = CloudFormation(embedded_aws, left)
+    arn = left.arn.split(":function:")[0].replace(":lambda:", ":events:")
+    assert cfn.may_invoke(f"{arn}:rule/{contract.stack_rule_prefix(left_id)}0123abcd-G")
+    assert not cfn.may_invoke(f"{arn}:rule/{contract.stack_rule_prefix(right_id)}0123abcd-G")
+    assert not cfn.may_invoke(f"{arn}:rule/cdk-wsi-0123abcd-G")
+    other = CloudFormation(embedded_aws, right)
+    assert other.may_invoke(f"{arn}:rule/{contract.stack_rule_prefix(right_id)}0123abcd-G")
+    assert not other.may_invoke(f"{arn}:rule/{contract.stack_rule_prefix(left_id)}0123abcd-G")
+    assert assembly.get_stack_by_name("Parent").template
