@@ -751,8 +751,7 @@ class CloudFormation:
         """Delete the stack: dependents first; DeletionPolicy Retain and
         RetainExceptOnCreate keep the resource (no Delete is sent)."""
         keep = {"Retain", "RetainExceptOnCreate", "Snapshot"}
-        deployment.stack_id = self.stack_id
-        deployment.status = "DELETE_IN_PROGRESS"
+        fake_workspaces.set_stack_status(self.stack_id, "DELETE_IN_PROGRESS")
         return self._delete_levels(
             stack,
             {
