@@ -97,7 +97,11 @@ ATTR_NAME = "Name"
 # can recognise its own image (CreateWorkspaceImage has no client token).
 OWNER_STACK_TAG = "cdk-workspace-image:stack-id"
 OWNER_LOGICAL_ID_TAG = "cdk-workspace-image:logical-id"
-RESERVED_TAG_KEYS = frozenset({OWNER_STACK_TAG, OWNER_LOGICAL_ID_TAG})
+PARKED_TAG = "cdk-workspace-image:parked-until"
+# Keys users may not set: the owner tags, and the time until which an image a
+# rolled-back deploy finished is kept for the next deploy to adopt. The
+# provider's IAM policy names them too (provider.py).
+RESERVED_TAG_KEYS = frozenset({OWNER_STACK_TAG, OWNER_LOGICAL_ID_TAG, PARKED_TAG})
 
 # EventBridge rules that schedule polls are named with this prefix, then the
 # stack's own id (``stack_rule_prefix``): the UUID in its StackId, which
@@ -325,7 +329,7 @@ def tags_errors(tags: Mapping[str, str], label: str) -> list[str]:
         errors.append(
             f'"{label}" has {len(tags)} tags; at most {MAX_USER_TAGS} are allowed '
             f"({MAX_TAGS_PER_RESOURCE} per image, {len(RESERVED_TAG_KEYS)} of them "
-            "used by cdk-workspace-image to recognise its own images)"
+            "reserved for cdk-workspace-image's own tags)"
         )
     for key, value in tags.items():
         if key in RESERVED_TAG_KEYS:

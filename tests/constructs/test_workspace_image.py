@@ -296,7 +296,7 @@ def test_too_many_tags_through_tags_of_fail_the_synth() -> None:
     for i in range(10):
         cdk.Tags.of(stack).add(f"extra{i}", "v")
 
-    with pytest.raises(Exception, match="50 tags; at most 48"):
+    with pytest.raises(Exception, match="50 tags; at most 47"):
         Template.from_stack(stack)
 
 
@@ -356,7 +356,7 @@ def test_tokens_are_left_for_the_handler_to_check() -> None:
         ({"description": "x" * 257}, '"description" must be 1-256 characters long, got 257'),
         ({"tags": {"k" * 128: "v"}}, "must be 1-127 characters, got 128"),
         ({"tags": {"team;x": "v"}}, "has a character outside"),
-        ({"tags": {f"k{i}": "v" for i in range(49)}}, '"tags" has 49 tags; at most 48'),
+        ({"tags": {f"k{i}": "v" for i in range(49)}}, '"tags" has 49 tags; at most 47'),
         ({"tags": {"cdk-workspace-image:stack-id": "x"}}, "reserved for cdk-workspace-image"),
     ],
 )
