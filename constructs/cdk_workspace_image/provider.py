@@ -271,11 +271,13 @@ class WorkspaceImageProvider(Construct):
                 # No resource types either: the reference gives tagging only
                 # aws:RequestTag and aws:TagKeys. So any tag but the owner tags;
                 # the owner tags are never removed, and never written naming
-                # another stack (below).
+                # another stack (below). Compared ignoring case: IAM reads
+                # aws:ResourceTag/<key> whatever the key's case, so an owner key
+                # in other capitals would count as the owner tag.
                 actions=["workspaces:CreateTags", "workspaces:DeleteTags"],
                 resources=["*"],
                 conditions={
-                    "ForAllValues:StringNotEquals": {
+                    "ForAllValues:StringNotEqualsIgnoreCase": {
                         "aws:TagKeys": [contract.OWNER_STACK_TAG, contract.OWNER_LOGICAL_ID_TAG]
                     }
                 },
@@ -576,7 +578,7 @@ def _made_for_this_stack() -> dict[str, Any]:
     """Condition: a new image or bundle, tagged as this stack's and not parked."""
     return {
         **_names_this_stack(),
-        "ForAllValues:StringNotEquals": {"aws:TagKeys": [contract.PARKED_TAG]},
+        "ForAllValues:StringNotEqualsIgnoreCase": {"aws:TagKeys": [contract.PARKED_TAG]},
     }
 
 
