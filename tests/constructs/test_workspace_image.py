@@ -28,6 +28,20 @@ def image(stack: cdk.Stack, construct_id: str = "Golden", **kwargs: Any) -> Work
     return WorkspaceImage(stack, construct_id, **kwargs)
 
 
+# This stack's poll rules: cdk-wsi-, the UUID of its StackId, and any rest.
+RULE_ARN_PARTS = [
+    "arn:",
+    {"Ref": "AWS::Partition"},
+    ":events:",
+    {"Ref": "AWS::Region"},
+    ":",
+    {"Ref": "AWS::AccountId"},
+    f":rule/{contract.RULE_NAME_PREFIX}",
+    {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]},
+    "-*",
+]
+
+
 def statements(template: Template) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for policy in template.find_resources("AWS::IAM::Policy").values():
@@ -186,8 +200,8 @@ def test_one_fixed_permission_lets_this_stacks_poll_rules_invoke_the_function() 
     image(stack, "Two", image_name="two", workspace_id="ws-other0001")
 
     template = Template.from_stack(stack)
-    # THEN one permission, scoped to the stack's rule prefix, serves both
-    prefix = contract.stack_rule_prefix(stack.stack_name)
+    # THEN one permission, scoped to the stack's rule prefix (cdk-wsi- and the
+    # UUID of its StackId), serves both
     (permission_id,) = template.find_resources(
         "AWS::Lambda::Permission",
         {
@@ -196,27 +210,14 @@ def test_one_fixed_permission_lets_this_stacks_poll_rules_invoke_the_function() 
                 "FunctionName": {"Fn::GetAtt": [Match.string_like_regexp("Function"), "Arn"]},
                 "Principal": "events.amazonaws.com",
                 "SourceAccount": {"Ref": "AWS::AccountId"},
-                "SourceArn": {
-                    "Fn::Join": [
-                        "",
-                        [
-                            "arn:",
-                            {"Ref": "AWS::Partition"},
-                            ":events:",
-                            {"Ref": "AWS::Region"},
-                            ":",
-                            {"Ref": "AWS::AccountId"},
-                            f":rule/{prefix}*",
-                        ],
-                    ]
-                },
+                "SourceArn": {"Fn::Join": ["", RULE_ARN_PARTS]},
             }
         },
     )
-    # AND the function names its rules with that prefix
+    # AND the function knows its stack, from which it computes the same prefix
     template.has_resource_properties(
         "AWS::Lambda::Function",
-        {"Environment": {"Variables": {contract.ENV_RULE_PREFIX: prefix}}},
+        {"Environment": {"Variables": {contract.ENV_STACK_ID: {"Ref": "AWS::StackId"}}}},
     )
     # AND each image waits for it, and the function may not change its own policy
     template.all_resources(
@@ -244,11 +245,12 @@ def test_create_is_scoped_to_the_source_workspace_and_images() -> None:
     stack = make_stack()
     image(stack)
 
-    rendered = json.dumps(statements(Template.from_stack(stack)))
+    found = statements(Template.from_stack(stack))
+    rendered = json.dumps(found)
     assert f":workspace/{WORKSPACE_ID}" in rendered
     assert ":workspaceimage/*" in rendered
     # Only this stack's poll rules, not every cdk-wsi- rule of the account
-    assert f":rule/{contract.stack_rule_prefix(stack.stack_name)}*" in rendered
+    assert {"Fn::Join": ["", RULE_ARN_PARTS]} in [s["Resource"] for s in found]
     assert ":rule/cdk-wsi-*" not in rendered
 
 
@@ -257,15 +259,17 @@ def test_only_calls_without_resource_types_use_a_resource_wildcard() -> None:
     image(stack)
 
     wildcard = [s for s in statements(Template.from_stack(stack)) if s["Resource"] == "*"]
+    # Tagging is on "*" too, under conditions on the tags (test_provider_iam.py).
     assert [s["Action"] for s in wildcard] == [
         [
             "workspaces:DescribeWorkspaceImages",
             "workspaces:DescribeWorkspaceBundles",
             "workspaces:DescribeTags",
-            "workspaces:CreateTags",
-            "workspaces:DeleteTags",
-        ]
+        ],
+        ["workspaces:CreateTags", "workspaces:DeleteTags"],
+        "workspaces:CreateTags",
     ]
+    assert all("Condition" in s for s in wildcard[1:])
 
 
 def test_tags_from_an_enclosing_scope_reach_the_image() -> None:
