@@ -28,6 +28,7 @@ from constructs import Construct, IConstruct
 
 from cdk_workspace_image._asset import handler_code
 from cdk_workspace_image._validation import (
+    a_whole_number,
     an_instance,
     an_interface,
     check_types,
@@ -41,6 +42,17 @@ RUNTIME = lambda_.Runtime.PYTHON_3_14
 
 
 DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
+# CloudFormation and EventBridge invoke the function asynchronously (Lambda
+# Developer Guide, "Using Lambda with CloudFormation" and the EventBridge
+# page). Lambda would run a failed event twice more, 1 and 2 minutes later:
+# a malformed or hostile event three times. A request that crhelper could
+# not answer is better failed once; a poll's rule fires again anyway.
+ASYNC_RETRY_ATTEMPTS = 0
+# Events Lambda cannot run at once (throttled: the account's concurrency, or a
+# reservation) wait in its queue, 6 hours by default. CloudFormation waits at
+# most an hour for a custom resource (ServiceTimeout), and a poll's rule fires
+# again every few minutes: an older event answers nobody.
+MAX_EVENT_AGE = Duration.seconds(contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS)
 
 
 class WorkspaceImageProvider(Construct):
@@ -61,6 +73,7 @@ class WorkspaceImageProvider(Construct):
         *,
         log_retention: logs.RetentionDays | None = None,
         log_group: logs.ILogGroup | None = None,
+        reserved_concurrency: int | None = None,
     ) -> WorkspaceImageProvider:
         """Return the stack's provider, creating it on first use.
 
@@ -75,14 +88,32 @@ class WorkspaceImageProvider(Construct):
         :param log_group: A log group of yours for the function's logs, instead
             of the one the provider makes (``CdkWorkspaceImageProvider/Logs``);
             its retention is yours to set. Default: the provider's own.
+        :param reserved_concurrency: Concurrent executions reserved for the
+            function, which are also its most: at least 1. The account must keep
+            its minimum unreserved (new accounts may have only 10 in all, so any
+            reservation fails there); invocations beyond it wait in Lambda's
+            queue for up to an hour (docs/provider.md). Default: none reserved.
         """
         stack = Stack.of(scope)
-        check_types(path_of(stack, PROVIDER_ID), _option_type_errors(log_retention, log_group))
+        check_types(
+            path_of(stack, PROVIDER_ID),
+            _option_type_errors(log_retention, log_group, reserved_concurrency),
+        )
         existing = stack.node.try_find_child(PROVIDER_ID)
         if isinstance(existing, WorkspaceImageProvider):
-            existing._check_options(log_retention=log_retention, log_group=log_group)
+            existing._check_options(
+                log_retention=log_retention,
+                log_group=log_group,
+                reserved_concurrency=reserved_concurrency,
+            )
             return existing
-        return cls(stack, PROVIDER_ID, log_retention=log_retention, log_group=log_group)
+        return cls(
+            stack,
+            PROVIDER_ID,
+            log_retention=log_retention,
+            log_group=log_group,
+            reserved_concurrency=reserved_concurrency,
+        )
 
     def __init__(
         self,
@@ -91,6 +122,7 @@ class WorkspaceImageProvider(Construct):
         *,
         log_retention: logs.RetentionDays | None = None,
         log_group: logs.ILogGroup | None = None,
+        reserved_concurrency: int | None = None,
     ) -> None:
         """Make the provider; ``WorkspaceImageProvider.of`` is the way to get it.
 
@@ -98,16 +130,24 @@ class WorkspaceImageProvider(Construct):
             Default: ``RetentionDays.THREE_MONTHS``.
         :param log_group: A log group of yours for the function's logs.
             Default: one of the provider's own, ``Logs``.
+        :param reserved_concurrency: Concurrent executions reserved for the
+            function, at least 1. Default: none reserved.
         """
         path = path_of(scope, construct_id)
-        check_types(path, _option_type_errors(log_retention, log_group))
+        check_types(path, _option_type_errors(log_retention, log_group, reserved_concurrency))
         fail(
             path,
             [
                 '"log_retention" is for the provider\'s own log group; set the retention of '
                 '"log_group" on that log group'
                 if log_retention is not None and log_group is not None
-                else None
+                else None,
+                f'"reserved_concurrency" must be at least 1, got {reserved_concurrency:g}: 0 '
+                "would stop the function from running at all; to reserve none, leave it out"
+                if reserved_concurrency is not None
+                and not Token.is_unresolved(reserved_concurrency)
+                and reserved_concurrency < 1
+                else None,
             ],
         )
         super().__init__(scope, construct_id)
@@ -115,6 +155,7 @@ class WorkspaceImageProvider(Construct):
         # The options in effect, to compare with those given to a later ``of``.
         self._log_retention = None if log_group else log_retention or DEFAULT_LOG_RETENTION
         self._given_log_group = log_group
+        self._reserved_concurrency = reserved_concurrency
         self._log_group = log_group or logs.LogGroup(
             self, "Logs", retention=log_retention or DEFAULT_LOG_RETENTION
         )
@@ -160,6 +201,12 @@ class WorkspaceImageProvider(Construct):
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             environment={contract.ENV_STACK_ID: Aws.STACK_ID},
+            retry_attempts=ASYNC_RETRY_ATTEMPTS,
+            max_event_age=MAX_EVENT_AGE,
+            # None unless asked for: a reservation fails the deploy in an account
+            # that cannot keep its minimum unreserved (Lambda's
+            # PutFunctionConcurrency; new accounts may have 10 in all).
+            reserved_concurrent_executions=reserved_concurrency,
         )
         image_arn = stack.format_arn(
             service="workspaces", resource="workspaceimage", resource_name="*"
@@ -400,11 +447,23 @@ class WorkspaceImageProvider(Construct):
         self.role.add_to_policy(statement)
 
     def _check_options(
-        self, *, log_retention: logs.RetentionDays | None, log_group: logs.ILogGroup | None
+        self,
+        *,
+        log_retention: logs.RetentionDays | None,
+        log_group: logs.ILogGroup | None,
+        reserved_concurrency: int | None,
     ) -> None:
         """Refuse options that differ from those the provider was made with."""
-        given = {"log_retention": log_retention, "log_group": log_group}
-        have = {"log_retention": self._log_retention, "log_group": self._given_log_group}
+        given: dict[str, object] = {
+            "log_retention": log_retention,
+            "log_group": log_group,
+            "reserved_concurrency": reserved_concurrency,
+        }
+        have: dict[str, object] = {
+            "log_retention": self._log_retention,
+            "log_group": self._given_log_group,
+            "reserved_concurrency": self._reserved_concurrency,
+        }
         fail(
             self.node.path,
             [
@@ -414,7 +473,7 @@ class WorkspaceImageProvider(Construct):
                 "call WorkspaceImageProvider.of(stack, ...) with its options before the first "
                 "image or bundle"
                 for name, value in given.items()
-                if value is not None and value is not have[name]
+                if value is not None and value != have[name]
             ],
         )
 
@@ -583,11 +642,16 @@ def _made_for_this_stack() -> dict[str, Any]:
 
 
 def _option_type_errors(
-    log_retention: logs.RetentionDays | None, log_group: logs.ILogGroup | None
+    log_retention: logs.RetentionDays | None,
+    log_group: logs.ILogGroup | None,
+    reserved_concurrency: int | None,
 ) -> list[str | None]:
     return [
         an_instance("log_retention", log_retention, logs.RetentionDays, "a logs.RetentionDays"),
         an_interface("log_group", log_group, "log_group_arn", "an ILogGroup (a logs.LogGroup)"),
+        None
+        if reserved_concurrency is None
+        else a_whole_number("reserved_concurrency", reserved_concurrency, "concurrent executions"),
     ]
 
 

@@ -193,6 +193,28 @@ def test_the_function_runs_the_latest_python_on_arm64_with_a_retained_log_group(
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
 
 
+def test_an_event_runs_once_and_waits_at_most_an_hour_when_throttled() -> None:
+    # GIVEN a stack with an image, whose function CloudFormation and EventBridge
+    # invoke asynchronously
+    stack = make_stack()
+    image(stack)
+
+    # THEN Lambda does not run a failed event again (a malformed or hostile one
+    # would run three times), and drops an event it could not run within the
+    # hour CloudFormation waits for a custom resource
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::Lambda::EventInvokeConfig", 1)
+    template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {
+            "FunctionName": {"Ref": Match.string_like_regexp("CdkWorkspaceImageProviderFunction")},
+            "Qualifier": "$LATEST",
+            "MaximumRetryAttempts": 0,
+            "MaximumEventAgeInSeconds": contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS,
+        },
+    )
+
+
 def test_one_fixed_permission_lets_this_stacks_poll_rules_invoke_the_function() -> None:
     # GIVEN two images in one stack
     stack = make_stack()
