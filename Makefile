@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # the handler on these, each from a folder of its own (docs/runtime-sdk.md).
 RUNTIME_SDKS := 1.40.0 1.43.0
 
-.PHONY: install node-check demo test lint docs dist synth bench model pins integ integ-snapshots upgrade clean
+.PHONY: install node-check demo test lint docs dist synth bench bench-throttling model pins integ integ-snapshots upgrade clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -86,9 +86,9 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	# The package, and the handler's modules as Lambda imports them (pyproject.toml).
-	$(PY) -m mypy -p cdk_workspace_image -m index -m logic -m contract -m workspaces -m polling_helper -m common -m bundles -m images -m sources -m state -m trust -m sdk
+	$(PY) -m mypy -p cdk_workspace_image -m index -m logic -m contract -m workspaces -m polling_helper -m common -m bundles -m images -m sources -m state -m trust -m sdk -m retention -m stacks
 
-## bench: measure synth time, poll cost, API calls and asset size into bench/RESULTS.md
+## bench: measure synth time, poll cost, API calls, asset size and throttling into bench/RESULTS.md
 bench: install
 	$(PY) -m bench.run
 
@@ -99,6 +99,10 @@ model: install
 ## pins: write crhelper's hashes that bundling checks, from the lock and the installed wheel
 pins: install
 	$(PY) -m tools.pins
+
+## bench-throttling: only section 6 of bench/RESULTS.md (40 images and 10 bundles at 1 call/s)
+bench-throttling: install
+	$(PY) -m bench.run throttling
 
 ## synth: the example app's template, for a given source WorkSpace
 synth: install

@@ -22,7 +22,9 @@ from bench.calls import (
     Lifecycle,
 )
 from bench.poll import PollCost
+from bench.scale import BUNDLE, IMAGE, PHASES, ScaleRun, median_max
 from bench.synth import BASELINE, OURS, SynthComparison
+from bench.throttle_model import BURST, RATE_PER_SECOND, SPREAD_SECONDS, Row
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("aws-cdk-lib", "constructs", "jsii", "crhelper", "boto3", "botocore", "moto")
@@ -35,6 +37,21 @@ PROCESS_METRICS = ("seconds", "cpu_seconds", "max_rss_kb")
 
 
 @dataclass
+class Throttling:
+    """Section 6: the scale rehearsal, the model behind the retry setting, and that setting."""
+
+    run: ScaleRun
+    model: list[Row]
+    total_attempts: int
+    worst_backoff_seconds: float
+    worst_call_seconds: float
+    last_call_start_seconds: float
+    function_timeout_seconds: float
+    time_scale: float
+    seconds: float
+
+
+@dataclass
 class Results:
     rounds: int
     poll_rounds: int
@@ -44,6 +61,7 @@ class Results:
     asset: AssetSize
     rehearsed_asset: AssetSize
     seconds: float
+    throttling: Throttling
 
 
 def _command(*argv: str) -> str:
@@ -108,6 +126,159 @@ def _services(counts: dict[tuple[str, str], int]) -> list[str]:
         detail = ", ".join(f"{action} {n}" for action, n in actions)
         cells.append(f"{total} ({detail})" if total else "0")
     return cells
+
+
+THROTTLING_HEADING = "## 6. Throttling at scale"
+
+
+def _median_max(values: list[float], unit: str = "", digits: int = 0) -> str:
+    median, most = median_max(values)
+    return f"{median:.{digits}f}{unit} / {most:.{digits}f}{unit}"
+
+
+def render_throttling(t: Throttling) -> str:
+    """Section 6, on its own: `make bench-throttling` splices it into RESULTS.md."""
+    run = t.run
+    resources = {kind: run.per_resource(kind) for kind in (IMAGE, BUNDLE)}
+    outcome = _table(
+        ["Measure", "Result"],
+        [
+            [
+                "Creates answered SUCCESS",
+                f"{run.created_ok} of {sum(map(len, resources.values()))}",
+            ],
+            [
+                "Deletes answered SUCCESS",
+                f"{run.deleted_ok} of {sum(map(len, resources.values()))}",
+            ],
+            [
+                "Left after the destroy",
+                ", ".join(f"{n} {what}" for what, n in run.left.items()),
+            ],
+            [
+                "Throttled answers (the embedded AWS's count)",
+                f"{sum(run.throttled_by_fake.values())} ("
+                + ", ".join(f"{a} {n}" for a, n in sorted(run.throttled_by_fake.items()))
+                + ")",
+            ],
+            [
+                "Throttled past the retries: waited for the next poll (`*:throttled`, "
+                "`discard:wait`)",
+                ", ".join(f"{d} {n}" for d, n in sorted(run.decisions.items())) or "none",
+            ],
+            *(
+                [["Failures", "; ".join(f"{k}: {v}" for k, v in run.failures.items())]]
+                if run.failures
+                else []
+            ),
+        ],
+    )
+
+    def cells(kind: str, key: str) -> str:
+        return _median_max([float(c[key]) for c in resources[kind].values()])
+
+    per_resource = _table(
+        [
+            "Resource",
+            "Count",
+            "WorkSpaces calls",
+            "HTTP attempts",
+            "Throttled answers",
+            "Invocations",
+        ],
+        [
+            [
+                kind,
+                str(len(resources[kind])),
+                *(cells(kind, key) for key in ("calls", "attempts", "throttled", "invocations")),
+            ]
+            for kind in (IMAGE, BUNDLE)
+        ],
+    )
+    handler_table = _table(
+        ["Resource", *PHASES, "every invocation"],
+        [
+            [
+                kind,
+                *(_median_max(run.handler_seconds(kind, phase), " s", 1) for phase in PHASES),
+                _median_max(run.handler_seconds(kind), " s", 1),
+            ]
+            for kind in (IMAGE, BUNDLE)
+        ],
+    )
+    model_table = _table(
+        [
+            "Calls at once",
+            "Attempts per call",
+            "Calls that fail",
+            "Runs with a failure",
+            "Wait of a served call (median / p99 / max)",
+        ],
+        [
+            [
+                str(row.callers),
+                f"**{row.attempts}**" if row.attempts == t.total_attempts else str(row.attempts),
+                f"{row.call_failure_rate:.3%}",
+                f"{row.run_failure_rate:.2%}",
+                f"{row.wait_median:.0f} / {row.wait_p99:.0f} / {row.wait_max:.0f} s",
+            ]
+            for row in t.model
+        ],
+    )
+    _, handler_max = median_max(run.handler_seconds())
+    return "\n\n".join(
+        [
+            THROTTLING_HEADING,
+            "40 images (each waited for by its own custom resource, every fourth shared "
+            "with an account) and 10 bundles of images already in the account (PENDING "
+            "until their second poll), created at once and then deleted at once, with every "
+            f"WorkSpaces action throttled by the embedded AWS at {RATE_PER_SECOND:g} call/s, "
+            f"bursts of {BURST} (`faults.throttle`, a token bucket per action). The 50 "
+            "invocations of each level start together (a start barrier, as Lambda starts "
+            "them on machines of their own), and the handler's sleeps and the throttle's "
+            f"clock run at {t.time_scale:g} real seconds per second; handler times below are "
+            "in the handler's seconds, sleeps at full length. Played in "
+            f"{t.seconds / 60:.1f} minutes (`make bench-throttling`; the same stack is the "
+            "test `test_a_stack_of_40_images_and_10_bundles_is_made_and_deleted_at_1_call_"
+            "per_second`).",
+            outcome,
+            "Per resource, over its Create, polls and Delete (median / max). *WorkSpaces "
+            "calls* are the handler's API calls; *HTTP attempts* include botocore's retries, "
+            "and *throttled answers* are the attempts answered ThrottlingException.",
+            per_resource,
+            "Handler time per invocation, in seconds of the handler's clock (median / max):",
+            handler_table,
+            f"**The retry setting.** Each WorkSpaces call makes at most {t.total_attempts} "
+            "attempts (`workspaces.TOTAL_ATTEMPTS`, botocore's `total_max_attempts`). "
+            f"botocore's longest backoff over them is {t.worst_backoff_seconds:.0f} s, and "
+            f"the longest call (every attempt timing out as well) "
+            f"{t.worst_call_seconds:.0f} s. No call starts after "
+            f"{t.last_call_start_seconds:.0f} s of an invocation "
+            "(`common.LAST_CALL_START_SECONDS`), so no invocation runs past "
+            f"{t.last_call_start_seconds + t.worst_call_seconds:.0f} s of the "
+            f"{t.function_timeout_seconds:.0f} s timeout, whatever the throttle does; "
+            f"here the longest took {handler_max:.0f} s. A poll, a share at AVAILABLE "
+            "or an image Delete that is still throttled after the retries waits for its "
+            "next poll, until its deadline.",
+            "**The model behind the setting** (`bench/throttle_model.py`): N calls of one "
+            f"action started within {SPREAD_SECONDS:g} s against the same bucket, with "
+            f"botocore's backoff; {t.model[0].runs} seeded runs per row.",
+            model_table,
+        ]
+    )
+
+
+def splice_throttling(results_md: str, section: str) -> str:
+    """RESULTS.md with section 6 replaced by ``section`` (or put before the findings)."""
+    start = results_md.find(THROTTLING_HEADING)
+    if start >= 0:
+        end = results_md.find("\n## ", start + len(THROTTLING_HEADING))
+        end = len(results_md) if end < 0 else end + 1
+        return results_md[:start] + section + "\n\n" + results_md[end:].lstrip("\n")
+    findings = results_md.find("## Findings")
+    if findings < 0:
+        return results_md.rstrip("\n") + "\n\n" + section + "\n"
+    return results_md[:findings] + section + "\n\n" + results_md[findings:]
 
 
 def render(results: Results) -> str:
@@ -351,7 +522,8 @@ def render(results: Results) -> str:
         f"{saturating_images} images in flight at a 1-minute interval. If every rule fired in "
         f"the same second, the burst of {IMAGES_PER_REGION} (burst allowance "
         f"{THROTTLE_BURST}) would drain in {fleet.aligned_burst_drain_seconds:.1f} s, inside "
-        "the interval, and botocore's standard retry mode (10 attempts) absorbs it. Batching "
+        "the interval, and botocore's standard retry mode "
+        f"({results.throttling.total_attempts} attempts) absorbs it. Batching "
         "would need one shared schedule for every image in flight instead of one per image: "
         f"a redesign worth making only if quotas rise past about {saturating_images // 2} "
         "images per Region."
@@ -458,6 +630,7 @@ def render(results: Results) -> str:
             "zlib's default level). boto3 is not in it: the runtime provides it, and "
             "the handler brings the WorkSpaces model it needs (docs/runtime-sdk.md).",
             asset_table,
+            render_throttling(results.throttling),
             "## Findings and proposed changes",
             "\n".join(f"{n}. {text}" for n, text in enumerate(findings, start=1)),
             "",

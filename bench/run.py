@@ -1,8 +1,10 @@
-"""`make bench`: measure synth time, poll cost, API calls, detection latency and asset size.
+"""`make bench`: measure synth time, poll cost, API calls, detection latency, asset size
+and throttling at scale.
 
 Prints the results and writes them to bench/RESULTS.md. BENCH_ROUNDS (synth,
 default 5) and BENCH_POLL_ROUNDS (poll processes, default 9) set how many
-alternated runs each median is taken over.
+alternated runs each median is taken over. `python -m bench.run throttling`
+(`make bench-throttling`) runs section 6 alone and replaces it in RESULTS.md.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import asset, calls, poll, report, synth
+from bench import asset, calls, poll, report, scale, synth, throttle_model
 from bench.rehearsal import Rehearsal, embedded_aws
+from tests.rehearsal.conftest import SCALE_TIME_SCALE
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 SYNTH_SIZES = (1, 10, 40)
@@ -26,7 +29,41 @@ def say(text: str) -> None:
     print(f"bench: {text}", file=sys.stderr, flush=True)
 
 
+def throttling(work: Path) -> report.Throttling:
+    """Section 6: the model behind the retry setting, then the scale rehearsal."""
+    started = time.monotonic()
+    say("throttling: the retry model")
+    model = throttle_model.table()
+    say("throttling: 40 images and 10 bundles at 1 call/s (a few minutes)")
+    run = scale.run(work)
+    workspaces, common, contract = (
+        scale.handler_module(name) for name in ("workspaces", "common", "contract")
+    )
+    return report.Throttling(
+        run=run,
+        model=model,
+        total_attempts=workspaces.TOTAL_ATTEMPTS,
+        worst_backoff_seconds=scale.logic.worst_backoff_seconds(workspaces.TOTAL_ATTEMPTS),
+        worst_call_seconds=workspaces.WORST_CALL_SECONDS,
+        last_call_start_seconds=common.LAST_CALL_START_SECONDS,
+        function_timeout_seconds=contract.FUNCTION_TIMEOUT_SECONDS,
+        time_scale=SCALE_TIME_SCALE,
+        seconds=time.monotonic() - started,
+    )
+
+
+def throttling_only() -> int:
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        section = report.render_throttling(throttling(Path(tmp)))
+    RESULTS.write_text(report.splice_throttling(RESULTS.read_text(), section))
+    print(section)
+    say(f"replaced section 6 of {RESULTS}")
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1:] == ["throttling"]:
+        return throttling_only()
     rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
     poll_rounds = int(os.environ.get("BENCH_POLL_ROUNDS", "9"))
     started = time.monotonic()
@@ -52,6 +89,7 @@ def main() -> int:
                 for minutes in POLL_INTERVALS_MINUTES
             ]
             rehearsed_asset = asset.measure(asset_dir)
+        throttled = throttling(work)
     results = report.Results(
         rounds=rounds,
         poll_rounds=poll_rounds,
@@ -61,6 +99,7 @@ def main() -> int:
         asset=fresh_asset,
         rehearsed_asset=rehearsed_asset,
         seconds=time.monotonic() - started,
+        throttling=throttled,
     )
     text = report.render(results)
     RESULTS.write_text(text)

@@ -189,9 +189,9 @@ class WorkspaceImageProvider(Construct):
             handler=contract.HANDLER,
             code=handler_code(RUNTIME),
             role=self.role,
-            # Each invocation makes a few API calls; their retries (workspaces.py)
-            # fit well inside this.
-            timeout=Duration.minutes(10),
+            # Each invocation makes a few API calls; no call starts so late that
+            # its retries (workspaces.py) could outlast this (common.Patience).
+            timeout=Duration.seconds(contract.FUNCTION_TIMEOUT_SECONDS),
             memory_size=256,
             log_group=self.log_group,
             # Every line one JSON object: the runtime formats our records and
@@ -358,6 +358,32 @@ class WorkspaceImageProvider(Construct):
                 resources=[rule_arn],
             )
         )
+        # The account's index of parked images (retention.py), which every
+        # provider reads and prunes: it outlives the stacks that wrote it.
+        parked_path = stack.format_arn(
+            service="ssm",
+            resource="parameter",
+            resource_name=contract.PARKED_PATH.lstrip("/"),
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(actions=["ssm:GetParametersByPath"], resources=[parked_path])
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ssm:PutParameter", "ssm:DeleteParameter"],
+                resources=[f"{parked_path}/*"],
+            )
+        )
+        # Whether a Delete undoes a deploy: the stack's status (and, for a nested
+        # stack, its root's, whose id is not known here).
+        stacks_arn = (
+            stack.format_arn(service="cloudformation", resource="stack", resource_name="*")
+            if stack.nested
+            else Aws.STACK_ID
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[stacks_arn])
+        )
         self.role.add_to_policy(
             iam.PolicyStatement(
                 # SecureStrings with the AWS managed key aws/ssm, whose key policy
@@ -403,6 +429,22 @@ class WorkspaceImageProvider(Construct):
                 rule_arn,
                 "poll rules are named per resource at deploy time; the wildcard is "
                 "limited to this stack's prefix (cdk-wsi- and the UUID of its StackId)",
+            ),
+            *(
+                [
+                    (
+                        stacks_arn,
+                        "a nested stack reads its root stack's status, whose id the template "
+                        "cannot name; DescribeStacks only reads",
+                    )
+                ]
+                if stack.nested
+                else []
+            ),
+            (
+                f"{parked_path}/*",
+                "images are parked by id at deploy time; the wildcard is limited to the "
+                "account's parked index (/cdk-workspace-image/parked/)",
             ),
             (
                 state_arn,

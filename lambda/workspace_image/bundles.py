@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from common import (
     Answer,
     ResourceFailed,
+    Throttled,
     call,
     log_decision,
     made_here,
@@ -43,7 +44,9 @@ class BundleResource:
         self._images = images
         self._bundles = bundles
 
-    def abandoned(self, target_input: dict[str, Any], request_id: str) -> tuple[str, ...]:
+    def abandoned(
+        self, target_input: dict[str, Any], request_id: str, physical_id: str
+    ) -> tuple[str, ...]:
         """The bundle an abandoned request made, from its poll schedule's input."""
         return logic.abandoned_bundles(target_input, request_id)
 
@@ -111,7 +114,20 @@ class BundleResource:
         bundle_id = str(state[contract.ATTR_BUNDLE_ID])
         started_at = float(state[STARTED_AT])
         now = time.time()
-        bundle = call("DescribeWorkspaceBundles", lambda: self._bundles.describe(bundle_id))
+        try:
+            bundle = call("DescribeWorkspaceBundles", lambda: self._bundles.describe(bundle_id))
+        except Throttled as err:
+            throttled = logic.throttled_poll(
+                str(err),
+                now=now,
+                started_at=started_at,
+                timeout_seconds=contract.BUNDLE_WAIT_SECONDS,
+                poll_interval_seconds=60,
+            )
+            if throttled.outcome is logic.Outcome.FAILED:
+                raise ResourceFailed(throttled.reason) from err
+            log_decision(event, "bundle-poll:throttled", bundle_id=bundle_id, error=str(err))
+            return None
         decision = logic.decide_bundle_poll(
             bundle,
             bundle_id=bundle_id,

@@ -1,6 +1,7 @@
 """What every resource handler shares: failing a request, logging a decision,
-waiting out IAM's eventual consistency, and turning a refused AWS call into
-the service's words."""
+waiting out IAM's eventual consistency, keeping each invocation's calls inside
+the function's timeout, and turning a refused AWS call into the service's
+words (a throttled one apart, for the requests that can wait it out)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import contract
 import logic
 from botocore.exceptions import ClientError
-from workspaces import WorkSpacesImages, error_code, error_message
+from workspaces import WORST_CALL_SECONDS, WorkSpacesImages, error_code, error_message, http_status
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +24,12 @@ T = TypeVar("T")
 
 class ResourceFailed(Exception):
     """Fails the request; the message is CloudFormation's reason."""
+
+
+class Throttled(ResourceFailed):
+    """A call still throttled after botocore's retries, or one this invocation has
+    no time left to start: a request that can wait (a poll, a Delete) tries
+    again at its next poll; any other fails with this reason."""
 
 
 @dataclass
@@ -100,29 +108,52 @@ def update_tags(
         call("DeleteTags", lambda: api.remove_tags(resource_id, to_remove))
 
 
+# Kept free at the end of an invocation for crhelper to answer (its PUT has a
+# 10 s timeout, polling_helper.RESPONSE_TIMEOUT_SECONDS) and remove a schedule.
+ANSWER_MARGIN_SECONDS = 30.0
+# No call starts later than this into an invocation: with the longest a call
+# can take (workspaces.WORST_CALL_SECONDS), the invocation still ends inside
+# the function's timeout.
+LAST_CALL_START_SECONDS = logic.last_call_start_seconds(
+    contract.FUNCTION_TIMEOUT_SECONDS, WORST_CALL_SECONDS, ANSWER_MARGIN_SECONDS
+)
+
+
 class Patience:
-    """How long one invocation waits, in all, for IAM grants to take effect.
+    """How long one invocation waits, in all, for IAM grants to take effect, and
+    how late into it a call may still start.
 
     A call that is denied is retried with backoff (``logic.denied_retry_delay``)
-    while the invocation's budget lasts; ``reset`` starts a new invocation.
+    while the invocation's budget lasts. A call that would start after
+    ``last_start`` seconds raises Throttled instead. ``reset`` starts a new
+    invocation.
     """
 
     def __init__(
         self,
         budget: float = logic.DENIED_BUDGET_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
+        last_start: float = LAST_CALL_START_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._budget = budget
         self._sleep = sleep
+        self._last_start = last_start
+        self._clock = clock
+        self._started = clock()
         self.spent = 0.0
 
     def reset(self) -> None:
         self.spent = 0.0
+        self._started = self._clock()
 
     def run(self, action: str, run: Callable[[], T]) -> T:
         """Run ``run``; retry it while it is denied and the budget lasts."""
         attempt = 0
         while True:
+            elapsed = self._clock() - self._started
+            if elapsed > self._last_start:
+                raise Throttled(logic.too_late_reason(action, elapsed, self._last_start))
             try:
                 return run()
             except ClientError as err:
@@ -154,11 +185,15 @@ def call(action: str, run: Callable[[], T], resource: str = "*") -> T:
 
 
 def refusal(action: str, err: ClientError, resource: str = "*") -> ResourceFailed:
-    """A refused call as the request's failure; a denial names the action and resource."""
+    """A refused call as the request's failure; a denial names the action and resource,
+    and a throttled call is Throttled, for a request that can wait it out."""
     code, message = error_code(err), error_message(err)
     if code in logic.ACCESS_DENIED_CODES:
         return ResourceFailed(logic.denied_reason(action, resource, patience.spent, code, message))
-    return ResourceFailed(logic.service_error_reason(action, code, message))
+    reason = logic.service_error_reason(action, code, message)
+    if logic.is_throttling(code, http_status(err)):
+        return Throttled(reason)
+    return ResourceFailed(reason)
 
 
 def best_effort(log_event: dict[str, Any], action: str, run: Callable[[], object]) -> bool:

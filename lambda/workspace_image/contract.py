@@ -97,10 +97,10 @@ ATTR_NAME = "Name"
 # can recognise its own image (CreateWorkspaceImage has no client token).
 OWNER_STACK_TAG = "cdk-workspace-image:stack-id"
 OWNER_LOGICAL_ID_TAG = "cdk-workspace-image:logical-id"
+# An image that a rolled-back deploy finished is kept until this time (ISO
+# 8601, UTC) for the next deploy of its resource to adopt; after it, any
+# provider of the library in the account and Region deletes it (retention.py).
 PARKED_TAG = "cdk-workspace-image:parked-until"
-# Keys users may not set: the owner tags, and the time until which an image a
-# rolled-back deploy finished is kept for the next deploy to adopt. The
-# provider's IAM policy names them too (provider.py).
 RESERVED_TAG_KEYS = frozenset({OWNER_STACK_TAG, OWNER_LOGICAL_ID_TAG, PARKED_TAG})
 
 # EventBridge rules that schedule polls are named with this prefix, then the
@@ -120,6 +120,14 @@ ENV_STACK_ID = "OWNER_STACK_ID"
 # the logical id of the resource whose state to load.
 STATE_PATH = "/cdk-workspace-image"
 SCHEDULE_EVENT_KEY = "CdkWorkspaceImageSchedule"
+# The account's index of parked images, one String parameter per image, which
+# every provider reads to collect those whose time is up: it outlives the stack
+# (and the function) that parked them.
+PARKED_PATH = f"{STATE_PATH}/parked"
+# How long an image that a rolled-back deploy finished is kept for the next
+# deploy to adopt; 0 deletes it as the rollback asks.
+PROP_KEEP_AFTER_ROLLBACK_HOURS = "KeepAfterRollbackHours"
+DEFAULT_KEEP_AFTER_ROLLBACK_HOURS = 7 * 24
 
 NAME_CHAR = re.compile(r"[a-zA-Z0-9_./()\-]")
 NAME_CHARS = "letters, digits, _ . / ( ) -"
@@ -253,6 +261,10 @@ WAIT_CONDITION_ABOVE_SECONDS = 55 * 60
 MAX_TIMEOUT_SECONDS = 12 * 3600
 
 
+# The provider function's timeout. Each invocation makes a few API calls, and
+# no call starts so late that it could outlast this (common.Patience).
+FUNCTION_TIMEOUT_SECONDS = 10 * 60
+
 # A Delete waits this long for a PENDING image to be done, so that it can be
 # deleted; it fits in the custom resource's ServiceTimeout (one hour).
 DELETE_WAIT_SECONDS = 55 * 60
@@ -329,7 +341,7 @@ def tags_errors(tags: Mapping[str, str], label: str) -> list[str]:
         errors.append(
             f'"{label}" has {len(tags)} tags; at most {MAX_USER_TAGS} are allowed '
             f"({MAX_TAGS_PER_RESOURCE} per image, {len(RESERVED_TAG_KEYS)} of them "
-            "reserved for cdk-workspace-image's own tags)"
+            "used by cdk-workspace-image to recognise its own images)"
         )
     for key, value in tags.items():
         if key in RESERVED_TAG_KEYS:

@@ -16,17 +16,19 @@ writes it. Decisions are in ``logic``; AWS calls in ``workspaces``.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import contract
 import logic
+import retention
 import trust
 from botocore.exceptions import ClientError
 from common import (
     Answer,
     ResourceFailed,
+    Throttled,
     best_effort,
     call,
     log_decision,
@@ -36,6 +38,8 @@ from common import (
     update_tags,
 )
 from polling_helper import ImageResourceHelper, schedule_failure_reason, send_response, wait_signal
+from stacks import Stacks
+from state import Parked, ParkedIndex
 from workspaces import NOT_FOUND_CODES, WorkSpacesImages, error_code, error_message
 
 if TYPE_CHECKING:
@@ -51,20 +55,33 @@ CREATED_HERE = logic.CREATED_HERE_KEY
 DISCARD = logic.DISCARD_KEY
 # The call that made the image: a poll reads an import's own progress.
 SOURCE_ACTION = "SourceAction"
+# How many parked images one request's sweep deletes at most: the sweep rides
+# on requests that have their own work, against a throttled API.
+SWEEP_LIMIT = 3
 
 
 class ImageLifecycle:
     """Create, update, delete and wait for one image resource of any source."""
 
-    def __init__(self, helper: ImageResourceHelper, images: WorkSpacesImages) -> None:
+    def __init__(
+        self,
+        helper: ImageResourceHelper,
+        images: WorkSpacesImages,
+        parked: ParkedIndex,
+        stacks: Stacks,
+    ) -> None:
         self._helper = helper
         self._images = images
+        self._parked = parked
+        self._stacks = stacks
 
     # --- requests -----------------------------------------------------------
 
-    def abandoned(self, target_input: dict[str, Any], request_id: str) -> tuple[str, ...]:
+    def abandoned(
+        self, target_input: dict[str, Any], request_id: str, physical_id: str
+    ) -> tuple[str, ...]:
         """Images an abandoned request made, from its poll schedule's input."""
-        return logic.abandoned_images(target_input, request_id)
+        return logic.abandoned_images(target_input, request_id, physical_id)
 
     def create(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
         spec = _spec(event)
@@ -130,8 +147,16 @@ class ImageLifecycle:
                 log_decision(event, "delete:not-an-image", physical_id=image_id)
             image_id = found or ""
         started_at = time.time()
+        rolling_back = _Lazy(lambda: self._rolling_back(event))
         waiting = self._discard_all(
-            event, [*abandoned, image_id], started_at, own=image_id, own_shares=_shares(event)
+            event,
+            [*abandoned, image_id],
+            started_at,
+            own=image_id,
+            own_shares=_shares(event),
+            # What a request CloudFormation gave up on made, and the resource's
+            # own image when a rollback deletes it: a finished one is parked.
+            park=lambda candidate: candidate != image_id or rolling_back(),
         )
         if not waiting:
             return Answer(physical_id, {})
@@ -157,19 +182,21 @@ class ImageLifecycle:
         to_discard = list(state.get(DISCARD) or [])
         props = event["ResourceProperties"]
         poll_minutes = float(props.get(contract.PROP_POLL_INTERVAL_MINUTES, 1))
+        timeout_seconds = float(
+            props.get(contract.PROP_TIMEOUT_SECONDS, contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS)
+        )
+        wait = (started_at, timeout_seconds, poll_minutes * 60)
         try:
             decision, image = self._check(
                 event,
                 image_id,
                 str(state.get(SOURCE_ACTION) or logic.CREATE_ACTION),
                 started_at=started_at,
-                timeout_seconds=float(
-                    props.get(
-                        contract.PROP_TIMEOUT_SECONDS, contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS
-                    )
-                ),
+                timeout_seconds=timeout_seconds,
                 poll_minutes=poll_minutes,
             )
+        except Throttled as err:
+            decision, image = self._throttled(event, "poll", image_id, err, wait), None
         except ResourceFailed as err:
             raise ResourceFailed(self._give_up(event, image_id, str(err))) from err
         if decision.outcome is logic.Outcome.WAIT:
@@ -181,10 +208,42 @@ class ImageLifecycle:
             event, to_discard, started_at, poll_interval_seconds=poll_minutes * 60
         ):
             return None  # answer once the images an abandoned request made are deleted
-        refused = self._share_available(event, image_id, _shares(event))
+        try:
+            refused = self._share_available(event, image_id, _shares(event))
+        except Throttled as err:
+            throttled = self._throttled(event, "poll", image_id, err, wait)
+            if throttled.outcome is logic.Outcome.WAIT:
+                return None
+            refused = throttled.reason
         if refused:
             raise ResourceFailed(refused)
         return Answer(image_id, logic.response_data(image))
+
+    def _throttled(
+        self,
+        log_event: dict[str, Any],
+        step: str,
+        image_id: str,
+        err: Throttled,
+        wait: tuple[float, float, float],
+    ) -> logic.PollDecision:
+        """A poll still throttled after botocore's retries: WAIT for the next one;
+        past the deadline (``wait``: started at, timeout and poll interval, in
+        seconds), FAILED, and the image is given up."""
+        started_at, timeout_seconds, interval_seconds = wait
+        decision = logic.throttled_poll(
+            str(err),
+            now=time.time(),
+            started_at=started_at,
+            timeout_seconds=timeout_seconds,
+            poll_interval_seconds=interval_seconds,
+        )
+        if decision.outcome is logic.Outcome.WAIT:
+            log_decision(log_event, f"{step}:throttled", image_id=image_id, error=str(err))
+            return decision
+        return logic.PollDecision(
+            logic.Outcome.FAILED, self._give_up(log_event, image_id, decision.reason)
+        )
 
     def watch(self, job: dict[str, Any], context: Any) -> None:
         """A scheduled poll for a long wait: signal the WaitCondition once it is over."""
@@ -198,6 +257,7 @@ class ImageLifecycle:
         timeout = float(job[contract.PROP_TIMEOUT_SECONDS])
         poll_minutes = float(job[contract.PROP_POLL_INTERVAL_MINUTES])
         started_at = float(job[STARTED_AT])
+        wait = (started_at, timeout, poll_minutes * 60)
         try:
             decision, _ = self._check(
                 log_event,
@@ -207,6 +267,8 @@ class ImageLifecycle:
                 timeout_seconds=timeout,
                 poll_minutes=poll_minutes,
             )
+        except Throttled as err:
+            decision = self._throttled(log_event, "watch", image_id, err, wait)
         except ResourceFailed as err:
             # A failed look-up is retried at the next poll while the deadline allows.
             if not logic.past_deadline(time.time(), started_at, timeout, poll_minutes * 60):
@@ -226,9 +288,14 @@ class ImageLifecycle:
         if decision.outcome is logic.Outcome.WAIT or waiting:
             return  # signal once the images an abandoned request made are deleted
         if decision.outcome is logic.Outcome.AVAILABLE:
-            refused = self._share_available(
-                log_event, image_id, list(job.get(contract.PROP_SHARE_WITH, []))
-            )
+            shares = list(job.get(contract.PROP_SHARE_WITH, []))
+            try:
+                refused = self._share_available(log_event, image_id, shares)
+            except Throttled as err:
+                throttled = self._throttled(log_event, "watch", image_id, err, wait)
+                if throttled.outcome is logic.Outcome.WAIT:
+                    return
+                refused = throttled.reason
             if refused:
                 decision = logic.PollDecision(logic.Outcome.FAILED, refused)
         signal = wait_signal(decision, image_id)
@@ -263,13 +330,24 @@ class ImageLifecycle:
     def _share_available(
         self, log_event: dict[str, Any], image_id: str, accounts: list[str]
     ) -> str | None:
-        """Share an image that just became AVAILABLE; if refused, discard it and return why."""
+        """Share an image that just became AVAILABLE; if refused, return why.
+
+        The image is kept: it took up to hours, and the refusal is about the
+        accounts (BYOL images, for one, can be shared only with BYOL-enabled
+        accounts of the same organization). The failed request answers with
+        its id, so a rollback parks it for the next deploy, with the shares
+        fixed, to adopt (retention.py). Throttled is raised as it is: the poll
+        shares again at the next one.
+        """
         if accounts:
             self._require_own(log_event, image_id, "share")
         try:
             self._share(log_event, image_id, accounts, allow=True)
+        except Throttled:
+            raise
         except ResourceFailed as err:
-            return self._give_up(log_event, image_id, str(err), shared=accounts)
+            log_decision(log_event, "share:refused", image_id=image_id, error=str(err))
+            return logic.fit_reason(f"{err}; image {image_id} is kept")
         return None
 
     def _share(
@@ -311,7 +389,11 @@ class ImageLifecycle:
             event.get("ResourceProperties", {}).get(contract.PROP_POLL_INTERVAL_MINUTES, 1)
         )
         waiting = self._discard_all(
-            event, [i for i in abandoned if i != keep], time.time(), poll_interval_seconds=interval
+            event,
+            [i for i in abandoned if i != keep],
+            time.time(),
+            poll_interval_seconds=interval,
+            park=lambda image_id: True,
         )
         return {DISCARD: waiting} if waiting else {}
 
@@ -323,6 +405,7 @@ class ImageLifecycle:
         own: str = "",
         poll_interval_seconds: float = 60,
         own_shares: list[str] | None = None,
+        park: Callable[[str], bool] | None = None,
     ) -> list[str]:
         """Delete each image; return those the service cannot delete yet (PENDING).
 
@@ -333,14 +416,28 @@ class ImageLifecycle:
         """
         waiting = []
         for image_id in dict.fromkeys(image_id for image_id in image_ids if image_id):
-            outcome = self._discard_one(
-                log_event,
-                image_id,
-                started_at,
-                own=image_id == own,
-                interval=poll_interval_seconds,
-                shares=own_shares if image_id == own else None,
-            )
+            try:
+                outcome = self._discard_one(
+                    log_event,
+                    image_id,
+                    started_at,
+                    own=image_id == own,
+                    interval=poll_interval_seconds,
+                    shares=own_shares if image_id == own else None,
+                    park=park,
+                )
+            except Throttled as err:
+                # A look-up or unshare still throttled: try again at the next poll.
+                outcome = logic.throttled_discard(
+                    logic.past_deadline(
+                        time.time(), started_at, contract.DELETE_WAIT_SECONDS, poll_interval_seconds
+                    )
+                )
+                if outcome is logic.Discard.REFUSED and image_id == own:
+                    raise
+                log_decision(
+                    log_event, f"discard:{outcome.value}", image_id=image_id, error=str(err)
+                )
             if outcome is logic.Discard.WAIT:
                 waiting.append(image_id)
         return waiting
@@ -354,6 +451,7 @@ class ImageLifecycle:
         own: bool,
         interval: float = 60,
         shares: list[str] | None = None,
+        park: Callable[[str], bool] | None = None,
     ) -> logic.Discard:
         # The state decides what a refusal means. If it cannot be read (a denial
         # that lasts), the resource's own image fails the request, and any other
@@ -385,6 +483,16 @@ class ImageLifecycle:
         # An image is shared once AVAILABLE.
         if shares and state == "AVAILABLE":
             self._unshare(log_event, image_id, shares)
+        # A finished image that a rollback gives up is kept for the next deploy.
+        hours = _keep_hours(log_event)
+        if (
+            state == "AVAILABLE"
+            and hours > 0
+            and park is not None
+            and park(image_id)
+            and self._park(log_event, image_id, retention.parked_until(time.time(), hours))
+        ):
+            return logic.Discard.PARKED
         try:
             patience.run("DeleteWorkspaceImage", lambda: self._images.delete(image_id))
         except ClientError as err:
@@ -407,9 +515,88 @@ class ImageLifecycle:
                 raise ResourceFailed(
                     logic.delete_refused_reason(image_id, code, error_message(err))
                 ) from err
+            if outcome is logic.Discard.LEAVE:
+                # Still PENDING when this request can wait no longer: the first
+                # provider to run once it is done deletes it (the sweep).
+                self._park(log_event, image_id, retention.parked_until(time.time(), 0))
             return outcome
         log_decision(log_event, "discard:deleted", image_id=image_id, state=state)
         return logic.Discard.DELETED
+
+    def _park(self, log_event: dict[str, Any], image_id: str, until: str) -> bool:
+        """Keep an image until ``until``: tag it and list it in the account's parked index.
+
+        Never raises: an image that cannot be parked is deleted as it was to be.
+        """
+        parked = best_effort(
+            log_event,
+            "CreateTags",
+            partial(self._images.set_tags, image_id, {contract.PARKED_TAG: until}),
+        ) and best_effort(
+            log_event,
+            "PutParameter",
+            partial(
+                self._parked.put,
+                Parked(
+                    image_id,
+                    until,
+                    str(log_event.get("StackId", "")),
+                    str(log_event.get("LogicalResourceId", "")),
+                ),
+            ),
+        )
+        if parked:
+            log_decision(log_event, "discard:parked", image_id=image_id, until=until)
+        return parked
+
+    def _rolling_back(self, event: dict[str, Any]) -> bool:
+        """Whether this Delete undoes a deploy (the stack's status says so)."""
+        try:
+            status, root_status = patience.run(
+                "DescribeStacks", lambda: self._stacks.status(event["StackId"])
+            )
+        except Exception as err:  # the status is unknown: keep the image (retention.is_rollback)
+            code = error_code(err) if isinstance(err, ClientError) else type(err).__name__
+            log_decision(event, "stack-status:unknown", error=code)
+            status, root_status = None, None
+        return retention.is_rollback(status, root_status)
+
+    def sweep(self, log_event: dict[str, Any], limit: int = SWEEP_LIMIT) -> None:
+        """Delete parked images whose time is up, from any stack: the account's collector.
+
+        Every provider runs it on each request it gets from CloudFormation (not
+        on polls), a few images at a time. Only an image whose own tags say it
+        is parked and due is deleted; one still PENDING waits for a later sweep.
+        Never raises.
+        """
+        now = time.time()
+        try:
+            entries = patience.run("GetParametersByPath", lambda: self._parked.entries(limit=25))
+        except Exception as err:  # the sweep must never fail a request
+            code = error_code(err) if isinstance(err, ClientError) else type(err).__name__
+            log_decision(log_event, "sweep:skipped", error=code)
+            return
+        for entry in [e for e in entries if retention.due(e.until, now)][:limit]:
+            best_effort(log_event, "Sweep", partial(self._collect, log_event, entry.image_id, now))
+
+    def _collect(self, log_event: dict[str, Any], image_id: str, now: float) -> None:
+        image = self._images.describe(image_id)
+        if image is not None and image.get("State") == "PENDING":
+            return
+        if image is not None:
+            tags = self._images.tags(image_id)
+            if not retention.collectable(tags, now):
+                # Adopted since, or not parked by this library: only the entry goes.
+                if contract.PARKED_TAG not in tags:
+                    self._parked.delete(image_id)
+                return
+            try:
+                self._images.delete(image_id)
+            except ClientError as err:
+                if error_code(err) not in NOT_FOUND_CODES:
+                    raise
+            log_decision(log_event, "sweep:deleted", image_id=image_id)
+        self._parked.delete(image_id)
 
     def _give_up(
         self, log_event: dict[str, Any], image_id: str, reason: str, shared: list[str] | None = None
@@ -623,11 +810,28 @@ class ImageLifecycle:
         image_id = str(existing["ImageId"])
         if replacing is not None and replacing.name == spec.name:
             raise ResourceFailed(logic.replacement_needs_new_name_reason(spec.name))
-        if not made_here(self._images, image_id, event):
+        tags = call("DescribeTags", lambda: self._images.tags(image_id))
+        if not retention.adoptable(tags, event["StackId"], event["LogicalResourceId"]):
             log_decision(event, "create:name-taken", image_id=image_id)
             raise ResourceFailed(logic.name_taken_reason(spec.name, image_id))
+        self._unpark(event, image_id, tags)
         log_decision(event, "create:adopted", image_id=image_id, state=existing.get("State"))
         return image_id
+
+    def _unpark(self, event: dict[str, Any], image_id: str, tags: Mapping[str, str]) -> None:
+        """An adopted image is this stack's again: its owner tag names this stack (a
+        new StackId after a first deploy that rolled back), and it is no longer parked."""
+        if tags.get(contract.OWNER_STACK_TAG) != event["StackId"]:
+            call(
+                "CreateTags",
+                lambda: self._images.set_tags(
+                    image_id, {contract.OWNER_STACK_TAG: event["StackId"]}
+                ),
+            )
+        if contract.PARKED_TAG in tags:
+            call("DeleteTags", lambda: self._images.remove_tags(image_id, [contract.PARKED_TAG]))
+            best_effort(event, "DeleteParameter", partial(self._parked.delete, image_id))
+            log_decision(event, "create:unparked", image_id=image_id)
 
     def _require_own(self, owner: dict[str, Any], image_id: str, action: str) -> None:
         """Refuse to act on an image this resource did not make (its id came from an event)."""
@@ -640,7 +844,9 @@ class ImageLifecycle:
             )
 
     def _made_here(self, event: dict[str, Any], image: dict[str, Any]) -> bool:
-        return made_here(self._images, str(image["ImageId"]), event)
+        """Whether this resource may adopt ``image`` (retention.adoptable)."""
+        tags = call("DescribeTags", lambda: self._images.tags(str(image["ImageId"])))
+        return retention.adoptable(tags, event["StackId"], event["LogicalResourceId"])
 
     def _find_own_image(self, event: dict[str, Any]) -> str | None:
         """The image this resource made under its Name, if any (by its owner tags)."""
@@ -660,6 +866,32 @@ def _source(action: str) -> Source:
     import sources
 
     return sources.SOURCES[action]
+
+
+class _Lazy:
+    """A yes/no worked out on first use only (an API call that most requests never need)."""
+
+    def __init__(self, work: Callable[[], bool]) -> None:
+        self._work = work
+        self._value: bool | None = None
+
+    def __call__(self) -> bool:
+        if self._value is None:
+            self._value = self._work()
+        return self._value
+
+
+def _keep_hours(event: Mapping[str, Any]) -> float:
+    """How long this resource keeps a finished image that a rollback gives up."""
+    props = event.get("ResourceProperties") or {}
+    try:
+        return float(
+            props.get(
+                contract.PROP_KEEP_AFTER_ROLLBACK_HOURS, contract.DEFAULT_KEEP_AFTER_ROLLBACK_HOURS
+            )
+        )
+    except (TypeError, ValueError):
+        return float(contract.DEFAULT_KEEP_AFTER_ROLLBACK_HOURS)
 
 
 def _owner(event: dict[str, Any]) -> dict[str, Any]:

@@ -38,14 +38,17 @@ from polling_helper import (
     rehearsal_endpoint,
     send_response,
 )
-from state import WATCH
+from stacks import Stacks
+from state import WATCH, ParkedIndex
 from workspaces import WorkSpacesImages
 
 
 class Resource(Protocol):
     """What serves one resource type: a request in, an Answer out."""
 
-    def abandoned(self, target_input: dict[str, Any], request_id: str) -> tuple[str, ...]: ...
+    def abandoned(
+        self, target_input: dict[str, Any], request_id: str, physical_id: str
+    ) -> tuple[str, ...]: ...
     def create(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer: ...
     def update(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer: ...
     def delete(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer: ...
@@ -62,7 +65,9 @@ class ReadyResource:
     def __init__(self, lifecycle: ImageLifecycle) -> None:
         self._lifecycle = lifecycle
 
-    def abandoned(self, target_input: dict[str, Any], request_id: str) -> tuple[str, ...]:
+    def abandoned(
+        self, target_input: dict[str, Any], request_id: str, physical_id: str
+    ) -> tuple[str, ...]:
         return ()
 
     def create(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
@@ -93,7 +98,7 @@ def _abandon(physical_id: str) -> str | None:
 
 
 helper = ImageResourceHelper(patience, abandon=_abandon)
-lifecycle = ImageLifecycle(helper, images)
+lifecycle = ImageLifecycle(helper, images, ParkedIndex(lambda: helper._client("ssm")), Stacks())
 RESOURCES: dict[str, Resource] = {
     **dict.fromkeys(contract.IMAGE_RESOURCE_TYPES, lifecycle),
     contract.READY_RESOURCE_TYPE: ReadyResource(lifecycle),
@@ -171,18 +176,21 @@ def _resource(event: dict[str, Any]) -> Resource:
 @helper.create
 def create(event: dict[str, Any], context: Any) -> str | None:
     resource = _resource(event)
+    lifecycle.sweep(event)
     return _answer(resource.create(event, context, _supersede(event, context, resource)))
 
 
 @helper.update
 def update(event: dict[str, Any], context: Any) -> str | None:
     resource = _resource(event)
+    lifecycle.sweep(event)
     return _answer(resource.update(event, context, _supersede(event, context, resource)))
 
 
 @helper.delete
 def delete(event: dict[str, Any], context: Any) -> None:
     resource = _resource(event)
+    lifecycle.sweep(event)
     _answer(resource.delete(event, context, _supersede(event, context, resource)))
 
 
@@ -239,7 +247,9 @@ def _supersede(event: dict[str, Any], context: Any, resource: Resource) -> tuple
     if schedule is None:
         return ()
     target = {contract.WATCH_EVENT_KEY: schedule.body} if schedule.kind == WATCH else schedule.body
-    abandoned = resource.abandoned(target, event["RequestId"])
+    abandoned = resource.abandoned(
+        target, event["RequestId"], str(event.get("PhysicalResourceId", ""))
+    )
     helper.remove_schedule(stack_id, logical_id, context.function_name, strict=False)
     log_decision(event, "supersede", abandoned=list(abandoned))
     return abandoned

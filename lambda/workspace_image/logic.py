@@ -392,6 +392,73 @@ def denied_reason(action: str, resource: str, waited: float, code: str, message:
     )
 
 
+# --- throttling ----------------------------------------------------------------------
+
+# The error codes that botocore's standard retry mode treats as throttling
+# (botocore/retries/standard.py, ThrottledRetryableChecker; HTTP 429 too, in
+# ThrottlingStatusCodeChecker). A call that still gets one after botocore's
+# retries was slowed down, not refused: a request that can wait (a poll, a
+# Delete) tries again at its next poll. tests/lambda/test_logic.py keeps this
+# list equal to the installed botocore's.
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    }
+)
+THROTTLING_STATUS = 429
+
+
+def is_throttling(code: str, status: int | None = None) -> bool:
+    """Whether an error answer means "slow down", as botocore's retries judge it."""
+    return code in THROTTLING_CODES or status == THROTTLING_STATUS
+
+
+# botocore's standard backoff before retry i (1-based) is rand(0, 1) * min(2 ** (i - 1), 20)
+# seconds for a throttling error (botocore/retries/standard.py, ExponentialBackoff).
+BACKOFF_CAP_SECONDS = 20
+
+
+def worst_backoff_seconds(total_attempts: int) -> float:
+    """The longest botocore can sleep in one call that makes ``total_attempts`` attempts."""
+    return float(sum(min(2 ** (i - 1), BACKOFF_CAP_SECONDS) for i in range(1, total_attempts)))
+
+
+def worst_call_seconds(total_attempts: int, attempt_timeout_seconds: float) -> float:
+    """The longest one call can take: every attempt times out, every backoff is the longest."""
+    return total_attempts * attempt_timeout_seconds + worst_backoff_seconds(total_attempts)
+
+
+def last_call_start_seconds(
+    function_timeout_seconds: float, worst_call_seconds: float, answer_margin_seconds: float
+) -> float:
+    """How far into an invocation an AWS call may still start: one that then takes
+    the longest a call can take ends inside the function's timeout, with time
+    left to answer."""
+    return function_timeout_seconds - answer_margin_seconds - worst_call_seconds
+
+
+def too_late_reason(action: str, elapsed: float, limit: float) -> str:
+    """An invocation that has run too long to start one more call."""
+    return fit_reason(
+        f"{action} not started: this invocation has run {elapsed:.0f} s (throttled calls "
+        f"and their backoff), and no call starts after {limit:.0f} s, so that one more "
+        "slow call cannot outlast the function's timeout"
+    )
+
+
 def failed_entries_reason(action: str, rule: str, response: Mapping[str, Any]) -> str | None:
     """EventBridge answers partial failures in FailedEntries instead of raising."""
     if not response.get("FailedEntryCount"):
@@ -406,21 +473,34 @@ def failed_entries_reason(action: str, rule: str, response: Mapping[str, Any]) -
     )
 
 
-def abandoned_images(target_input: Mapping[str, Any], request_id: str) -> tuple[str, ...]:
-    """Images that an abandoned request made, from its poll schedule's input.
+def abandoned_images(
+    target_input: Mapping[str, Any], request_id: str, physical_id: str = ""
+) -> tuple[str, ...]:
+    """Images that an abandoned request made, from its schedule's state.
 
     CloudFormation sends one request at a time per resource, and a request is
     answered only once its schedule is gone: a poll still scheduled when a new
     request arrives belongs to a request it gave up on (a cancelled create,
     update or delete). What that request made is not this resource's unless
-    the new request adopts it, so it is to be deleted. A long wait's watcher
-    belongs to a request that was answered: it made the resource's image,
-    which stays.
+    the new request adopts it, so it is to be deleted.
+
+    A long wait's watcher belongs to a request that answered at once: its image
+    is the resource's, unless the new request names another one
+    (``physical_id``). Then CloudFormation never took that answer (the deploy
+    was cancelled first) and rolls back to the old image: the watcher's image,
+    and what the watcher was to delete, are abandoned.
     """
-    data = _abandoned_data(target_input, request_id)
-    found = [str(image_id) for image_id in data.get(DISCARD_KEY) or []]
-    if data.get(CREATED_HERE_KEY) and data.get(contract.ATTR_IMAGE_ID):
-        found.append(str(data[contract.ATTR_IMAGE_ID]))
+    watch = target_input.get(contract.WATCH_EVENT_KEY)
+    if isinstance(watch, Mapping):
+        watched = str(watch.get(contract.ATTR_IMAGE_ID, ""))
+        if watched == physical_id:
+            return ()
+        found = [watched, *(str(i) for i in watch.get(DISCARD_KEY) or [])]
+    else:
+        data = _abandoned_data(target_input, request_id)
+        found = [str(image_id) for image_id in data.get(DISCARD_KEY) or []]
+        if data.get(CREATED_HERE_KEY) and data.get(contract.ATTR_IMAGE_ID):
+            found.append(str(data[contract.ATTR_IMAGE_ID]))
     return tuple(dict.fromkeys(image_id for image_id in found if contract.is_image_id(image_id)))
 
 
@@ -452,11 +532,14 @@ class Discard(enum.Enum):
     DELETED = "deleted"
     # PENDING, which the service refuses to delete: try again at the next poll.
     WAIT = "wait"
-    # Still PENDING when the wait is over: left for the user to delete.
+    # Still PENDING when the wait is over: parked until now, so that the first
+    # provider to run once it is done deletes it (retention.py).
     LEAVE = "leave"
     REFUSED = "refused"
     # Not this resource's (its owner tags say so): left alone.
     NOT_OURS = "not-ours"
+    # Finished, and given up by a rollback: kept for the next deploy (retention.py).
+    PARKED = "parked"
 
 
 def refused_delete(
@@ -468,26 +551,38 @@ def refused_delete(
     wait_seconds: float,
     poll_interval_seconds: float = 60,
 ) -> Discard:
-    """DeleteWorkspaceImage refused: wait for a PENDING image to be done, else give up.
+    """DeleteWorkspaceImage (or the look-up before it) refused: wait for a PENDING
+    image to be done, or for throttling to pass, else give up.
 
     Whether the service deletes a PENDING image, and with which error it
     refuses, is not documented: any refusal of a PENDING image is read as
     "not yet" (and of an image whose state could not be read, the documented
-    InvalidResourceStateException). The wait ends where the next poll would
-    come too late (``past_deadline``).
+    InvalidResourceStateException). A call still throttled after botocore's
+    retries is tried again at the next poll too. The wait ends where the next
+    poll would come too late (``past_deadline``): a PENDING image is then left,
+    and a lasting throttle is a refusal.
     """
+    late = past_deadline(now, started_at, wait_seconds, poll_interval_seconds)
+    if is_throttling(code):
+        return throttled_discard(late)
     pending = state == "PENDING" or (state is None and code == "InvalidResourceStateException")
     if not pending:
         return Discard.REFUSED
-    if past_deadline(now, started_at, wait_seconds, poll_interval_seconds):
-        return Discard.LEAVE
-    return Discard.WAIT
+    return Discard.LEAVE if late else Discard.WAIT
+
+
+def throttled_discard(late: bool) -> Discard:
+    """A delete (or a call before it) still throttled after botocore's retries: try
+    again at the next poll, unless that would be ``late`` (``past_deadline``)."""
+    return Discard.REFUSED if late else Discard.WAIT
 
 
 def left_behind_reason(image_id: str, outcome: Discard) -> str | None:
     """What to tell the user about an image that failed and could not be deleted."""
     if outcome in (Discard.GONE, Discard.DELETED):
         return None
+    if outcome is Discard.PARKED:
+        return f"{image_id} is kept for the next deploy to adopt (parked)"
     if outcome is Discard.NOT_OURS:
         return f"{image_id} was not deleted: its owner tags do not name this resource"
     if outcome in (Discard.WAIT, Discard.LEAVE):
@@ -606,6 +701,27 @@ def past_deadline(
     """Whether the next poll would come too late to answer within the timeout."""
     next_poll = now - started_at + poll_interval_seconds + DEADLINE_MARGIN_SECONDS
     return next_poll > timeout_seconds
+
+
+def throttled_poll(
+    reason: str,
+    *,
+    now: float,
+    started_at: float,
+    timeout_seconds: float,
+    poll_interval_seconds: float,
+) -> PollDecision:
+    """A poll whose calls were still throttled after botocore's retries: wait for the
+    next poll, unless it would come too late (``past_deadline``)."""
+    if past_deadline(now, started_at, timeout_seconds, poll_interval_seconds):
+        return PollDecision(
+            Outcome.FAILED,
+            fit_reason(
+                f"timed out after {(now - started_at) / 60:.0f} of {timeout_seconds / 60:.0f} "
+                f"minutes, the last poll throttled: {reason}"
+            ),
+        )
+    return PollDecision(Outcome.WAIT)
 
 
 def image_error_reason(image: Mapping[str, Any]) -> str:

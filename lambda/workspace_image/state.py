@@ -87,3 +87,79 @@ class StateStore:
         except ClientError as err:
             if error_code(err) != "ParameterNotFound":
                 raise
+
+
+@dataclass(frozen=True)
+class Parked:
+    """An entry of the account's parked index: which image, until when, whose."""
+
+    image_id: str
+    until: str
+    stack_id: str
+    logical_id: str
+
+
+class ParkedIndex:
+    """The account's parked images, one String parameter each under ``contract.PARKED_PATH``.
+
+    Only an index: the sweep deletes an image only if the image's own tags
+    say it is parked and due (``retention.collectable``), whatever an entry
+    here says.
+    """
+
+    def __init__(self, client: Callable[[], Any]) -> None:
+        self._client = client
+
+    @staticmethod
+    def name(image_id: str) -> str:
+        return f"{contract.PARKED_PATH}/{image_id}"
+
+    def put(self, parked: Parked) -> None:
+        self._client().put_parameter(
+            Name=self.name(parked.image_id),
+            Value=json.dumps(
+                {
+                    "Until": parked.until,
+                    "StackId": parked.stack_id,
+                    "LogicalResourceId": parked.logical_id,
+                }
+            ),
+            Type="String",
+            Overwrite=True,
+        )
+
+    def entries(self, limit: int) -> list[Parked]:
+        """Up to ``limit`` entries; one that cannot be read is skipped."""
+        found: list[Parked] = []
+        pages = (
+            self._client()
+            .get_paginator("get_parameters_by_path")
+            .paginate(Path=contract.PARKED_PATH, Recursive=False)
+        )
+        for page in pages:
+            for parameter in page.get("Parameters", []):
+                image_id = str(parameter.get("Name", "")).rsplit("/", 1)[-1]
+                try:
+                    stored = json.loads(parameter.get("Value", ""))
+                except ValueError:
+                    continue
+                if not contract.is_image_id(image_id) or not isinstance(stored, dict):
+                    continue
+                found.append(
+                    Parked(
+                        image_id,
+                        str(stored.get("Until", "")),
+                        str(stored.get("StackId", "")),
+                        str(stored.get("LogicalResourceId", "")),
+                    )
+                )
+                if len(found) >= limit:
+                    return found
+        return found
+
+    def delete(self, image_id: str) -> None:
+        try:
+            self._client().delete_parameter(Name=self.name(image_id))
+        except ClientError as err:
+            if error_code(err) != "ParameterNotFound":
+                raise

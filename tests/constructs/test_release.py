@@ -156,7 +156,8 @@ def test_an_image_whose_name_is_a_token_cannot_be_used_from_another_stack() -> N
     golden = WorkspaceImage(golden_stack, "Golden", workspace_id="ws-abcdef123", image_name=name)
 
     with pytest.raises(
-        ValueError, match=r'^"image" \(Golden/Golden, in stack Golden\) has a token'
+        ValueError,
+        match=r'^Desktops/Standard: "image" \(Golden/Golden, in stack Golden\) has a token',
     ):
         bundle(cdk.Stack(app, "Desktops", env=EAST), golden)
 

@@ -43,6 +43,7 @@ def image(stack: cdk.Stack, construct_id: str = "Golden", **kwargs: Any) -> Work
 
 def copy(stack: cdk.Stack, **kwargs: Any) -> WorkspaceImageCopy:
     kwargs.setdefault("source_image_id", "wsi-abcdef123")
+    kwargs.setdefault("source_region", "us-west-2")
     kwargs.setdefault("image_name", "golden-copy")
     return WorkspaceImageCopy(stack, "Copy", **kwargs)
 
@@ -169,7 +170,7 @@ WRONG_TYPES: list[tuple[str, Declare, str]] = [
     # WorkspaceImage.from_image_id
     ("image_id", lambda s: imported(s, 123), '"image_id" must be a str, got int 123'),
     # WorkspaceImageCopy
-    ("source_image_id", lambda s: copy(s, source_image_id=None), '"source_image_id" must be a str'),
+    ("source_image_id", lambda s: copy(s, source_image_id=42), '"source_image_id" must be a str'),
     (
         "source_region",
         lambda s: copy(s, source_region=2),

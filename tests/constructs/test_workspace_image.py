@@ -28,20 +28,6 @@ def image(stack: cdk.Stack, construct_id: str = "Golden", **kwargs: Any) -> Work
     return WorkspaceImage(stack, construct_id, **kwargs)
 
 
-# This stack's poll rules: cdk-wsi-, the UUID of its StackId, and any rest.
-RULE_ARN_PARTS = [
-    "arn:",
-    {"Ref": "AWS::Partition"},
-    ":events:",
-    {"Ref": "AWS::Region"},
-    ":",
-    {"Ref": "AWS::AccountId"},
-    f":rule/{contract.RULE_NAME_PREFIX}",
-    {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]},
-    "-*",
-]
-
-
 def statements(template: Template) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for policy in template.find_resources("AWS::IAM::Policy").values():
@@ -166,6 +152,9 @@ def test_timeout_and_poll_interval_reach_the_resource() -> None:
     )
 
 
+STACK_UUID = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+
+
 def test_every_image_in_a_stack_shares_one_provider_function() -> None:
     stack = make_stack()
     image(stack, "One", image_name="one")
@@ -223,7 +212,7 @@ def test_one_fixed_permission_lets_this_stacks_poll_rules_invoke_the_function() 
 
     template = Template.from_stack(stack)
     # THEN one permission, scoped to the stack's rule prefix (cdk-wsi- and the
-    # UUID of its StackId), serves both
+    # UUID of its StackId, which CloudFormation computes), serves both
     (permission_id,) = template.find_resources(
         "AWS::Lambda::Permission",
         {
@@ -232,11 +221,26 @@ def test_one_fixed_permission_lets_this_stacks_poll_rules_invoke_the_function() 
                 "FunctionName": {"Fn::GetAtt": [Match.string_like_regexp("Function"), "Arn"]},
                 "Principal": "events.amazonaws.com",
                 "SourceAccount": {"Ref": "AWS::AccountId"},
-                "SourceArn": {"Fn::Join": ["", RULE_ARN_PARTS]},
+                "SourceArn": {
+                    "Fn::Join": [
+                        "",
+                        [
+                            "arn:",
+                            {"Ref": "AWS::Partition"},
+                            ":events:",
+                            {"Ref": "AWS::Region"},
+                            ":",
+                            {"Ref": "AWS::AccountId"},
+                            ":rule/cdk-wsi-",
+                            STACK_UUID,
+                            "-*",
+                        ],
+                    ]
+                },
             }
         },
     )
-    # AND the function knows its stack, from which it computes the same prefix
+    # AND the function names its rules with that prefix, from the same StackId
     template.has_resource_properties(
         "AWS::Lambda::Function",
         {"Environment": {"Variables": {contract.ENV_STACK_ID: {"Ref": "AWS::StackId"}}}},
@@ -272,7 +276,7 @@ def test_create_is_scoped_to_the_source_workspace_and_images() -> None:
     assert f":workspace/{WORKSPACE_ID}" in rendered
     assert ":workspaceimage/*" in rendered
     # Only this stack's poll rules, not every cdk-wsi- rule of the account
-    assert {"Fn::Join": ["", RULE_ARN_PARTS]} in [s["Resource"] for s in found]
+    assert f'":rule/cdk-wsi-", {json.dumps(STACK_UUID)}, "-*"' in rendered
     assert ":rule/cdk-wsi-*" not in rendered
 
 
@@ -382,7 +386,7 @@ def test_tokens_are_left_for_the_handler_to_check() -> None:
         ({"description": "x" * 257}, '"description" must be 1-256 characters long, got 257'),
         ({"tags": {"k" * 128: "v"}}, "must be 1-127 characters, got 128"),
         ({"tags": {"team;x": "v"}}, "has a character outside"),
-        ({"tags": {f"k{i}": "v" for i in range(49)}}, '"tags" has 49 tags; at most 47'),
+        ({"tags": {f"k{i}": "v" for i in range(48)}}, '"tags" has 48 tags; at most 47'),
         ({"tags": {"cdk-workspace-image:stack-id": "x"}}, "reserved for cdk-workspace-image"),
     ],
 )

@@ -97,3 +97,96 @@ def test_log_decision_puts_each_field_beside_the_message(caplog: pytest.LogCaptu
     assert (record.decision, record.request, record.logical_id) == ("poll:wait", "Create", "Golden")
     assert (record.image_id, record.elapsed_seconds) == ("wsi-abcdef123", 60)
     assert "https://x" not in str(vars(record))
+
+
+def throttling(status: int = 400) -> ClientError:
+    return ClientError(
+        {
+            "Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        },
+        "DescribeWorkspaceImages",
+    )
+
+
+def test_a_call_still_throttled_after_the_sdks_retries_is_throttled_not_refused() -> None:
+    # GIVEN a call that botocore gave up on, throttled
+    # WHEN it is made through the call wrapper
+    with pytest.raises(common.Throttled) as raised:
+        common.call("DescribeWorkspaceImages", flaky([throttling()]))
+
+    # THEN it fails as Throttled (a ResourceFailed), in the service's words
+    assert isinstance(raised.value, common.ResourceFailed)
+    assert str(raised.value) == "DescribeWorkspaceImages failed: ThrottlingException: Rate exceeded"
+
+
+def test_a_throttled_call_is_not_retried_by_the_wrapper() -> None:
+    # botocore's retries are the mechanism; the wrapper only names the outcome
+    sleeps: list[float] = []
+    patience = common.Patience(sleep=sleeps.append)
+    with pytest.raises(ClientError):
+        patience.run("DescribeWorkspaceImages", flaky([throttling()]))
+    assert sleeps == []
+
+
+def test_other_refusals_are_not_throttled() -> None:
+    with pytest.raises(common.ResourceFailed) as raised:
+        common.call("CreateWorkspaceImage", flaky([refusal("ResourceLimitExceededException")]))
+    assert not isinstance(raised.value, common.Throttled)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_call_may_start_until_the_last_start_of_the_invocation() -> None:
+    # GIVEN an invocation 239 s in, whose calls may start until 239 s
+    clock = Clock()
+    patience = common.Patience(last_start=239, clock=clock)
+    clock.now = 239
+
+    # WHEN a call starts
+    # THEN it runs
+    assert patience.run("DescribeWorkspaceImages", lambda: "ok") == "ok"
+
+
+def test_no_call_starts_after_the_last_start_of_the_invocation() -> None:
+    # GIVEN an invocation 240 s in, whose calls may start until 239 s
+    clock = Clock()
+    patience = common.Patience(last_start=239, clock=clock)
+    clock.now = 240
+    ran: list[str] = []
+
+    # WHEN a call would start
+    with pytest.raises(common.Throttled) as raised:
+        patience.run("DeleteWorkspaceImage", lambda: ran.append("called"))
+
+    # THEN it is not made, and the reason says why
+    assert ran == []
+    assert str(raised.value).startswith("DeleteWorkspaceImage not started: this invocation has run")
+
+
+def test_a_new_invocation_starts_its_clock_again() -> None:
+    clock = Clock()
+    patience = common.Patience(last_start=239, clock=clock)
+    clock.now = 1000
+
+    patience.reset()
+
+    assert patience.run("DescribeWorkspaceImages", lambda: "ok") == "ok"
+
+
+def test_the_last_start_leaves_the_longest_call_inside_the_functions_timeout() -> None:
+    # The default: a call started at the last moment, taking the longest a call
+    # can take (every attempt timing out, every backoff the longest), still
+    # leaves the answer its margin before the function times out.
+    from contract import FUNCTION_TIMEOUT_SECONDS
+    from workspaces import WORST_CALL_SECONDS
+
+    end = common.LAST_CALL_START_SECONDS + WORST_CALL_SECONDS
+    assert end + common.ANSWER_MARGIN_SECONDS <= FUNCTION_TIMEOUT_SECONDS
+    assert common.LAST_CALL_START_SECONDS > 0

@@ -44,8 +44,7 @@ def test_invalid_workspace_ids(workspace_id: str) -> None:
     )
 
 
-def test_tags_leave_room_for_the_reserved_tags() -> None:
-    # The owner tags, and the parked-until tag of an image kept after a rollback.
+def test_tags_leave_room_for_the_owner_tags() -> None:
     assert contract.tags_errors({f"k{i}": "v" for i in range(47)}, "tags") == []
     (error,) = contract.tags_errors({f"k{i}": "v" for i in range(48)}, "tags")
     assert "48 tags; at most 47" in error

@@ -81,6 +81,33 @@ class Context:
     function_name = "provider"
 
 
+class ParkedIndex:
+    """The account's parked index, in a list."""
+
+    def __init__(self) -> None:
+        self.entries: list[Any] = []
+
+    def put(self, parked: Any) -> None:
+        self.entries.append(parked)
+
+    def delete(self, image_id: str) -> None:
+        self.entries = [e for e in self.entries if e.image_id != image_id]
+
+
+class Stacks:
+    """The stack's status: being updated, unless a test says it rolls back."""
+
+    def __init__(self, status: str = "UPDATE_IN_PROGRESS") -> None:
+        self.stack_status = status
+
+    def status(self, stack_id: str) -> tuple[str, None]:
+        return self.stack_status, None
+
+
+def lifecycle_of(helper: Any, api: Any, stacks: Stacks | None = None) -> images.ImageLifecycle:
+    return images.ImageLifecycle(helper, api, ParkedIndex(), stacks or Stacks())  # type: ignore[arg-type]
+
+
 @pytest.fixture(autouse=True)
 def no_waiting() -> None:
     common.patience._sleep = lambda seconds: None
@@ -141,7 +168,7 @@ def test_a_rollback_adopts_the_old_image_even_when_its_source_is_gone() -> None:
         new=copy_props("wsi-deletedsrc1", "golden-v1"),
         old=copy_props("wsi-newsource01", "golden-v2"),
     )
-    answer = images.ImageLifecycle(Helper(), api).update(event, Context(), ())  # type: ignore[arg-type]
+    answer = lifecycle_of(Helper(), api).update(event, Context(), ())  # type: ignore[arg-type]
 
     # THEN the old image is adopted, not refused for its missing source
     assert answer.physical_id == "wsi-oldoldold1"
@@ -161,7 +188,7 @@ def test_a_first_create_whose_source_is_gone_still_fails_with_the_services_words
         "ResourceProperties": copy_props("wsi-deletedsrc1", "golden-v1"),
     }
     with pytest.raises(common.ResourceFailed, match="CopyWorkspaceImage failed: ResourceNotFound"):
-        images.ImageLifecycle(Helper(), Gone()).create(event, Context(), ())  # type: ignore[arg-type]
+        lifecycle_of(Helper(), Gone()).create(event, Context(), ())  # type: ignore[arg-type]
 
 
 def test_the_watcher_of_a_rollback_deletes_the_abandoned_image_before_it_signals(
@@ -179,7 +206,7 @@ def test_the_watcher_of_a_rollback_deletes_the_abandoned_image_before_it_signals
     api.add("wsi-oldoldold1", "v1", "AVAILABLE", logical_id="Golden")
     api.add("wsi-newnewnew1", "v2", "PENDING", logical_id="Golden")
     helper = Helper()
-    lifecycle = images.ImageLifecycle(helper, api)  # type: ignore[arg-type]
+    lifecycle = lifecycle_of(helper, api)  # type: ignore[arg-type]
     event = update(
         contract.IMPORT_RESOURCE_TYPE,
         new=import_props("v1", "https://handle/1"),
@@ -225,7 +252,7 @@ def test_a_started_image_is_noted_for_crhelpers_timeout_answer() -> None:
             "TimeoutSeconds": "3300",
         },
     }
-    images.ImageLifecycle(helper, Starts()).create(event, Context(), ())  # type: ignore[arg-type]
+    lifecycle_of(helper, Starts()).create(event, Context(), ())  # type: ignore[arg-type]
 
     assert helper.started_image == "wsi-startedimg1"
 
@@ -250,7 +277,7 @@ def test_a_failed_read_of_an_imports_progress_does_not_fail_a_healthy_import() -
         "SourceAction": logic.CUSTOM_IMPORT_ACTION,
     }
 
-    answer = images.ImageLifecycle(Helper(), api).poll(event, state)  # type: ignore[arg-type]
+    answer = lifecycle_of(Helper(), api).poll(event, state)  # type: ignore[arg-type]
 
     assert answer is None  # still waiting
     assert api.deleted == []
@@ -281,4 +308,4 @@ def test_an_update_refused_for_another_reason_keeps_the_services_words() -> None
 
     # THEN the reason is the service's, not "no update available"
     with pytest.raises(common.ResourceFailed, match="OperationNotSupportedException"):
-        images.ImageLifecycle(Helper(), api).create(event, Context(), ())  # type: ignore[arg-type]
+        lifecycle_of(Helper(), api).create(event, Context(), ())  # type: ignore[arg-type]

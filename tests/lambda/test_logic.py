@@ -251,9 +251,18 @@ def test_the_same_request_delivered_again_abandons_nothing() -> None:
     assert logic.abandoned_images(target, "same") == ()
 
 
-def test_a_long_waits_watcher_belongs_to_an_answered_request() -> None:
+def test_a_long_waits_watcher_belongs_to_an_answered_request_of_the_same_image() -> None:
     target = {contract.WATCH_EVENT_KEY: {"ImageId": "wsi-aaaaaaaaa"}}
-    assert logic.abandoned_images(target, "new") == ()
+    assert logic.abandoned_images(target, "new", "wsi-aaaaaaaaa") == ()
+
+
+def test_a_watcher_of_another_image_than_the_requests_was_never_taken_by_cloudformation() -> None:
+    # A replacement answered at once, then cancelled: the rollback names the old image.
+    target = {contract.WATCH_EVENT_KEY: {"ImageId": "wsi-bbbbbbbbb", "Discard": ["wsi-ccccccccc"]}}
+    assert logic.abandoned_images(target, "new", "wsi-aaaaaaaaa") == (
+        "wsi-bbbbbbbbb",
+        "wsi-ccccccccc",
+    )
 
 
 def test_ids_that_are_not_images_are_never_given_up() -> None:
@@ -496,3 +505,87 @@ def test_an_image_still_pending_says_to_let_its_stack_finish() -> None:
     assert reason is not None
     assert "(wsi-aaaaaaaaa) in us-east-1 is PENDING, not AVAILABLE" in reason
     assert logic.named_image_reason({**image, "State": "AVAILABLE"}, "g", "us-east-1") is None
+
+
+# --- throttling ----------------------------------------------------------------------
+
+
+def test_the_throttling_codes_are_those_botocores_standard_retries_treat_so() -> None:
+    from botocore.retries.standard import ThrottledRetryableChecker
+
+    # GIVEN the installed botocore's list (private; this test notices when it changes)
+    botocore_codes = set(ThrottledRetryableChecker._THROTTLED_ERROR_CODES)
+
+    # THEN ours is the same list
+    assert botocore_codes == logic.THROTTLING_CODES
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "expected"),
+    [
+        ("ThrottlingException", 400, True),  # what WorkSpaces answers
+        ("RequestLimitExceeded", 400, True),
+        ("SomethingNew", 429, True),  # HTTP 429 is throttling whatever the code
+        ("ResourceLimitExceededException", 400, False),  # a quota, not a rate
+        ("AccessDeniedException", None, False),
+    ],
+)
+def test_throttling_is_told_by_the_code_or_http_429(
+    code: str, status: int | None, expected: bool
+) -> None:
+    assert logic.is_throttling(code, status) is expected
+
+
+def test_botocores_longest_backoff_doubles_from_1_s_up_to_20_s() -> None:
+    # 1 attempt: no retry; 12 attempts: 1 + 2 + 4 + 8 + 16 + 6 * 20
+    assert logic.worst_backoff_seconds(1) == 0
+    assert logic.worst_backoff_seconds(4) == 1 + 2 + 4
+    assert logic.worst_backoff_seconds(12) == 31 + 6 * 20
+
+
+def test_the_longest_call_times_out_every_attempt_and_backs_off_the_longest() -> None:
+    assert logic.worst_call_seconds(12, attempt_timeout_seconds=15) == 12 * 15 + 151
+
+
+def test_the_last_call_starts_so_that_the_longest_call_ends_before_the_timeout() -> None:
+    assert logic.last_call_start_seconds(600, 331, answer_margin_seconds=30) == 239
+
+
+def throttled(elapsed: float, timeout: float = 600, interval: float = 60) -> logic.PollDecision:
+    return logic.throttled_poll(
+        "DescribeWorkspaceImages failed: ThrottlingException: Rate exceeded",
+        now=1000 + elapsed,
+        started_at=1000,
+        timeout_seconds=timeout,
+        poll_interval_seconds=interval,
+    )
+
+
+def test_a_throttled_poll_waits_while_the_next_poll_comes_in_time() -> None:
+    assert throttled(480).outcome is logic.Outcome.WAIT
+
+
+def test_a_throttled_poll_fails_once_the_next_poll_would_come_too_late() -> None:
+    # 600 s timeout, 60 s interval, 60 s margin: the same deadline as a PENDING image's
+    decision = throttled(481)
+
+    assert decision.outcome is logic.Outcome.FAILED
+    assert decision.reason.startswith("timed out after 8 of 10 minutes, the last poll throttled:")
+    assert decision.reason.endswith("ThrottlingException: Rate exceeded")
+
+
+@pytest.mark.parametrize(
+    ("state", "elapsed", "expected"),
+    [
+        ("AVAILABLE", 60, logic.Discard.WAIT),
+        (None, 60, logic.Discard.WAIT),
+        ("AVAILABLE", 3300, logic.Discard.REFUSED),
+    ],
+)
+def test_a_throttled_delete_waits_for_the_next_poll_until_the_deadline(
+    state: str | None, elapsed: float, expected: logic.Discard
+) -> None:
+    outcome = logic.refused_delete(
+        state, "ThrottlingException", now=elapsed, started_at=0, wait_seconds=3300
+    )
+    assert outcome is expected

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from cdk_workspace_image.runtime import contract
+from tests.rehearsal import fake_workspaces
 from tests.rehearsal.embedded_aws import (
     ACCOUNT_ID,
     REGION,
@@ -54,7 +55,7 @@ from tests.rehearsal.embedded_aws import (
     new_stack_id,
     pseudo_parameters,
 )
-from tests.rehearsal.lambda_process import Invocation, LambdaFunction
+from tests.rehearsal.lambda_process import Barrier, Invocation, LambdaFunction
 from tests.rehearsal.response_endpoint import Response
 
 
@@ -215,6 +216,9 @@ class Deployment:
     """
 
     status: str
+    # The stack whose status this is: DescribeStacks tells the function (the
+    # handler parks what a rollback gives up).
+    stack_id: str = ""
     responses: dict[str, Response] = field(default_factory=dict)
     cancelled: list[str] = field(default_factory=list)
     rollback: dict[str, Response] = field(default_factory=dict)
@@ -225,6 +229,11 @@ class Deployment:
 
     def physical_id(self, logical_id: str) -> str:
         return self.responses[logical_id].physical_id
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in ("status", "stack_id") and getattr(self, "stack_id", ""):
+            fake_workspaces.set_stack_status(self.stack_id, self.status)
 
     @property
     def succeeded(self) -> bool:
@@ -261,12 +270,19 @@ class CloudFormation:
     resource_types: dict[str, str] = field(default_factory=dict)
     # The endpoint key of each WaitConditionHandle made (by logical id).
     handle_keys: dict[str, str] = field(default_factory=dict)
+    # Invocations that overlap start their handlers at the same moment
+    # (lambda_process.Barrier), as on Lambda, rather than as the processes
+    # get ready on a machine of few cores.
+    simultaneous: bool = False
 
     def __post_init__(self) -> None:
         # The function was deployed by this stack, whose id its template gave it.
         self.stack_id = (
             self.stack_id or self.function.stack_id or new_stack_id(self.stack_name, self.region)
         )
+        # A request a test sends by itself comes from a stack being updated
+        # (deploy, update and destroy set the status as they go).
+        fake_workspaces.set_stack_status(self.stack_id, "UPDATE_IN_PROGRESS")
 
     @property
     def region(self) -> str:
@@ -303,9 +319,12 @@ class CloudFormation:
             event["OldResourceProperties"] = {"ServiceToken": self.function.arn, **old_properties}
         return request_id, event
 
-    def invoke(self, event: dict[str, Any]) -> Invocation:
+    def invoke(self, event: dict[str, Any], barrier: Barrier | None = None) -> Invocation:
         invocation = self.function.invoke(
-            event, aws_env=self.aws.env_for(self.region), clock_offset=self.clock_offset
+            event,
+            aws_env=self.aws.env_for(self.region),
+            clock_offset=self.clock_offset,
+            barrier=barrier,
         )
         self.invocations.append(invocation)
         if invocation.exit_code != 0:
@@ -433,8 +452,16 @@ class CloudFormation:
             for event in events:
                 self.invoke(event)
             return
-        with ThreadPoolExecutor(max_workers=len(events)) as pool:
-            list(pool.map(self.invoke, events))
+        barrier = Barrier(len(events)) if self.simultaneous else None
+        try:
+            with ThreadPoolExecutor(max_workers=len(events) + 1) as pool:
+                if barrier:
+                    pool.submit(barrier.release_when_ready)
+                invoke = partial(self.invoke, barrier=barrier) if barrier else self.invoke
+                list(pool.map(invoke, events))
+        finally:
+            if barrier:
+                barrier.close()
 
     def deploy(
         self,
@@ -444,7 +471,7 @@ class CloudFormation:
         max_polls: int = 60,
     ) -> Deployment:
         """Create the stack's custom resources as CloudFormation would (see the module doc)."""
-        deployment = Deployment(status="CREATE_IN_PROGRESS")
+        deployment = Deployment(status="CREATE_IN_PROGRESS", stack_id=self.stack_id)
         attributes: dict[str, dict[str, str]] = native_attributes(stack, self.region)
         for logical_id in stack.logical_ids(WAIT_CONDITION_HANDLE):
             self.handle_keys[logical_id], self.refs[logical_id] = self.new_wait_handle()
@@ -488,7 +515,7 @@ class CloudFormation:
     ) -> Deployment:
         """Update the stack from ``old`` to ``new`` as CloudFormation would (see the
         module doc); ``previous`` holds the stack's resources as they stand."""
-        deployment = Deployment(status="UPDATE_IN_PROGRESS")
+        deployment = Deployment(status="UPDATE_IN_PROGRESS", stack_id=self.stack_id)
         before = dict(previous.responses)
         old_attributes = {**native_attributes(old, self.region), **_data(before)}
         attributes = native_attributes(new, self.region)
@@ -631,6 +658,7 @@ class CloudFormation:
                 made[key] = f"{self.stack_name}-{key}-{uuid.uuid4().hex[:12]}"
         made = {key: value for key, value in made.items() if new.deletion_policy(key) != "Retain"}
         attributes = {**native_attributes(new, self.region), **_data(answers), **_data(before)}
+        deployment.status = "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"
         deployment.rollback.update(
             self._delete_levels(
                 new, {**made, **replaced}, attributes, deployment, before_poll, max_polls
@@ -723,6 +751,8 @@ class CloudFormation:
         """Delete the stack: dependents first; DeletionPolicy Retain and
         RetainExceptOnCreate keep the resource (no Delete is sent)."""
         keep = {"Retain", "RetainExceptOnCreate", "Snapshot"}
+        deployment.stack_id = self.stack_id
+        deployment.status = "DELETE_IN_PROGRESS"
         return self._delete_levels(
             stack,
             {

@@ -158,6 +158,113 @@ def three_long_images(embedded_aws: EmbeddedAws, three_long_images_cdk_out: Path
     return _three_images(embedded_aws, three_long_images_cdk_out)
 
 
+# --- a stack at the scale of a Region's quotas ----------------------------------------
+
+SCALE_STACK = "FortyImagesTenBundles"
+SCALE_IMAGES = 40  # the default quota of images per Region
+SCALE_BUNDLES = 10
+# Every fourth image is shared, so that sharing (and unsharing) meets the throttle too.
+SCALE_SHARED_EVERY = 4
+SCALE_SHARE_WITH = "111122223333"
+# The rate the issue rehearses: every WorkSpaces action at 1 call/s, bursts of 2.
+SCALE_RATE_PER_SECOND = 1.0
+SCALE_BURST = 2
+# The scale rehearsal's time scale (real seconds per handler second). At the
+# default SLEEP_SCALE (0.02) the second or so that 50 processes still take to
+# make their first calls after the start barrier is a minute of handler time,
+# and the load never piles up as it does when Lambda starts 50 invocations at
+# once. At 0.5 that second is two, as in AWS; botocore's backoff (up to 171 s
+# for a call) then takes up to 86 real seconds, and a deploy and destroy
+# about 3 minutes.
+SCALE_TIME_SCALE = 0.5
+
+
+def scale_workspace_id(n: int) -> str:
+    return f"ws-scale{n:04d}"
+
+
+def scale_golden_image_id(n: int) -> str:
+    """An image that is there before the stack (seeded by the fixture); a bundle uses it."""
+    return f"wsi-scalegold{n:02d}"
+
+
+def _synth_scale(outdir: Path) -> Path:
+    """40 images (each its custom resource's own 55-minute wait) and 10 bundles of
+    images that exist already: no resource depends on another, so CloudFormation
+    creates (and deletes) all 50 at once. Everything is deleted with the stack."""
+    import aws_cdk as cdk
+
+    from cdk_workspace_image import WorkspaceBundle, WorkspaceImage
+
+    app = cdk.App(outdir=str(outdir), context=FEATURE_FLAGS)
+    stack = cdk.Stack(app, SCALE_STACK)
+    for n in range(1, SCALE_IMAGES + 1):
+        WorkspaceImage(
+            stack,
+            f"Image{n}",
+            workspace_id=scale_workspace_id(n),
+            image_name=f"scale-{n}",
+            timeout=cdk.Duration.minutes(55),
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+            share_with_accounts=[SCALE_SHARE_WITH] if n % SCALE_SHARED_EVERY == 0 else None,
+        )
+    for n in range(1, SCALE_BUNDLES + 1):
+        WorkspaceBundle(
+            stack,
+            f"Bundle{n}",
+            image=WorkspaceImage.from_image_id(stack, f"Golden{n}", scale_golden_image_id(n)),
+            bundle_name=f"scale-bundle-{n}",
+            compute_type="STANDARD",
+            user_storage_gib=50,
+            root_storage_gib=80,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+    app.synth()
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def scale_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _synth_scale(tmp_path_factory.mktemp("cdk.out.scale"))
+
+
+def scale_rehearsal(aws: EmbeddedAws, cdk_out: Path) -> Rehearsal:
+    """The 40-image, 10-bundle stack, with its source WorkSpaces and golden images
+    seeded; its invocations start together (``simultaneous``) at SCALE_TIME_SCALE."""
+    rehearsal = _rehearsal(aws, cdk_out, SCALE_STACK)
+    for n in range(1, SCALE_IMAGES + 1):
+        fake_workspaces.seed_workspace(scale_workspace_id(n))
+    for n in range(1, SCALE_BUNDLES + 1):
+        fake_workspaces.seed_image(name=f"golden-{n}", image_id=scale_golden_image_id(n))
+    rehearsal.cfn.simultaneous = True
+    rehearsal.cfn.function.sleep_scale = SCALE_TIME_SCALE
+    return rehearsal
+
+
+def throttle_every_action() -> None:
+    """Every WorkSpaces action at SCALE_RATE_PER_SECOND, bursts of SCALE_BURST,
+    in the scale rehearsal's time."""
+    fake_workspaces.faults.throttle(
+        rate=SCALE_RATE_PER_SECOND, burst=SCALE_BURST, scale=SCALE_TIME_SCALE
+    )
+
+
+def finish_everything_at(poll: int) -> Callable[[int], None]:
+    """A before_poll hook: every PENDING image and bundle is AVAILABLE before poll ``poll``."""
+
+    def before_poll(n: int) -> None:
+        if n == poll:
+            fake_workspaces.finish_pending_images()
+            fake_workspaces.finish_pending_bundles()
+
+    return before_poll
+
+
+@pytest.fixture
+def scale(embedded_aws: EmbeddedAws, scale_cdk_out: Path) -> Rehearsal:
+    return scale_rehearsal(embedded_aws, scale_cdk_out)
+
+
 @pytest.fixture
 def rehearsal(embedded_aws: EmbeddedAws, example_cdk_out: Path) -> Rehearsal:
     return _rehearsal(embedded_aws, example_cdk_out)

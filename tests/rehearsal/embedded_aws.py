@@ -128,6 +128,7 @@ class EmbeddedAws:
         ).read()
         fake_workspaces.faults.reset()
         fake_workspaces.images_in_use.clear()
+        fake_workspaces.stack_statuses.clear()
         fake_workspaces.bundles_in_use.clear()
         self.endpoint.reset()
 
@@ -176,9 +177,11 @@ class EmbeddedAws:
         logical_id, resource = _function_resource(template)
         props = resource["Properties"]
         asset_dir = _asset_dir(cdk_out, stack_name, props["Code"]["S3Key"])
-        # Named as CloudFormation names it: after the stack it was deployed as.
-        name = f"{stack_id.split('/')[1]}-{logical_id}"[:64]
-        role_arn = self.lambda_role(f"{name}-role"[:64])
+        # Named as CloudFormation names it: after the stack it was deployed as,
+        # with a suffix of its own (a stack deployed again gets a new function).
+        suffix = stack_id.split("/")[2][:8]
+        name = f"{stack_id.split('/')[1]}-{logical_id}"[:55] + f"-{suffix}"
+        role_arn = self.lambda_role(f"{name[:59]}-role")
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(asset_dir.rglob("*")):
@@ -266,13 +269,29 @@ class EmbeddedAws:
         return list(events.list_rules(NamePrefix=contract.RULE_NAME_PREFIX).get("Rules", []))
 
     def state_parameters(self, region: str = REGION) -> dict[str, str]:
-        """Every parameter the handlers keep under the state path, by name (decrypted)."""
+        """Every poll or watch state the handlers keep, by name (decrypted)."""
         from cdk_workspace_image.runtime import contract
 
+        return {
+            name: value
+            for name, value in self._parameters(contract.STATE_PATH, region).items()
+            if not name.startswith(contract.PARKED_PATH + "/")
+        }
+
+    def parked_index(self, region: str = REGION) -> dict[str, dict[str, Any]]:
+        """The account's index of parked images: image id -> its entry."""
+        from cdk_workspace_image.runtime import contract
+
+        return {
+            name.rsplit("/", 1)[-1]: json.loads(value)
+            for name, value in self._parameters(contract.PARKED_PATH, region).items()
+        }
+
+    def _parameters(self, path: str, region: str) -> dict[str, str]:
         pages = (
             self.client("ssm", region)
             .get_paginator("get_parameters_by_path")
-            .paginate(Path=contract.STATE_PATH, Recursive=True, WithDecryption=True)
+            .paginate(Path=path, Recursive=True, WithDecryption=True)
         )
         return {
             parameter["Name"]: parameter["Value"]

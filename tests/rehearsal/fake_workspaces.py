@@ -63,6 +63,16 @@ Fault switches, all OFF until set and all cleared by ``faults.reset()``
 - ``faults.hide_new_bundles(times)``: eventual consistency; the next
   ``times`` DescribeWorkspaceBundles calls with BundleIds leave out bundles
   created after the switch was set.
+- ``faults.throttle(rate, burst, actions=None, scale=SLEEP_SCALE)``: the
+  service's request rate limit, a token bucket per action (every WorkSpaces
+  action in ACTIONS when ``actions`` is None). Each bucket holds ``burst``
+  calls and refills at ``rate`` calls per virtual second (``rate / scale``
+  per real second; ``scale`` must be the handler's sleep scale, so that its
+  backoff meets the bucket as it would in AWS); a call that finds its bucket
+  empty answers
+  ThrottlingException "Rate exceeded" (HTTP 400), as WorkSpaces does, and
+  is counted in ``faults.throttled``. A throttled call uses no token and no
+  injected fault; a denial is decided first.
 
 Modelled behaviours, ON until switched off (and back on by ``reset()``):
 
@@ -83,13 +93,16 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
 import botocore.session
 from moto.awslambda.policy import Policy
 from moto.awslambda.responses import LambdaResponse
+from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.exceptions import JsonRESTError
+from moto.core.responses import ActionResult
 from moto.core.utils import unix_time
 from moto.events.responses import EventsHandler
 from moto.moto_api._internal import mock_random
@@ -193,6 +206,29 @@ def _function_arn(name: str) -> str:
 
 
 @dataclass
+class _Bucket:
+    """A token bucket: ``burst`` calls at once, refilled at ``rate`` per virtual second."""
+
+    rate: float
+    burst: int
+    # real seconds per virtual second
+    scale: float
+    tokens: float
+    # time.monotonic() of the last refill
+    at: float
+
+    def take(self, now: float) -> bool:
+        """Take one token if there is one; False means the call is throttled."""
+        refill = (now - self.at) / self.scale * self.rate
+        self.tokens = min(float(self.burst), self.tokens + refill)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+@dataclass
 class _Denial:
     action: str
     seconds: float  # virtual seconds; math.inf for ever
@@ -214,6 +250,9 @@ class Faults:
         self._policy_changed: dict[str, float] = {}
         self._hide_after = 0
         self._hide_times = 0
+        self._buckets: dict[str, _Bucket] = {}
+        # Calls answered ThrottlingException by ``throttle``, by action.
+        self.throttled: Counter[str] = Counter()
         # Switches a test sets directly (see the module docstring).
         self.pending_bundles = False
         self.allow_pending_image_delete = False
@@ -272,6 +311,40 @@ class Faults:
             f"because no identity-based policy allows the {permission} action",
             status=403 if request.service == "lambda" else 400,
         )
+
+    # --- request rate -----------------------------------------------------------
+
+    def throttle(
+        self,
+        rate: float,
+        burst: int,
+        actions: Iterable[str] | None = None,
+        scale: float = SLEEP_SCALE,
+    ) -> None:
+        """Limit each action (every WorkSpaces action if None) to ``rate`` calls per
+        virtual second (``scale`` real seconds), with bursts of ``burst``; each
+        bucket starts full."""
+        if rate <= 0 or burst < 1:
+            raise ValueError(f"throttle needs rate > 0 and burst >= 1, not {rate} and {burst}")
+        now = time.monotonic()
+        with self._lock:
+            for action in ACTIONS if actions is None else actions:
+                self._buckets[action] = _Bucket(rate, burst, scale, float(burst), now)
+
+    def unthrottle(self) -> None:
+        """Serve every call again (the counts in ``throttled`` stay)."""
+        with self._lock:
+            self._buckets = {}
+
+    def _throttled(self, request: Request) -> ServiceError | None:
+        """The ThrottlingException that ``request`` gets now, if its bucket is empty."""
+        now = time.monotonic()
+        with self._lock:
+            bucket = self._buckets.get(request.action)
+            if bucket is None or bucket.take(now):
+                return None
+            self.throttled[request.action] += 1
+        return ServiceError("ThrottlingException", "Rate exceeded")
 
     # --- EventBridge partial failures -----------------------------------------
 
@@ -363,6 +436,8 @@ class Faults:
             self._policy_changed = {}
             self._hide_after = 0
             self._hide_times = 0
+            self._buckets = {}
+            self.throttled.clear()
             self.pending_bundles = False
             self.allow_pending_image_delete = False
             self.allow_unshare_of_unshared = False
@@ -1000,8 +1075,11 @@ def seed_image(
     description: str = "golden source image",
     operating_system: str = "WINDOWS",
     required_tenancy: str = "DEFAULT",
+    image_id: str | None = None,
 ) -> str:
     """Put an image in this account's view of ``region``, as an administrator would have.
+
+    ``image_id`` fixes its id, for a template synthesized before the image exists.
 
     An image of another ``owner`` is one that account shared (moto's model,
     and what DescribeWorkspaceImages with ImageType SHARED lists). It is only
@@ -1013,6 +1091,8 @@ def seed_image(
     image.operating_system = {"Type": operating_system}
     image.required_tenancy = required_tenancy
     image.image_permissions = [{"SharedAccountId": account} for account in shared_with]
+    if image_id:
+        image.image_id = image_id
     backend(region).workspace_images[image.image_id] = image
     return str(image.image_id)
 
@@ -1414,13 +1494,13 @@ def _lambda_request(action: str, handler: LambdaResponse) -> Request:
 
 
 def _before(request: Request) -> None:
-    """Count the call; raise what IAM or an injected fault answers instead."""
-    denial = faults.denial(request)
+    """Count the call; raise what IAM, the rate limit or an injected fault answers instead."""
+    refused = faults.denial(request) or faults._throttled(request)
     with faults._lock:
         faults.calls[request.action] += 1
-        fault = None if denial else faults._pop(request.action)
-    if denial is not None:
-        raise denial
+        fault = None if refused else faults._pop(request.action)
+    if refused is not None:
+        raise refused
     if fault is not None:
         raise ServiceError(*fault)
 
@@ -1542,6 +1622,42 @@ LAMBDA_ACTIONS = {
 _installed = False
 
 
+# --- CloudFormation's view of the stacks the rehearsal plays ------------------------
+
+# StackId -> (StackStatus, RootId): set by tests/rehearsal/cloudformation.py as
+# it plays a deploy, an update, a rollback or a delete. DescribeStacks of any
+# other stack is moto's own (which knows none of the rehearsal's).
+stack_statuses: dict[str, tuple[str, str | None]] = {}
+
+
+def set_stack_status(stack_id: str, status: str, root_id: str | None = None) -> None:
+    stack_statuses[stack_id] = (status, root_id)
+
+
+def _describe_stacks_response(original: Callable[..., Any]) -> Callable[..., Any]:
+    def describe_stacks(self: CloudFormationResponse) -> Any:
+        stack_id = self._get_param("StackName")
+        if stack_id not in stack_statuses:
+            return original(self)
+        status, root_id = stack_statuses[stack_id]
+        stack: dict[str, Any] = {
+            "StackId": stack_id,
+            "StackName": stack_id.split("/")[1],
+            "StackStatus": status,
+            "CreationTime": datetime.now(UTC),
+            # moto's serializer turns these from mappings into lists.
+            "Parameters": {},
+            "Tags": {},
+            "Outputs": {},
+        }
+        if root_id:
+            stack["RootId"] = root_id
+            stack["ParentId"] = root_id
+        return ActionResult({"Stacks": [stack]})
+
+    return describe_stacks
+
+
 def install() -> None:
     """Register the extensions on moto's classes (once per process)."""
     global _installed
@@ -1578,6 +1694,9 @@ def install() -> None:
     )
     WorkSpacesResponse.copy_workspace_image = _copy_workspace_image_response  # type: ignore[attr-defined]
     WorkSpacesResponse.create_updated_workspace_image = _create_updated_workspace_image_response  # type: ignore[attr-defined]
+    CloudFormationResponse.describe_stacks = _describe_stacks_response(  # type: ignore[method-assign]
+        CloudFormationResponse.describe_stacks
+    )
     for action, method_name in ACTIONS.items():
         setattr(
             WorkSpacesResponse,

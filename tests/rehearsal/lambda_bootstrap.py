@@ -11,7 +11,14 @@ interpreter then runs with -S, so site-packages is not on the path.
 REHEARSAL_CLOCK_OFFSET_SECONDS moves time.time() forward, so tests can pass
 hours of polling without sleeping; REHEARSAL_SLEEP_SCALE shortens every time.sleep by that factor.
 REHEARSAL_API_LOG names a file where every AWS call the handler makes is
-written as an IAM action (``service:Operation``), through botocore's events.
+written as an IAM action (``service:Operation``), through botocore's events,
+and REHEARSAL_ATTEMPT_LOG one where every HTTP attempt of those calls is
+written with its answer (``service:Operation ErrorCode``, ``OK`` if none):
+botocore's retries show there. REHEARSAL_TIMING names a file that gets the
+invocation's handler time as JSON: its real time, with each sleep counted at
+its full (unscaled) length, as the handler would spend it in Lambda.
+REHEARSAL_BARRIER names a folder where processes meet to start together
+(``lambda_process.Barrier``).
 
 Logging is set up as the Python runtime (awslambdaric) sets it up from the
 function's LoggingConfig, which Lambda passes as AWS_LAMBDA_LOG_FORMAT and
@@ -41,9 +48,18 @@ if offset:
 
 # Sleeps (retry backoff, waiting for IAM) take a fraction of real time.
 scale = float(os.environ.get("REHEARSAL_SLEEP_SCALE", "1"))
-if scale != 1:
-    _real_sleep = time.sleep
-    time.sleep = lambda seconds: _real_sleep(seconds * scale)
+slept = {"virtual": 0.0, "real": 0.0}
+_real_sleep = time.sleep
+
+
+def scaled_sleep(seconds: float) -> None:
+    started = time.monotonic()
+    _real_sleep(seconds * scale)
+    slept["virtual"] += seconds
+    slept["real"] += time.monotonic() - started
+
+
+time.sleep = scaled_sleep
 
 invocation = json.loads(Path(invocation_path).read_text())
 deadline = time.monotonic() + invocation["timeout_seconds"]
@@ -150,9 +166,58 @@ if api_log:
     # nothing makes one first: the handler sets AWS_DATA_PATH (sdk.py) before
     # any session exists, and a session reads it once.
     boto3._get_default_session().events.register("before-call", record_call)
+
+attempt_log = os.environ.get("REHEARSAL_ATTEMPT_LOG")
+if attempt_log:
+    import boto3
+
+    def record_attempt(response, operation, caught_exception=None, **_):
+        # needs-retry follows every attempt; returning None leaves the decision to botocore.
+        if response is not None:
+            answer = response[1].get("Error", {}).get("Code") or "OK"
+        else:
+            answer = type(caught_exception).__name__
+        with open(attempt_log, "a") as log:
+            log.write(f"{operation.service_model.signing_name}:{operation.name} {answer}\n")
+
+    boto3._get_default_session().events.register("needs-retry", record_attempt)
+
+# REHEARSAL_BARRIER: start the handler together with the other processes of a
+# level. Each Lambda execution environment has a CPU of its own; here dozens
+# of processes share two cores, and their start-up (the imports, loading the
+# service models) would otherwise spread their first calls over many seconds.
+barrier = os.environ.get("REHEARSAL_BARRIER")
+if barrier:
+    import boto3
+
+    for service in ("workspaces", "events", "ssm", "lambda"):
+        # Loads each model into the session's cache, as a warm process has it.
+        boto3._get_default_session().client(service)
+    Path(barrier, f"{os.getpid()}.ready").touch()
+    while not Path(barrier, "go").exists():
+        _real_sleep(0.005)
+
+timing = os.environ.get("REHEARSAL_TIMING")
+handler_started = time.monotonic()
+slept_before = dict(slept)
+
+
+def write_timing() -> None:
+    if not timing:
+        return
+    real = time.monotonic() - handler_started
+    virtual = slept["virtual"] - slept_before["virtual"]
+    real_slept = slept["real"] - slept_before["real"]
+    Path(timing).write_text(
+        json.dumps({"handler_seconds": real - real_slept + virtual, "slept_seconds": virtual})
+    )
+
+
 try:
     getattr(module, function_name)(invocation["event"], LambdaContext())
+    write_timing()
 except Exception as error:
+    write_timing()
     if not json_format:
         raise
     # The runtime reports an unhandled error as one JSON object, too.

@@ -244,34 +244,6 @@ def test_a_bad_account_id_fails_at_deploy_time(rehearsal: Rehearsal) -> None:
     assert rehearsal.aws.images() == {}
 
 
-def test_a_share_that_fails_removes_the_image_and_answers_with_its_id(
-    rehearsal: Rehearsal,
-) -> None:
-    def refuse_sharing(n: int) -> None:
-        available_at_next_poll(n)
-        fake_workspaces.faults.inject(
-            "UpdateWorkspaceImagePermission",
-            "OperationNotSupportedException",
-            "not allowed",
-            times=1,
-        )
-
-    response = rehearsal.cfn.request(
-        "Create",
-        rehearsal.logical_id,
-        rehearsal.properties(ShareWithAccounts=ACCOUNTS),
-        before_poll=refuse_sharing,
-    )
-
-    assert response.status == "FAILED"
-    assert (
-        "UpdateWorkspaceImagePermission failed: OperationNotSupportedException" in response.reason
-    )
-    assert response.physical_id.startswith("wsi-")
-    assert rehearsal.aws.images() == {}
-    assert rehearsal.aws.poll_rules() == []
-
-
 def test_deleting_an_image_still_pending_does_not_unshare_it(rehearsal: Rehearsal) -> None:
     _, event = rehearsal.cfn.event(
         "Create", rehearsal.logical_id, rehearsal.properties(ShareWithAccounts=ACCOUNTS)

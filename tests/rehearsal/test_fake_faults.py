@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.rehearsal import fake_workspaces
@@ -41,6 +42,12 @@ def aws(embedded_aws: EmbeddedAws) -> Iterator[EmbeddedAws]:
 @pytest.fixture
 def workspaces(aws: EmbeddedAws) -> Any:
     return aws.client("workspaces")
+
+
+@pytest.fixture
+def unretried(aws: EmbeddedAws) -> Any:
+    """A WorkSpaces client that sends each call once: every answer is the fake's own."""
+    return aws.client("workspaces", config=Config(retries={"total_max_attempts": 1}))
 
 
 @pytest.fixture
@@ -785,6 +792,117 @@ def test_hide_new_bundles_leaves_listing_alone(workspaces: Any) -> None:
     assert (listed, by_id) == ([bundle_id], [])
 
 
+# --- throttle: the request rate limit ----------------------------------------------
+# A slow refill (one call per 100 virtual seconds, 2 real seconds) keeps a
+# bucket empty across the few milliseconds a test's calls take.
+
+
+def test_throttle_is_off_by_default(unretried: Any) -> None:
+    # GIVEN a fresh account
+
+    # WHEN one action is called many times in a row
+    for _ in range(10):
+        unretried.describe_workspace_images()
+
+    # THEN none is throttled
+    assert faults.throttled == {}
+
+
+def test_throttle_answers_rate_exceeded_once_the_burst_is_spent(unretried: Any) -> None:
+    # GIVEN DescribeWorkspaceImages throttled with bursts of 2, and 2 calls made
+    faults.throttle(rate=0.01, burst=2, actions=["DescribeWorkspaceImages"])
+    unretried.describe_workspace_images()
+    unretried.describe_workspace_images()
+
+    # WHEN a third call follows at once
+    with pytest.raises(ClientError) as raised:
+        unretried.describe_workspace_images()
+
+    # THEN it is HTTP 400 ThrottlingException "Rate exceeded", as WorkSpaces answers,
+    # and counted both as a call and as throttled
+    assert error_of(raised) == (400, "ThrottlingException", "Rate exceeded")
+    assert (faults.calls["DescribeWorkspaceImages"], faults.throttled) == (
+        3,
+        {"DescribeWorkspaceImages": 1},
+    )
+
+
+def test_throttle_refills_at_its_rate_in_virtual_seconds(unretried: Any) -> None:
+    # GIVEN one call per 10 virtual seconds, bursts of 1, and the one call spent
+    faults.throttle(rate=0.1, burst=1, actions=["DescribeWorkspaceImages"])
+    unretried.describe_workspace_images()
+    with pytest.raises(ClientError):
+        unretried.describe_workspace_images()
+
+    # WHEN 10 virtual seconds (10 * SLEEP_SCALE real seconds) have passed
+    time.sleep(10 * SLEEP_SCALE + 0.05)
+
+    # THEN the next call is served
+    assert unretried.describe_workspace_images()["Images"] == []
+
+
+def test_throttle_keeps_a_bucket_per_action(unretried: Any) -> None:
+    # GIVEN every WorkSpaces action throttled, and DescribeWorkspaceImages' burst spent
+    faults.throttle(rate=0.01, burst=1)
+    unretried.describe_workspace_images()
+
+    # WHEN another action is called
+    bundles = unretried.describe_workspace_bundles()
+
+    # THEN it is served from its own bucket
+    assert bundles["Bundles"] == []
+
+
+def test_throttle_of_named_actions_spares_the_others(unretried: Any) -> None:
+    # GIVEN only DescribeWorkspaceBundles throttled, with its burst spent
+    faults.throttle(rate=0.01, burst=1, actions=["DescribeWorkspaceBundles"])
+    unretried.describe_workspace_bundles()
+
+    # WHEN another action is called again and again
+    for _ in range(3):
+        unretried.describe_workspace_images()
+
+    # THEN it is never throttled
+    assert faults.throttled == {}
+
+
+def test_a_throttled_call_does_not_use_up_an_injected_fault(unretried: Any) -> None:
+    # GIVEN a throttled action whose burst is spent, and one injected fault on it
+    faults.throttle(rate=0.01, burst=1, actions=["DescribeWorkspaceImages"])
+    unretried.describe_workspace_images()
+    faults.inject("DescribeWorkspaceImages", "InvalidParameterValuesException", "injected")
+
+    # WHEN it is called while throttled, and once the throttle is lifted
+    with pytest.raises(ClientError) as throttled:
+        unretried.describe_workspace_images()
+    faults.unthrottle()
+    with pytest.raises(ClientError) as injected:
+        unretried.describe_workspace_images()
+
+    # THEN the throttled call answered ThrottlingException and left the fault for the next
+    assert (error_of(throttled)[1], error_of(injected)[1]) == (
+        "ThrottlingException",
+        "InvalidParameterValuesException",
+    )
+
+
+def test_a_throttled_create_makes_nothing(unretried: Any, aws: EmbeddedAws) -> None:
+    # GIVEN CreateWorkspaceImage throttled, with its burst spent on one image
+    faults.throttle(rate=0.01, burst=1, actions=["CreateWorkspaceImage"])
+    first = unretried.create_workspace_image(
+        Name="first", Description="first image", WorkspaceId=fake_workspaces.seed_workspace()
+    )
+
+    # WHEN a second image is created at once
+    with pytest.raises(ClientError):
+        unretried.create_workspace_image(
+            Name="second", Description="second image", WorkspaceId=fake_workspaces.seed_workspace()
+        )
+
+    # THEN only the first exists
+    assert list(aws.images()) == [first["ImageId"]]
+
+
 # --- reset -----------------------------------------------------------------------------
 
 
@@ -795,6 +913,8 @@ def test_reset_turns_every_switch_off(aws: EmbeddedAws, workspaces: Any, events:
     faults.fail_entries("PutTargets", times=5)
     faults.policy_conflicts(60)
     faults.hide_new_bundles(5)
+    faults.throttle(rate=0.001, burst=1)
+    workspaces.describe_workspace_images()  # the burst of DescribeWorkspaceImages, spent
     faults.pending_bundles = True
     faults.allow_pending_image_delete = True
     faults.allow_unshare_of_unshared = True
@@ -802,9 +922,11 @@ def test_reset_turns_every_switch_off(aws: EmbeddedAws, workspaces: Any, events:
     # WHEN the embedded AWS is reset
     aws.reset()
 
-    # THEN rules and targets work again, bundles are born AVAILABLE and visible,
-    # and the modelled refusals are back
+    # THEN rules and targets work again, calls are not throttled, bundles are born
+    # AVAILABLE and visible, and the modelled refusals are back
     rule(events)
+    workspaces.describe_workspace_images()
+    assert faults.throttled == {}
     assert put_target(events)["FailedEntryCount"] == 0
     bundle_id = bundle(workspaces, image(workspaces))
     assert bundle_state(workspaces, bundle_id) == "AVAILABLE"

@@ -14,9 +14,7 @@ READY = "Custom::WorkspaceImageReady"
 
 
 def polls(rehearsal: Rehearsal) -> int:
-    return sum(
-        1 for invocation in rehearsal.cfn.invocations if "WorkspaceImageWatch" in invocation.event
-    )
+    return sum(1 for invocation in rehearsal.cfn.invocations if invocation.scheduled)
 
 
 def start(long_wait: LongWait, **overrides: str) -> tuple[Rehearsal, str]:

@@ -362,6 +362,8 @@ def test_a_delete_whose_image_stays_pending_succeeds_and_says_what_is_left(
     assert image_id in rehearsal.aws.images()
     left = rehearsal.cfn.decisions("discard:leave")
     assert [d["image_id"] for d in left] == [image_id]
+    # AND it is parked until now: the first provider to run once it is done deletes it
+    assert list(rehearsal.aws.parked_index()) == [image_id]
     assert_nothing_scheduled(rehearsal)
 
 
