@@ -125,6 +125,14 @@ PROVIDER_ROLES = [
         ("ssm:GetParameterHistory", STATE),
         ("ssm:PutParameter", STATE),
         (
+            "ssm:PutParameter",
+            f"arn:aws:ssm:eu-west-1:123456789012:parameter{contract.PARKED_PATH}/wsi-abc123456",
+        ),
+        (
+            "ssm:GetParametersByPath",
+            f"arn:aws:ssm:eu-west-1:123456789012:parameter{contract.PARKED_PATH}",
+        ),
+        (
             "ssm:GetParametersByPath",
             f"arn:aws:ssm:eu-west-1:123456789012:parameter{contract.STATE_PATH}",
         ),
