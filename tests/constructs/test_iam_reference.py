@@ -8,8 +8,13 @@ the provider function's role:
 - each Resource matches the ARN format of one of that action's resource types,
   and "*" is used exactly for actions that have none (or is on STAR_ALLOWED,
   with the reason);
-- each Condition key is one the action or its resource types support, or a
-  global key.
+- each Condition key is one that the action supports for every Resource of
+  the statement (its own keys, and those the reference lists for the resource
+  type that Resource matches, on the action's entry or on the type), or a
+  global key: IAM authorizes each resource of a call on its own, so a key that
+  one resource type lacks would deny that resource;
+- each multivalued key (aws:TagKeys) is used with ForAllValues: or
+  ForAnyValue:, and each single-valued key without them.
 
 Across statements, every required resource type of an action is granted, and
 so is every dependent action that the reference lists.
@@ -393,10 +398,19 @@ def _resource_types(name: str, details: Mapping[str, Any]) -> list[tuple[str, st
     return found
 
 
-def _condition_keys(name: str, details: Mapping[str, Any]) -> list[str]:
+def _condition_keys(name: str, details: Mapping[str, Any], resource: str) -> list[str]:
+    """The keys ``name`` supports on ``resource`` ("*" or a policy ARN pattern).
+
+    The action's own keys, plus, for each of its resource types that the
+    resource can match, the keys listed on the action's entry for that type
+    and on the type itself.
+    """
     service = name.partition(":")[0]
     keys = list(details["conditionKeys"])
     for entry in details["resourceTypes"]:
+        arn = str(REFERENCE.resources.get_resource_type_details(service, entry["name"])["arn"])
+        if resource != "*" and not arn_pattern_overlaps(resource, arn):
+            continue
         keys.extend(entry["conditionKeys"])
         keys.extend(
             REFERENCE.resources.get_resource_type_details(service, entry["name"])["conditionKeys"]
@@ -404,8 +418,34 @@ def _condition_keys(name: str, details: Mapping[str, Any]) -> list[str]:
     return keys
 
 
-def _key_supported(key: str, supported: Iterable[str]) -> bool:
-    for candidate in [*supported, *GLOBAL_CONDITION_KEYS]:
+def _key_type(name: str, key: str) -> str | None:
+    """The reference's type of a condition key of ``name``'s service (String,
+    ArrayOfString, ...), or None for a key it does not describe (a global key)."""
+    service = name.partition(":")[0]
+    for candidate in REFERENCE.conditions.get_condition_keys_for_service(service):
+        if _key_supported(key, [candidate], with_globals=False):
+            details = REFERENCE.conditions.get_condition_key_details(service, candidate)
+            return str(details["type"])
+    return None
+
+
+def operator_problems(name: str, operator: str, key: str) -> list[str]:
+    """Set operators go with multivalued keys only (IAM User Guide, "Set operators
+    for multivalued context keys"); Null takes either."""
+    key_type = _key_type(name, key)
+    if key_type is None or operator == "Null":
+        return []
+    qualified = operator.startswith(("ForAllValues:", "ForAnyValue:"))
+    multivalued = key_type.startswith("ArrayOf")
+    if multivalued and not qualified:
+        return [f"{name}: {key} is multivalued ({key_type}): use ForAllValues: or ForAnyValue:"]
+    if qualified and not multivalued:
+        return [f"{name}: {key} is single-valued ({key_type}): {operator} does not apply"]
+    return []
+
+
+def _key_supported(key: str, supported: Iterable[str], *, with_globals: bool = True) -> bool:
+    for candidate in [*supported, *(GLOBAL_CONDITION_KEYS if with_globals else ())]:
         # ${TagKey} and the like stand for any text; condition keys ignore case.
         pattern = re.sub(r"\\\$\\\{[^}]*\\\}", ".+", re.escape(candidate))
         if re.fullmatch(pattern, key, flags=re.IGNORECASE):
@@ -463,12 +503,19 @@ def check_statement(
                     f"{name}: Resource {resource} matches none of its resource types: "
                     f"{_describe(types)}"
                 )
-        supported = _condition_keys(name, details)
+        for resource in resources:
+            supported = _condition_keys(name, details, resource)
+            problems.extend(
+                f"{name}: condition key {key} is neither one it supports on {resource} "
+                f"({', '.join(supported) or 'none'}) nor a global key"
+                for key in keys
+                if not _key_supported(key, supported)
+            )
         problems.extend(
-            f"{name}: condition key {key} is neither one of its own ({', '.join(supported)}) "
-            "nor a global key"
-            for key in keys
-            if not _key_supported(key, supported)
+            problem
+            for operator, block in conditions.items()
+            for key in block
+            for problem in operator_problems(name, operator, key)
         )
     return problems
 
@@ -650,6 +697,78 @@ def test_condition_keys_are_checked_per_action() -> None:
     assert check_statement(allow("workspaces:CreateTags", "*", Condition=by_source)) == []
     (problem,) = check_statement(allow("workspaces:CreateTags", "*", Condition=by_resource_tag))
     assert "workspaces:CreateTags" in problem and "aws:ResourceTag/team" in problem
+
+
+def test_a_condition_key_is_checked_on_each_resource_of_the_statement() -> None:
+    # CreateWorkspaceBundle lists aws:RequestTag for the new bundle, not for its image.
+    tagging = {"StringEquals": {"aws:RequestTag/team": "euc"}}
+
+    assert (
+        check_statement(allow("workspaces:CreateWorkspaceBundle", BUNDLES, Condition=tagging)) == []
+    )
+    (problem,) = check_statement(
+        allow("workspaces:CreateWorkspaceBundle", [BUNDLES, IMAGES], Condition=tagging)
+    )
+    assert "aws:RequestTag/team" in problem and IMAGES in problem and BUNDLES not in problem
+
+
+def test_a_request_tag_on_deleting_an_image_is_reported() -> None:
+    # DeleteWorkspaceImage makes nothing: its image has tags (aws:ResourceTag), the
+    # request has none.
+    by_request_tag = {"StringEquals": {"aws:RequestTag/team": "euc"}}
+    by_resource_tag = {"StringEquals": {"aws:ResourceTag/team": "euc"}}
+
+    (problem,) = check_statement(
+        allow("workspaces:DeleteWorkspaceImage", IMAGES, Condition=by_request_tag)
+    )
+    assert "workspaces:DeleteWorkspaceImage" in problem and "aws:RequestTag/team" in problem
+    assert (
+        check_statement(allow("workspaces:DeleteWorkspaceImage", IMAGES, Condition=by_resource_tag))
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ({"ForAnyValue:StringEquals": {"aws:TagKeys": ["team"]}}, None),
+        ({"ForAllValues:StringNotEquals": {"aws:TagKeys": ["team"]}}, None),
+        ({"Null": {"aws:RequestTag/team": "false"}}, None),
+        ({"StringEquals": {"aws:TagKeys": "team"}}, "aws:TagKeys is multivalued"),
+        ({"ForAnyValue:StringEquals": {"aws:RequestTag/team": "euc"}}, "single-valued"),
+    ],
+)
+def test_set_operators_go_with_multivalued_keys_only(
+    condition: dict[str, Any], expected: str | None
+) -> None:
+    problems = check_statement(allow("workspaces:CreateTags", "*", Condition=condition))
+
+    if expected is None:
+        assert problems == []
+    else:
+        (problem,) = problems
+        assert expected in problem
+
+
+def test_the_providers_conditions_are_among_what_is_checked(
+    statements: list[dict[str, Any]],
+) -> None:
+    # The checks above are not vacuous: the provider does use tag conditions.
+    used = {
+        (name, key)
+        for statement in statements
+        for name in _listed(statement["Action"])
+        for block in statement.get("Condition", {}).values()
+        for key in block
+    }
+    owner_tag = "cdk-workspace-image:stack-id"
+    assert {
+        ("workspaces:CreateWorkspaceImage", f"aws:RequestTag/{owner_tag}"),
+        ("workspaces:CreateWorkspaceBundle", "aws:TagKeys"),
+        ("workspaces:DeleteWorkspaceImage", f"aws:ResourceTag/{owner_tag}"),
+        ("workspaces:DeleteWorkspaceBundle", f"aws:ResourceTag/{owner_tag}"),
+        ("workspaces:CreateTags", "aws:TagKeys"),
+    } <= used
 
 
 def test_deny_statements_are_not_checked() -> None:

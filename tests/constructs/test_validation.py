@@ -272,6 +272,11 @@ WRONG_TYPES: list[tuple[str, Declare, str]] = [
         lambda s: WorkspaceImageProvider.of(s, log_group="/aws/lambda/x"),
         '"log_group" must be an ILogGroup',
     ),
+    (
+        "reserved_concurrency from context",
+        lambda s: WorkspaceImageProvider.of(s, reserved_concurrency="5"),
+        "\"reserved_concurrency\" must be an int (concurrent executions), got str '5'",
+    ),
 ]
 
 
@@ -539,6 +544,47 @@ def test_log_retention_with_a_log_group_of_ones_own_is_refused() -> None:
 
     with pytest.raises(ValidationError, match='"log_retention" is for the provider'):
         WorkspaceImageProvider.of(stack, log_group=mine, log_retention=logs.RetentionDays.ONE_DAY)
+
+
+def test_no_concurrency_is_reserved_unless_asked_for() -> None:
+    # A reservation fails in an account that cannot keep its minimum unreserved,
+    # as new accounts with 10 concurrent executions in all cannot.
+    stack = make_stack()
+    image(stack)
+
+    (function,) = Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
+    assert "ReservedConcurrentExecutions" not in function["Properties"]
+
+
+def test_reserved_concurrency_reaches_the_function() -> None:
+    stack = make_stack()
+    WorkspaceImageProvider.of(stack, reserved_concurrency=5)
+    image(stack)
+
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::Lambda::Function", {"ReservedConcurrentExecutions": 5}
+    )
+
+
+def test_a_reserved_concurrency_below_one_is_refused() -> None:
+    with pytest.raises(ValidationError) as raised:
+        WorkspaceImageProvider.of(make_stack(), reserved_concurrency=0)
+
+    message = str(raised.value)
+    assert message.startswith('TestStack/CdkWorkspaceImageProvider: "reserved_concurrency" ')
+    assert "must be at least 1, got 0" in message and "leave it out" in message
+
+
+def test_another_reserved_concurrency_after_the_first_image_is_refused() -> None:
+    stack = make_stack()
+    WorkspaceImageProvider.of(stack, reserved_concurrency=5)
+    image(stack)
+
+    assert WorkspaceImageProvider.of(stack, reserved_concurrency=5) is WorkspaceImageProvider.of(
+        stack
+    )
+    with pytest.raises(ValidationError, match='"reserved_concurrency" 6 differs from 5'):
+        WorkspaceImageProvider.of(stack, reserved_concurrency=6)
 
 
 def test_add_to_role_policy_grants_the_function_more() -> None:

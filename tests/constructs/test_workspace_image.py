@@ -182,6 +182,28 @@ def test_the_function_runs_the_latest_python_on_arm64_with_a_retained_log_group(
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
 
 
+def test_an_event_runs_once_and_waits_at_most_an_hour_when_throttled() -> None:
+    # GIVEN a stack with an image, whose function CloudFormation and EventBridge
+    # invoke asynchronously
+    stack = make_stack()
+    image(stack)
+
+    # THEN Lambda does not run a failed event again (a malformed or hostile one
+    # would run three times), and drops an event it could not run within the
+    # hour CloudFormation waits for a custom resource
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::Lambda::EventInvokeConfig", 1)
+    template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {
+            "FunctionName": {"Ref": Match.string_like_regexp("CdkWorkspaceImageProviderFunction")},
+            "Qualifier": "$LATEST",
+            "MaximumRetryAttempts": 0,
+            "MaximumEventAgeInSeconds": contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS,
+        },
+    )
+
+
 def test_one_fixed_permission_lets_this_stacks_poll_rules_invoke_the_function() -> None:
     # GIVEN two images in one stack
     stack = make_stack()
@@ -249,7 +271,8 @@ def test_create_is_scoped_to_the_source_workspace_and_images() -> None:
     stack = make_stack()
     image(stack)
 
-    rendered = json.dumps(statements(Template.from_stack(stack)))
+    found = statements(Template.from_stack(stack))
+    rendered = json.dumps(found)
     assert f":workspace/{WORKSPACE_ID}" in rendered
     assert ":workspaceimage/*" in rendered
     # Only this stack's poll rules, not every cdk-wsi- rule of the account
@@ -262,15 +285,17 @@ def test_only_calls_without_resource_types_use_a_resource_wildcard() -> None:
     image(stack)
 
     wildcard = [s for s in statements(Template.from_stack(stack)) if s["Resource"] == "*"]
+    # Tagging is on "*" too, under conditions on the tags (test_provider_iam.py).
     assert [s["Action"] for s in wildcard] == [
         [
             "workspaces:DescribeWorkspaceImages",
             "workspaces:DescribeWorkspaceBundles",
             "workspaces:DescribeTags",
-            "workspaces:CreateTags",
-            "workspaces:DeleteTags",
-        ]
+        ],
+        ["workspaces:CreateTags", "workspaces:DeleteTags"],
+        "workspaces:CreateTags",
     ]
+    assert all("Condition" in s for s in wildcard[1:])
 
 
 def test_tags_from_an_enclosing_scope_reach_the_image() -> None:

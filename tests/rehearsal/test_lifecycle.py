@@ -199,7 +199,7 @@ def test_a_name_held_by_someone_elses_image_fails_clearly_and_leaves_it_alone(
         ({"Name": "golden image"}, "contains ' '"),
         ({"Name": "x" * 65}, "1-64 characters"),
         ({"Description": "tabs\tare not allowed"}, '"Description"'),
-        ({"Tags": [{"Key": f"k{i}", "Value": "v"} for i in range(49)]}, "at most 48 are allowed"),
+        ({"Tags": [{"Key": f"k{i}", "Value": "v"} for i in range(49)]}, "at most 47 are allowed"),
         ({"Tags": [{"Key": "aws:owner", "Value": "v"}]}, 'starts with "aws:"'),
         ({"PollIntervalMinutes": "0.5"}, "whole number of minutes"),
         ({"TimeoutSeconds": "7200"}, "TimeoutSeconds over one hour needs WaitHandle"),

@@ -158,7 +158,8 @@ def test_the_owner_tags_cannot_be_stripped_through_the_old_tags(rehearsal: Rehea
     # GIVEN the stack's image
     created = create_available(rehearsal)
     owner = {
-        key: tags_of(rehearsal, created.physical_id)[key] for key in contract.RESERVED_TAG_KEYS
+        key: tags_of(rehearsal, created.physical_id)[key]
+        for key in (contract.OWNER_STACK_TAG, contract.OWNER_LOGICAL_ID_TAG)
     }
     old = rehearsal.properties(Tags=[{"Key": key, "Value": v} for key, v in owner.items()])
 
