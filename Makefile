@@ -18,6 +18,10 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # The Lambda runtime's boto3 is whatever AWS bundled: the rehearsal also runs
 # the handler on these, each from a folder of its own (docs/runtime-sdk.md).
 RUNTIME_SDKS := 1.40.0 1.43.0
+# The handler's modules, top-level as Lambda imports them: mypy checks each.
+HANDLER_MODULES := index images sources updated bundles common polling_helper state trust \
+  workspaces sdk stacks retention contract properties updates polls discard tagging retries \
+  reasons source_updates bundle_decisions
 
 .PHONY: install node-check demo test lint docs dist synth bench bench-throttling model pins integ integ-snapshots upgrade clean
 
@@ -86,7 +90,7 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	# The package, and the handler's modules as Lambda imports them (pyproject.toml).
-	$(PY) -m mypy -p cdk_workspace_image -m index -m logic -m contract -m workspaces -m polling_helper -m common -m bundles -m images -m sources -m state -m trust -m sdk -m retention -m stacks -m updated
+	$(PY) -m mypy -p cdk_workspace_image $(HANDLER_MODULES:%=-m %)
 
 ## bench: measure synth time, poll cost, API calls, asset size and throttling into bench/RESULTS.md
 bench: install

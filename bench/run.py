@@ -43,7 +43,7 @@ def throttling(work: Path) -> report.Throttling:
         run=run,
         model=model,
         total_attempts=workspaces.TOTAL_ATTEMPTS,
-        worst_backoff_seconds=scale.logic.worst_backoff_seconds(workspaces.TOTAL_ATTEMPTS),
+        worst_backoff_seconds=scale.retries.worst_backoff_seconds(workspaces.TOTAL_ATTEMPTS),
         worst_call_seconds=workspaces.WORST_CALL_SECONDS,
         last_call_start_seconds=common.LAST_CALL_START_SECONDS,
         function_timeout_seconds=contract.FUNCTION_TIMEOUT_SECONDS,

@@ -42,7 +42,7 @@ def handler_module(name: str) -> ModuleType:
     return importlib.import_module(name)
 
 
-logic = handler_module("logic")
+retries = handler_module("retries")
 IMAGE, BUNDLE = "image", "bundle"
 PHASES = ("create", "poll", "delete")
 WORKSPACES_PREFIX = "workspaces:"
@@ -55,7 +55,7 @@ def _phase(event: dict[str, object]) -> str:
 
 
 def _throttled(attempt: str) -> bool:
-    return attempt.startswith(WORKSPACES_PREFIX) and logic.is_throttling(attempt.split(" ")[-1])
+    return attempt.startswith(WORKSPACES_PREFIX) and retries.is_throttling(attempt.split(" ")[-1])
 
 
 @dataclass

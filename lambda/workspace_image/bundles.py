@@ -13,9 +13,16 @@ import time
 from functools import partial
 from typing import Any
 
+import bundle_decisions
 import contract
-import logic
+import discard
+import polls
+import properties
+import reasons
+import retries
+import tagging
 import trust
+import updates
 from botocore.exceptions import ClientError
 from common import (
     Answer,
@@ -48,7 +55,7 @@ class BundleResource:
         self, target_input: dict[str, Any], request_id: str, physical_id: str
     ) -> tuple[str, ...]:
         """The bundle an abandoned request made, from its poll schedule's input."""
-        return logic.abandoned_bundles(target_input, request_id)
+        return discard.abandoned_bundles(target_input, request_id)
 
     def create(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
         """Create (or adopt) the bundle; answer at once if it is AVAILABLE, else poll."""
@@ -69,14 +76,14 @@ class BundleResource:
 
     def _update(self, event: dict[str, Any], data: dict[str, Any]) -> tuple[str, bool]:
         new = _spec(event["ResourceProperties"])
-        old = logic.read_bundle_spec(event["OldResourceProperties"])
+        old = bundle_decisions.read_bundle_spec(event["OldResourceProperties"])
         bundle_id = str(event["PhysicalResourceId"])
-        change = logic.classify_bundle_update(old, new)
+        change = bundle_decisions.classify_bundle_update(old, new)
         log_decision(event, f"bundle-update:{change.value}", bundle_id=bundle_id)
-        if change is logic.Change.REPLACE:
+        if change is updates.Change.REPLACE:
             if old.name == new.name:
                 raise ResourceFailed(
-                    logic.fit_reason(
+                    reasons.fit_reason(
                         f"changing the compute type, storage or description makes a new "
                         f"bundle, and the old one still holds the name {new.name!r}: change "
                         "bundle_name in the same deployment"
@@ -89,7 +96,7 @@ class BundleResource:
         reserved = sorted(set(old.tags) & contract.RESERVED_TAG_KEYS)
         if reserved:
             raise ResourceFailed(
-                logic.fit_reason(
+                reasons.fit_reason(
                     f"the old properties' Tags hold {', '.join(reserved)}, which "
                     "cdk-workspace-image reserves for its owner tags; nothing was changed"
                 )
@@ -117,18 +124,18 @@ class BundleResource:
         try:
             bundle = call("DescribeWorkspaceBundles", lambda: self._bundles.describe(bundle_id))
         except Throttled as err:
-            throttled = logic.throttled_poll(
+            throttled = polls.throttled_poll(
                 str(err),
                 now=now,
                 started_at=started_at,
                 timeout_seconds=contract.BUNDLE_WAIT_SECONDS,
                 poll_interval_seconds=60,
             )
-            if throttled.outcome is logic.Outcome.FAILED:
+            if throttled.outcome is polls.Outcome.FAILED:
                 raise ResourceFailed(throttled.reason) from err
             log_decision(event, "bundle-poll:throttled", bundle_id=bundle_id, error=str(err))
             return None
-        decision = logic.decide_bundle_poll(
+        decision = bundle_decisions.decide_bundle_poll(
             bundle,
             bundle_id=bundle_id,
             now=now,
@@ -143,15 +150,15 @@ class BundleResource:
             state=(bundle or {}).get("State", "MISSING"),
             elapsed_seconds=round(now - started_at),
         )
-        if decision.outcome is logic.Outcome.WAIT:
+        if decision.outcome is polls.Outcome.WAIT:
             return None
-        if decision.outcome is logic.Outcome.FAILED:
+        if decision.outcome is polls.Outcome.FAILED:
             reason = decision.reason
             if bundle is not None and state.get(CREATED_HERE):
                 reason = self._discard(event, bundle_id, reason)
             raise ResourceFailed(reason)
         assert bundle is not None
-        return Answer(bundle_id, logic.bundle_data(bundle))
+        return Answer(bundle_id, bundle_decisions.bundle_data(bundle))
 
     def poll_delete(self, event: dict[str, Any], state: dict[str, Any]) -> Answer | None:
         raise AssertionError("a bundle's Delete answers at once")
@@ -190,7 +197,9 @@ class BundleResource:
                 log_decision(event, "bundle-delete:already-gone", bundle_id=bundle_id)
                 return
             raise ResourceFailed(
-                logic.bundle_delete_refused_reason(bundle_id, error_code(err), error_message(err))
+                bundle_decisions.bundle_delete_refused_reason(
+                    bundle_id, error_code(err), error_message(err)
+                )
             ) from err
         log_decision(event, "bundle-delete:deleted", bundle_id=bundle_id)
 
@@ -217,7 +226,7 @@ class BundleResource:
         return None
 
     def _start(
-        self, event: dict[str, Any], spec: logic.BundleSpec, data: dict[str, Any]
+        self, event: dict[str, Any], spec: bundle_decisions.BundleSpec, data: dict[str, Any]
     ) -> tuple[str, bool]:
         image_id = self._image_of(event, spec)
         created_here = False
@@ -226,7 +235,7 @@ class BundleResource:
             bundle_id = str(existing["BundleId"])
             if not made_here(self._images, bundle_id, event):
                 raise ResourceFailed(
-                    logic.fit_reason(
+                    reasons.fit_reason(
                         f"a bundle named {spec.name!r} already exists ({bundle_id}) and was not "
                         "made by this resource: choose another bundle_name, or delete that bundle"
                     )
@@ -238,7 +247,9 @@ class BundleResource:
             log_decision(event, "bundle-create:created", bundle_id=bundle_id, image_id=image_id)
         return bundle_id, self._answer(bundle_id, data, created_here=created_here)
 
-    def _create(self, event: dict[str, Any], spec: logic.BundleSpec, image_id: str) -> str:
+    def _create(
+        self, event: dict[str, Any], spec: bundle_decisions.BundleSpec, image_id: str
+    ) -> str:
         """CreateWorkspaceBundle, once the name was found free among this account's bundles."""
         stack_id, logical_id = event["StackId"], event["LogicalResourceId"]
         try:
@@ -251,19 +262,19 @@ class BundleResource:
                     compute_type=spec.compute_type,
                     user_storage_gib=int(spec.user_storage_gib),
                     root_storage_gib=int(spec.root_storage_gib),
-                    tags=logic.creation_tags(spec.tags, stack_id, logical_id),
+                    tags=tagging.creation_tags(spec.tags, stack_id, logical_id),
                 ),
             )
         except ClientError as err:
             code = error_code(err)
-            if code in logic.ACCESS_DENIED_CODES:
+            if code in retries.ACCESS_DENIED_CODES:
                 raise refusal("CreateWorkspaceBundle", err, "a new bundle") from err
             log_decision(event, "bundle-create:refused", bundle_name=spec.name, error=code)
             raise ResourceFailed(
-                logic.bundle_create_refused_reason(spec.name, code, error_message(err))
+                bundle_decisions.bundle_create_refused_reason(spec.name, code, error_message(err))
             ) from err
 
-    def _image_of(self, event: dict[str, Any], spec: logic.BundleSpec) -> str:
+    def _image_of(self, event: dict[str, Any], spec: bundle_decisions.BundleSpec) -> str:
         """The id of the bundle's image: given (an image of this stack, checked to be
         this account's), or found by name among this account's images in this Region
         (an image of another stack, whose id changes with every version)."""
@@ -273,7 +284,7 @@ class BundleResource:
         name = spec.image_name
         image = call("DescribeWorkspaceImages", lambda: self._images.find_owned_by_name(name))
         region = str(self._images.client.meta.region_name)
-        reason = logic.named_image_reason(image, name, region)
+        reason = properties.named_image_reason(image, name, region)
         if reason is not None:
             raise ResourceFailed(reason)
         assert image is not None
@@ -286,13 +297,13 @@ class BundleResource:
         account = event["StackId"].split(":")[4]
         owner = str((image or {}).get("OwnerAccountId") or account)
         if owner != account:
-            raise ResourceFailed(logic.shared_image_reason(image_id, owner))
+            raise ResourceFailed(bundle_decisions.shared_image_reason(image_id, owner))
 
     def _discard(self, event: dict[str, Any], bundle_id: str, reason: str) -> str:
         """Delete a bundle that failed; the reason says if it stays."""
         refused = self._delete_quietly(event, bundle_id)
         return (
-            logic.fit_reason(f"{bundle_id} is left behind ({refused}); {reason}")
+            reasons.fit_reason(f"{bundle_id} is left behind ({refused}); {reason}")
             if refused
             else reason
         )
@@ -322,7 +333,7 @@ class BundleResource:
         bundle = call("DescribeWorkspaceBundles", lambda: self._bundles.describe(bundle_id))
         data.clear()
         if bundle is not None and (bundle.get("State") or "AVAILABLE") == "AVAILABLE":
-            data.update(logic.bundle_data(bundle))
+            data.update(bundle_decisions.bundle_data(bundle))
             return True
         data.update(
             {
@@ -335,11 +346,11 @@ class BundleResource:
 
 
 STARTED_AT = "StartedAt"
-CREATED_HERE = logic.CREATED_HERE_KEY
+CREATED_HERE = discard.CREATED_HERE_KEY
 
 
-def _spec(props: dict[str, Any]) -> logic.BundleSpec:
+def _spec(props: dict[str, Any]) -> bundle_decisions.BundleSpec:
     try:
-        return logic.parse_bundle_properties(props)
-    except logic.InvalidProperties as err:
-        raise ResourceFailed(logic.fit_reason(f"invalid properties: {err}")) from err
+        return bundle_decisions.parse_bundle_properties(props)
+    except properties.InvalidProperties as err:
+        raise ResourceFailed(reasons.fit_reason(f"invalid properties: {err}")) from err

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import contract
-import logic
+import reasons
+import retries
+import tagging
 from botocore.exceptions import ClientError
 from workspaces import WORST_CALL_SECONDS, WorkSpacesImages, error_code, error_message, http_status
 
@@ -94,14 +96,14 @@ def log_decision(event: dict[str, Any], decision: str, **fields: Any) -> None:
 def made_here(api: WorkSpacesImages, resource_id: str, event: dict[str, Any]) -> bool:
     """Whether this stack's resource made the image or bundle, by its owner tags."""
     tags = call("DescribeTags", lambda: api.tags(resource_id))
-    return logic.is_owned_by(tags, event["StackId"], event["LogicalResourceId"])
+    return tagging.is_owned_by(tags, event["StackId"], event["LogicalResourceId"])
 
 
 def update_tags(
     api: WorkSpacesImages, resource_id: str, old: Mapping[str, str], new: Mapping[str, str]
 ) -> None:
     """Bring an image's or bundle's tags from ``old`` to ``new`` in place."""
-    to_set, to_remove = logic.tag_diff(old, new)
+    to_set, to_remove = tagging.tag_diff(old, new)
     if to_set:
         call("CreateTags", lambda: api.set_tags(resource_id, to_set))
     if to_remove:
@@ -114,7 +116,7 @@ ANSWER_MARGIN_SECONDS = 30.0
 # No call starts later than this into an invocation: with the longest a call
 # can take (workspaces.WORST_CALL_SECONDS), the invocation still ends inside
 # the function's timeout.
-LAST_CALL_START_SECONDS = logic.last_call_start_seconds(
+LAST_CALL_START_SECONDS = retries.last_call_start_seconds(
     contract.FUNCTION_TIMEOUT_SECONDS, WORST_CALL_SECONDS, ANSWER_MARGIN_SECONDS
 )
 
@@ -123,7 +125,7 @@ class Patience:
     """How long one invocation waits, in all, for IAM grants to take effect, and
     how late into it a call may still start.
 
-    A call that is denied is retried with backoff (``logic.denied_retry_delay``)
+    A call that is denied is retried with backoff (``retries.denied_retry_delay``)
     while the invocation's budget lasts. A call that would start after
     ``last_start`` seconds raises Throttled instead. ``reset`` starts a new
     invocation.
@@ -131,7 +133,7 @@ class Patience:
 
     def __init__(
         self,
-        budget: float = logic.DENIED_BUDGET_SECONDS,
+        budget: float = retries.DENIED_BUDGET_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
         last_start: float = LAST_CALL_START_SECONDS,
         clock: Callable[[], float] = time.monotonic,
@@ -153,14 +155,14 @@ class Patience:
         while True:
             elapsed = self._clock() - self._started
             if elapsed > self._last_start:
-                raise Throttled(logic.too_late_reason(action, elapsed, self._last_start))
+                raise Throttled(retries.too_late_reason(action, elapsed, self._last_start))
             try:
                 return run()
             except ClientError as err:
-                if error_code(err) not in logic.ACCESS_DENIED_CODES:
+                if error_code(err) not in retries.ACCESS_DENIED_CODES:
                     raise
                 attempt += 1
-                delay = logic.denied_retry_delay(attempt, self.spent, self._budget)
+                delay = retries.denied_retry_delay(attempt, self.spent, self._budget)
                 if delay is None:
                     raise
                 logger.info(
@@ -188,10 +190,12 @@ def refusal(action: str, err: ClientError, resource: str = "*") -> ResourceFaile
     """A refused call as the request's failure; a denial names the action and resource,
     and a throttled call is Throttled, for a request that can wait it out."""
     code, message = error_code(err), error_message(err)
-    if code in logic.ACCESS_DENIED_CODES:
-        return ResourceFailed(logic.denied_reason(action, resource, patience.spent, code, message))
-    reason = logic.service_error_reason(action, code, message)
-    if logic.is_throttling(code, http_status(err)):
+    if code in retries.ACCESS_DENIED_CODES:
+        return ResourceFailed(
+            retries.denied_reason(action, resource, patience.spent, code, message)
+        )
+    reason = reasons.service_error_reason(action, code, message)
+    if retries.is_throttling(code, http_status(err)):
         return Throttled(reason)
     return ResourceFailed(reason)
 

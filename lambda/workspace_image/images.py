@@ -10,7 +10,8 @@ A request that CloudFormation abandoned leaves images that the next request
 deletes.
 
 Every method returns an ``Answer`` (or None to keep waiting); ``index``
-writes it. Decisions are in ``logic``; AWS calls in ``workspaces``.
+writes it. Decisions are pure modules (``properties``, ``updates``, ``polls``,
+``discard``, ``tagging``, ``retries``, ``reasons``); AWS calls in ``workspaces``.
 """
 
 from __future__ import annotations
@@ -21,9 +22,15 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import contract
-import logic
+import discard
+import polls
+import properties
+import reasons
 import retention
+import retries
+import tagging
 import trust
+import updates
 from botocore.exceptions import ClientError
 from common import (
     Answer,
@@ -50,9 +57,9 @@ STARTED_AT = "StartedAt"
 # Set when this request made the image (rather than adopting one): only such
 # an image may be discarded when its polls cannot be scheduled, or when a
 # later request finds that CloudFormation abandoned this one.
-CREATED_HERE = logic.CREATED_HERE_KEY
+CREATED_HERE = discard.CREATED_HERE_KEY
 # Images that an abandoned request made, to delete once the service allows.
-DISCARD = logic.DISCARD_KEY
+DISCARD = discard.DISCARD_KEY
 # The call that made the image: a poll reads an import's own progress.
 SOURCE_ACTION = "SourceAction"
 # How many parked images one request's sweep deletes at most: the sweep rides
@@ -83,39 +90,39 @@ class ImageLifecycle:
         self, target_input: dict[str, Any], request_id: str, physical_id: str
     ) -> tuple[str, ...]:
         """Images an abandoned request made, from its poll schedule's input."""
-        return logic.abandoned_images(target_input, request_id, physical_id)
+        return discard.abandoned_images(target_input, request_id, physical_id)
 
     def create(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
         spec = _spec(event)
         state: dict[str, Any] = {}
         image_id = self._start_image(event, spec, state)
         state.update(self._discard_abandoned(event, abandoned, keep=image_id))
-        if logic.needs_watch(None, spec, logic.Change.REPLACE):
+        if updates.needs_watch(None, spec, updates.Change.REPLACE):
             return self._start_watch(event, spec, image_id, state, context)
         return Answer(image_id, state, done=False)
 
     def update(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
         new = _spec(event)
-        old = logic.read_spec(event["OldResourceProperties"], event["ResourceType"])
+        old = properties.read_spec(event["OldResourceProperties"], event["ResourceType"])
         image_id = str(event["PhysicalResourceId"])
-        change = logic.classify_update(old, new)
+        change = updates.classify_update(old, new)
         log_decision(event, f"update:{change.value}", image_id=image_id)
-        if change is logic.Change.REPLACE:
+        if change is updates.Change.REPLACE:
             # A rollback of a replacement that CloudFormation cancelled comes here
             # too: it adopts the old image, and deletes the abandoned new one.
             state: dict[str, Any] = {}
             new_id = self._start_image(event, new, state, replacing=old)
             state.update(self._discard_abandoned(event, abandoned, keep=new_id))
-            if logic.needs_watch(old, new, change):
+            if updates.needs_watch(old, new, change):
                 return self._start_watch(event, new, new_id, state, context)
             return Answer(new_id, state, done=False)
-        if change is logic.Change.IN_PLACE:
+        if change is updates.Change.IN_PLACE:
             # The id and the old tags come from the event: tag and share only
             # this resource's own image, and never touch the owner tags.
             _refuse_reserved_tags(old.tags)
             self._require_own(event, image_id, "tag or share")
             update_tags(self._images, image_id, old.tags, new.tags)
-            to_share, to_unshare = logic.share_diff(old.share_with, new.share_with)
+            to_share, to_unshare = updates.share_diff(old.share_with, new.share_with)
             self._share(event, image_id, to_share, allow=True)
             self._unshare(event, image_id, to_unshare)
         image = call("DescribeWorkspaceImages", lambda: self._images.describe(image_id))
@@ -124,7 +131,7 @@ class ImageLifecycle:
                 f"image {image_id} no longer exists; it was deleted outside CloudFormation"
             )
         waiting = self._discard_abandoned(event, abandoned, keep=image_id)
-        if logic.needs_watch(old, new, change):
+        if updates.needs_watch(old, new, change):
             # The watcher deletes the abandoned images still PENDING.
             return self._start_watch(event, new, image_id, waiting, context)
         if waiting:
@@ -134,7 +141,7 @@ class ImageLifecycle:
                 {contract.ATTR_IMAGE_ID: image_id, STARTED_AT: time.time(), **waiting},
                 done=False,
             )
-        return Answer(image_id, logic.response_data(image))
+        return Answer(image_id, polls.response_data(image))
 
     def delete(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
         image_id = str(event.get("PhysicalResourceId", ""))
@@ -199,7 +206,7 @@ class ImageLifecycle:
             decision, image = self._check(
                 event,
                 image_id,
-                str(state.get(SOURCE_ACTION) or logic.CREATE_ACTION),
+                str(state.get(SOURCE_ACTION) or properties.CREATE_ACTION),
                 started_at=started_at,
                 timeout_seconds=timeout_seconds,
                 poll_minutes=poll_minutes,
@@ -208,9 +215,9 @@ class ImageLifecycle:
             decision, image = self._throttled(event, "poll", image_id, err, wait), None
         except ResourceFailed as err:
             raise ResourceFailed(self._give_up(event, image_id, str(err))) from err
-        if decision.outcome is logic.Outcome.WAIT:
+        if decision.outcome is polls.Outcome.WAIT:
             return None
-        if decision.outcome is logic.Outcome.FAILED:
+        if decision.outcome is polls.Outcome.FAILED:
             raise ResourceFailed(decision.reason)
         assert image is not None
         if self._discard_all(
@@ -221,7 +228,7 @@ class ImageLifecycle:
             refused = self._share_available(event, image_id, _shares(event))
         except Throttled as err:
             throttled = self._throttled(event, "poll", image_id, err, wait)
-            if throttled.outcome is logic.Outcome.WAIT:
+            if throttled.outcome is polls.Outcome.WAIT:
                 return None
             refused = throttled.reason
         if refused:
@@ -229,7 +236,7 @@ class ImageLifecycle:
         self._record_version(
             event, image_id, created=bool(state.get(CREATED_HERE)), keep=_keep_previous(props)
         )
-        return Answer(image_id, logic.response_data(image))
+        return Answer(image_id, polls.response_data(image))
 
     def _throttled(
         self,
@@ -238,23 +245,23 @@ class ImageLifecycle:
         image_id: str,
         err: Throttled,
         wait: tuple[float, float, float],
-    ) -> logic.PollDecision:
+    ) -> polls.PollDecision:
         """A poll still throttled after botocore's retries: WAIT for the next one;
         past the deadline (``wait``: started at, timeout and poll interval, in
         seconds), FAILED, and the image is given up."""
         started_at, timeout_seconds, interval_seconds = wait
-        decision = logic.throttled_poll(
+        decision = polls.throttled_poll(
             str(err),
             now=time.time(),
             started_at=started_at,
             timeout_seconds=timeout_seconds,
             poll_interval_seconds=interval_seconds,
         )
-        if decision.outcome is logic.Outcome.WAIT:
+        if decision.outcome is polls.Outcome.WAIT:
             log_decision(log_event, f"{step}:throttled", image_id=image_id, error=str(err))
             return decision
-        return logic.PollDecision(
-            logic.Outcome.FAILED, self._give_up(log_event, image_id, decision.reason)
+        return polls.PollDecision(
+            polls.Outcome.FAILED, self._give_up(log_event, image_id, decision.reason)
         )
 
     def watch(self, job: dict[str, Any], context: Any) -> None:
@@ -274,7 +281,7 @@ class ImageLifecycle:
             decision, _ = self._check(
                 log_event,
                 image_id,
-                str(job.get(SOURCE_ACTION) or logic.CREATE_ACTION),
+                str(job.get(SOURCE_ACTION) or properties.CREATE_ACTION),
                 started_at=started_at,
                 timeout_seconds=timeout,
                 poll_minutes=poll_minutes,
@@ -283,11 +290,11 @@ class ImageLifecycle:
             decision = self._throttled(log_event, "watch", image_id, err, wait)
         except ResourceFailed as err:
             # A failed look-up is retried at the next poll while the deadline allows.
-            if not logic.past_deadline(time.time(), started_at, timeout, poll_minutes * 60):
+            if not polls.past_deadline(time.time(), started_at, timeout, poll_minutes * 60):
                 log_decision(log_event, "watch:retry-later", image_id=image_id, error=str(err))
                 return
-            decision = logic.PollDecision(
-                logic.Outcome.FAILED, self._give_up(log_event, image_id, str(err))
+            decision = polls.PollDecision(
+                polls.Outcome.FAILED, self._give_up(log_event, image_id, str(err))
             )
         to_discard = list(job.get(DISCARD) or [])
         waiting = (
@@ -297,19 +304,19 @@ class ImageLifecycle:
             if to_discard
             else []
         )
-        if decision.outcome is logic.Outcome.WAIT or waiting:
+        if decision.outcome is polls.Outcome.WAIT or waiting:
             return  # signal once the images an abandoned request made are deleted
-        if decision.outcome is logic.Outcome.AVAILABLE:
+        if decision.outcome is polls.Outcome.AVAILABLE:
             shares = list(job.get(contract.PROP_SHARE_WITH, []))
             try:
                 refused = self._share_available(log_event, image_id, shares)
             except Throttled as err:
                 throttled = self._throttled(log_event, "watch", image_id, err, wait)
-                if throttled.outcome is logic.Outcome.WAIT:
+                if throttled.outcome is polls.Outcome.WAIT:
                     return
                 refused = throttled.reason
             if refused:
-                decision = logic.PollDecision(logic.Outcome.FAILED, refused)
+                decision = polls.PollDecision(polls.Outcome.FAILED, refused)
             else:
                 keep = job.get(contract.PROP_KEEP_PREVIOUS_VERSIONS)
                 self._record_version(
@@ -334,10 +341,10 @@ class ImageLifecycle:
         image = call("DescribeWorkspaceImages", lambda: self._images.describe(image_id))
         if image is None or image.get("State") != "AVAILABLE":
             state = (image or {}).get("State", "missing")
-            raise ResourceFailed(logic.fit_reason(f"image {image_id} is {state}, not AVAILABLE"))
+            raise ResourceFailed(reasons.fit_reason(f"image {image_id} is {state}, not AVAILABLE"))
         log_decision(event, "ready", image_id=image_id)
         # Not the image id itself: a Delete of this resource must never look like the image's.
-        return Answer(f"ready-{image_id}", logic.response_data(image))
+        return Answer(f"ready-{image_id}", polls.response_data(image))
 
     def abandon(self, event: dict[str, Any], state: dict[str, Any], image_id: str) -> str | None:
         """crhelper could not schedule the polls: delete the image if this request made it."""
@@ -367,7 +374,7 @@ class ImageLifecycle:
             raise
         except ResourceFailed as err:
             log_decision(log_event, "share:refused", image_id=image_id, error=str(err))
-            return logic.fit_reason(f"{err}; image {image_id} is kept")
+            return reasons.fit_reason(f"{err}; image {image_id} is kept")
         return None
 
     def _share(
@@ -394,7 +401,7 @@ class ImageLifecycle:
             lambda: self._images.shared_accounts(image_id),
             f"image {image_id}",
         )
-        self._share(log_event, image_id, logic.accounts_to_revoke(accounts, shared), allow=False)
+        self._share(log_event, image_id, updates.accounts_to_revoke(accounts, shared), allow=False)
 
     # --- deleting -----------------------------------------------------------
 
@@ -448,17 +455,17 @@ class ImageLifecycle:
                 )
             except Throttled as err:
                 # A look-up or unshare still throttled: try again at the next poll.
-                outcome = logic.throttled_discard(
-                    logic.past_deadline(
+                outcome = discard.throttled_discard(
+                    polls.past_deadline(
                         time.time(), started_at, contract.DELETE_WAIT_SECONDS, poll_interval_seconds
                     )
                 )
-                if outcome is logic.Discard.REFUSED and image_id == own:
+                if outcome is discard.Discard.REFUSED and image_id == own:
                     raise
                 log_decision(
                     log_event, f"discard:{outcome.value}", image_id=image_id, error=str(err)
                 )
-            if outcome is logic.Discard.WAIT:
+            if outcome is discard.Discard.WAIT:
                 waiting.append(image_id)
         return waiting
 
@@ -472,7 +479,7 @@ class ImageLifecycle:
         interval: float = 60,
         shares: list[str] | None = None,
         park: Callable[[str], bool] | None = None,
-    ) -> logic.Discard:
+    ) -> discard.Discard:
         # The state decides what a refusal means. If it cannot be read (a denial
         # that lasts), the resource's own image fails the request, and any other
         # is tried all the same.
@@ -488,7 +495,7 @@ class ImageLifecycle:
         else:
             if image is None:
                 log_decision(log_event, "discard:gone", image_id=image_id)
-                return logic.Discard.GONE
+                return discard.Discard.GONE
             state = image.get("State")
         # Only this resource's own image is ever deleted: the id came from an event.
         if not made_here(self._images, image_id, log_event):
@@ -499,7 +506,7 @@ class ImageLifecycle:
                     )
                 )
             log_decision(log_event, "discard:not-ours", image_id=image_id)
-            return logic.Discard.NOT_OURS
+            return discard.Discard.NOT_OURS
         # An image is shared once AVAILABLE.
         if shares and state == "AVAILABLE":
             self._unshare(log_event, image_id, shares)
@@ -512,15 +519,15 @@ class ImageLifecycle:
             and park(image_id)
             and self._park(log_event, image_id, retention.parked_until(time.time(), hours))
         ):
-            return logic.Discard.PARKED
+            return discard.Discard.PARKED
         try:
             patience.run("DeleteWorkspaceImage", lambda: self._images.delete(image_id))
         except ClientError as err:
             code = error_code(err)
             if code in NOT_FOUND_CODES:
                 log_decision(log_event, "discard:gone", image_id=image_id)
-                return logic.Discard.GONE
-            outcome = logic.refused_delete(
+                return discard.Discard.GONE
+            outcome = discard.refused_delete(
                 state,
                 code,
                 now=time.time(),
@@ -531,17 +538,17 @@ class ImageLifecycle:
             log_decision(
                 log_event, f"discard:{outcome.value}", image_id=image_id, state=state, error=code
             )
-            if outcome is logic.Discard.REFUSED and own:
+            if outcome is discard.Discard.REFUSED and own:
                 raise ResourceFailed(
-                    logic.delete_refused_reason(image_id, code, error_message(err))
+                    discard.delete_refused_reason(image_id, code, error_message(err))
                 ) from err
-            if outcome is logic.Discard.LEAVE:
+            if outcome is discard.Discard.LEAVE:
                 # Still PENDING when this request can wait no longer: the first
                 # provider to run once it is done deletes it (the sweep).
                 self._park(log_event, image_id, retention.parked_until(time.time(), 0))
             return outcome
         log_decision(log_event, "discard:deleted", image_id=image_id, state=state)
-        return logic.Discard.DELETED
+        return discard.Discard.DELETED
 
     def _record_version(
         self, owner: dict[str, Any], image_id: str, *, created: bool, keep: int | None
@@ -564,7 +571,7 @@ class ImageLifecycle:
                 for old in retention.to_prune(history, image_id, keep):
                     outcome = self._discard_one(owner, old, time.time(), own=False)
                     log_decision(owner, f"prune:{outcome.value}", image_id=old)
-                    if outcome in (logic.Discard.GONE, logic.Discard.DELETED):
+                    if outcome in (discard.Discard.GONE, discard.Discard.DELETED):
                         history.remove(old)
             patience.run("PutParameter", lambda: self._versions.put(logical_id, history))
         except Exception as err:  # the image is done; pruning waits for the next version
@@ -662,19 +669,19 @@ class ImageLifecycle:
                 partial(self._images.share, image_id, account, allow=False),
             )
         left_behind = self._discard(log_event, image_id)
-        return logic.fit_reason(f"{reason}; {left_behind}") if left_behind else reason
+        return reasons.fit_reason(f"{reason}; {left_behind}") if left_behind else reason
 
     def _discard(self, log_event: dict[str, Any], image_id: str) -> str | None:
         """Delete an image that failed; return what to tell the user if it stays."""
         outcome = self._discard_one(log_event, image_id, time.time(), own=False)
-        return logic.left_behind_reason(image_id, outcome)
+        return discard.left_behind_reason(image_id, outcome)
 
     # --- waiting ------------------------------------------------------------
 
     def _start_watch(
         self,
         event: dict[str, Any],
-        spec: logic.ImageSpec,
+        spec: properties.ImageSpec,
         image_id: str,
         state: dict[str, Any],
         context: Any,
@@ -724,19 +731,19 @@ class ImageLifecycle:
         started_at: float,
         timeout_seconds: float,
         poll_minutes: float,
-    ) -> tuple[logic.PollDecision, dict[str, Any] | None]:
+    ) -> tuple[polls.PollDecision, dict[str, Any] | None]:
         """One poll: describe the image (and an import's progress), decide, log one line;
         a failed image is deleted."""
         now = time.time()
         image = call("DescribeWorkspaceImages", lambda: self._images.describe(image_id))
         progress = (
             self._progress(log_event, action, image_id)
-            if action in logic.ACTIONS_WITH_PROGRESS
+            if action in properties.ACTIONS_WITH_PROGRESS
             and image is not None
             and image.get("State") != "AVAILABLE"
             else None
         )
-        decision = logic.decide_poll(
+        decision = polls.decide_poll(
             image,
             image_id=image_id,
             now=now,
@@ -751,10 +758,10 @@ class ImageLifecycle:
             image_id=image_id,
             state=(image or {}).get("State", "MISSING"),
             elapsed_seconds=round(now - started_at),
-            **logic.progress_fields(progress),
+            **polls.progress_fields(progress),
         )
-        if decision.outcome is logic.Outcome.FAILED and image is not None:
-            return logic.PollDecision(
+        if decision.outcome is polls.Outcome.FAILED and image is not None:
+            return polls.PollDecision(
                 decision.outcome, self._give_up(log_event, image_id, decision.reason)
             ), image
         return decision, image
@@ -775,9 +782,9 @@ class ImageLifecycle:
     def _start_image(
         self,
         event: dict[str, Any],
-        spec: logic.ImageSpec,
+        spec: properties.ImageSpec,
         state: dict[str, Any],
-        replacing: logic.ImageSpec | None = None,
+        replacing: properties.ImageSpec | None = None,
     ) -> str:
         """Start the image from its source, or adopt the one a repeated request made.
 
@@ -803,7 +810,7 @@ class ImageLifecycle:
                 spec.source,
                 name=spec.name,
                 description=spec.description,
-                tags=logic.creation_tags(spec.tags, stack_id, logical_id),
+                tags=tagging.creation_tags(spec.tags, stack_id, logical_id),
             )
 
         created = True
@@ -813,9 +820,9 @@ class ImageLifecycle:
             code = error_code(err)
             log_decision(event, "create:refused", action=source.action, error=code)
             refused = ResourceFailed(
-                logic.service_error_reason(source.action, code, error_message(err))
+                reasons.service_error_reason(source.action, code, error_message(err))
             )
-            lookup = code in logic.ADOPTABLE_CREATE_ERRORS | logic.ACCESS_DENIED_CODES
+            lookup = code in reasons.ADOPTABLE_CREATE_ERRORS | retries.ACCESS_DENIED_CODES
             existing = (
                 call("DescribeWorkspaceImages", lambda: self._images.find_owned_by_name(spec.name))
                 # An update (a rollback among them) looks for its image whatever
@@ -827,7 +834,7 @@ class ImageLifecycle:
             if existing is not None and (lookup or self._made_here(event, existing)):
                 image_id = self._adopt(event, spec, replacing, existing)
                 created = False
-            elif code in logic.ACCESS_DENIED_CODES:
+            elif code in retries.ACCESS_DENIED_CODES:
                 # Denied, and nothing to adopt: a grant of this deployment (the
                 # source) may not be in effect yet. Wait for it.
                 image_id = call(source.action, start, source.resource(spec.source))
@@ -854,17 +861,17 @@ class ImageLifecycle:
     def _adopt(
         self,
         event: dict[str, Any],
-        spec: logic.ImageSpec,
-        replacing: logic.ImageSpec | None,
+        spec: properties.ImageSpec,
+        replacing: properties.ImageSpec | None,
         existing: dict[str, Any],
     ) -> str:
         image_id = str(existing["ImageId"])
         if replacing is not None and replacing.name == spec.name:
-            raise ResourceFailed(logic.replacement_needs_new_name_reason(spec.name))
+            raise ResourceFailed(reasons.replacement_needs_new_name_reason(spec.name))
         tags = call("DescribeTags", lambda: self._images.tags(image_id))
         if not retention.adoptable(tags, event["StackId"], event["LogicalResourceId"]):
             log_decision(event, "create:name-taken", image_id=image_id)
-            raise ResourceFailed(logic.name_taken_reason(spec.name, image_id))
+            raise ResourceFailed(reasons.name_taken_reason(spec.name, image_id))
         self._unpark(event, image_id, tags)
         log_decision(event, "create:adopted", image_id=image_id, state=existing.get("State"))
         return image_id
@@ -963,7 +970,7 @@ def _refuse_reserved_tags(tags: Mapping[str, str]) -> None:
     reserved = sorted(set(tags) & contract.RESERVED_TAG_KEYS)
     if reserved:
         raise ResourceFailed(
-            logic.fit_reason(
+            reasons.fit_reason(
                 f"the old properties' Tags hold {', '.join(reserved)}, which cdk-workspace-image "
                 "reserves for its owner tags; nothing was changed"
             )
@@ -973,11 +980,11 @@ def _refuse_reserved_tags(tags: Mapping[str, str]) -> None:
 def _shares(event: dict[str, Any]) -> list[str]:
     """The accounts this resource shares its image with (``share_with_accounts``)."""
     props = event.get("ResourceProperties", {})
-    return list(logic.read_accounts(props.get(contract.PROP_SHARE_WITH)))
+    return list(properties.read_accounts(props.get(contract.PROP_SHARE_WITH)))
 
 
-def _spec(event: dict[str, Any]) -> logic.ImageSpec:
+def _spec(event: dict[str, Any]) -> properties.ImageSpec:
     try:
-        return logic.parse_properties(event["ResourceProperties"], event["ResourceType"])
-    except logic.InvalidProperties as err:
-        raise ResourceFailed(logic.fit_reason(f"invalid properties: {err}")) from err
+        return properties.parse_properties(event["ResourceProperties"], event["ResourceType"])
+    except properties.InvalidProperties as err:
+        raise ResourceFailed(reasons.fit_reason(f"invalid properties: {err}")) from err

@@ -43,7 +43,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 import contract
-import logic
+import discard
+import polls
+import reasons
+import retries
 import trust
 from botocore.exceptions import ClientError
 from common import Patience, log_fields
@@ -238,7 +241,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
             # A Delete that cannot wait for its image must still not fail: a
             # DELETE_FAILED stops a rollback (ROLLBACK_FAILED). It answers, and
             # the log says what is left.
-            left = self.Data.get(logic.DISCARD_KEY)
+            left = self.Data.get(discard.DISCARD_KEY)
             logger.warning(
                 "delete:left-behind",
                 extra=log_fields(decision="delete:left-behind", images=left, error=str(err)),
@@ -315,7 +318,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
                 left_behind = self._abandon(str(image_id))
             reason = schedule_failure_reason(err)
             raise ScheduleFailed(
-                logic.fit_reason(f"{reason}; {left_behind}") if left_behind else reason
+                reasons.fit_reason(f"{reason}; {left_behind}") if left_behind else reason
             ) from err
 
     def _timeout(self) -> None:
@@ -434,7 +437,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
 
         def remove() -> None:
             response = self._events_client.remove_targets(Rule=name, Ids=ids)
-            failed = logic.failed_entries_reason("RemoveTargets", name, response)
+            failed = retries.failed_entries_reason("RemoveTargets", name, response)
             if failed:
                 raise PartialFailure(failed)
 
@@ -478,7 +481,7 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
                     }
                 ],
             )
-            failed = logic.failed_entries_reason("PutTargets", rule, response)
+            failed = retries.failed_entries_reason("PutTargets", rule, response)
             if failed:
                 raise PartialFailure(failed)
 
@@ -600,9 +603,9 @@ def fit_response(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def wait_signal(decision: logic.PollDecision, image_id: str) -> dict[str, str]:
+def wait_signal(decision: polls.PollDecision, image_id: str) -> dict[str, str]:
     """The body that signals a WaitConditionHandle once the wait is over."""
-    if decision.outcome is logic.Outcome.AVAILABLE:
+    if decision.outcome is polls.Outcome.AVAILABLE:
         return {
             "Status": "SUCCESS",
             "Reason": f"image {image_id} is AVAILABLE",
@@ -644,5 +647,5 @@ def rehearsal_endpoint() -> str:
 def schedule_failure_reason(err: Exception) -> str:
     """Why a poll schedule could not be set up (or removed), in the service's words."""
     if isinstance(err, ClientError):
-        return logic.service_error_reason(err.operation_name, error_code(err), error_message(err))
-    return logic.fit_reason(str(err))
+        return reasons.service_error_reason(err.operation_name, error_code(err), error_message(err))
+    return reasons.fit_reason(str(err))

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import contract
-import logic
+import properties
+import source_updates
 from botocore.exceptions import ClientError
 from common import ResourceFailed, call, log_decision
 from polling_helper import own_stack_id
@@ -29,19 +30,19 @@ NAME_UNAVAILABLE = "ResourceUnavailableException"
 class Source:
     """CreateWorkspaceImage: an image of a prepared WorkSpace."""
 
-    action = logic.CREATE_ACTION
+    action = properties.CREATE_ACTION
 
-    def resource(self, source: logic.SourceSpec) -> str:
+    def resource(self, source: properties.SourceSpec) -> str:
         """What a denial of ``action`` names, for the user to grant."""
         return f"WorkSpace {source.get(contract.PROP_WORKSPACE_ID)}"
 
-    def check(self, images: WorkSpacesImages, source: logic.SourceSpec, code: str) -> None:
+    def check(self, images: WorkSpacesImages, source: properties.SourceSpec, code: str) -> None:
         """After ``start`` was refused with ``code``: raise a plainer reason, if there is one."""
 
     def start(
         self,
         images: WorkSpacesImages,
-        source: logic.SourceSpec,
+        source: properties.SourceSpec,
         *,
         name: str,
         description: str,
@@ -59,7 +60,7 @@ class Source:
         return None
 
 
-def _source_image(source: logic.SourceSpec) -> str:
+def _source_image(source: properties.SourceSpec) -> str:
     """The source image as the user named it: its id, or its name."""
     return str(
         source.get(contract.PROP_SOURCE_IMAGE_ID) or source.get(contract.PROP_SOURCE_IMAGE_NAME)
@@ -67,7 +68,7 @@ def _source_image(source: logic.SourceSpec) -> str:
 
 
 def _named(
-    images: WorkSpacesImages, source: logic.SourceSpec, region: str | None
+    images: WorkSpacesImages, source: properties.SourceSpec, region: str | None
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The image of ``SourceImageName`` among this account's images in ``region``
     (None: the function's own), and why it cannot be used (or None)."""
@@ -76,11 +77,11 @@ def _named(
     image = call(
         "DescribeWorkspaceImages", lambda: where.find_owned_by_name(name), f"images named {name}"
     )
-    return image, logic.named_image_reason(image, name, str(where.client.meta.region_name))
+    return image, properties.named_image_reason(image, name, str(where.client.meta.region_name))
 
 
 def source_image_id(
-    images: WorkSpacesImages, source: logic.SourceSpec, region: str | None = None
+    images: WorkSpacesImages, source: properties.SourceSpec, region: str | None = None
 ) -> str:
     """The source image's id: given, or found by its name (an image of another stack)
     in ``region`` (None: the function's own).
@@ -108,7 +109,7 @@ def source_image_id(
 
 
 def check_named(
-    images: WorkSpacesImages, source: logic.SourceSpec, region: str | None, code: str
+    images: WorkSpacesImages, source: properties.SourceSpec, region: str | None, code: str
 ) -> None:
     """After a refusal: a source name that does not resolve says so plainly."""
     if not source.get(contract.PROP_SOURCE_IMAGE_NAME):
@@ -123,18 +124,18 @@ def check_named(
 class Copy(Source):
     """CopyWorkspaceImage: a copy, in this Region, of an image in another or shared here."""
 
-    action = logic.COPY_ACTION
+    action = properties.COPY_ACTION
 
-    def resource(self, source: logic.SourceSpec) -> str:
+    def resource(self, source: properties.SourceSpec) -> str:
         return f"image {_source_image(source)} in {source.get(contract.PROP_SOURCE_REGION)}"
 
-    def check(self, images: WorkSpacesImages, source: logic.SourceSpec, code: str) -> None:
+    def check(self, images: WorkSpacesImages, source: properties.SourceSpec, code: str) -> None:
         check_named(images, source, str(source.get(contract.PROP_SOURCE_REGION)), code)
 
     def start(
         self,
         images: WorkSpacesImages,
-        source: logic.SourceSpec,
+        source: properties.SourceSpec,
         *,
         name: str,
         description: str,
@@ -168,15 +169,15 @@ class Updated(Source):
     itself then carries the service's own code and message.
     """
 
-    action = logic.UPDATED_ACTION
+    action = properties.UPDATED_ACTION
 
-    def resource(self, source: logic.SourceSpec) -> str:
+    def resource(self, source: properties.SourceSpec) -> str:
         return f"image {_source_image(source)}"
 
     def start(
         self,
         images: WorkSpacesImages,
-        source: logic.SourceSpec,
+        source: properties.SourceSpec,
         *,
         name: str,
         description: str,
@@ -186,17 +187,19 @@ class Updated(Source):
         image = call(
             "DescribeWorkspaceImages", lambda: images.describe(source_id), f"image {source_id}"
         )
-        decision = logic.decide_update(image, source_id, logic.account_of(own_stack_id()))
-        if decision.outcome is logic.UpdateOutcome.MISSING:
+        decision = source_updates.decide_update(
+            image, source_id, source_updates.account_of(own_stack_id())
+        )
+        if decision.outcome is source_updates.UpdateOutcome.MISSING:
             # Refused as the call refuses a source it cannot find, so that an
             # update (a rollback among them) still adopts its own image.
             raise ClientError(
                 {"Error": {"Code": NAME_NOT_FOUND, "Message": decision.reason}},
                 "DescribeWorkspaceImages",
             )
-        if decision.outcome is logic.UpdateOutcome.REFUSED:
+        if decision.outcome is source_updates.UpdateOutcome.REFUSED:
             raise ResourceFailed(decision.reason)
-        if decision.outcome is logic.UpdateOutcome.NOTHING_TO_UPDATE:
+        if decision.outcome is source_updates.UpdateOutcome.NOTHING_TO_UPDATE:
             assert image is not None
             raise NothingToUpdate(image, decision.reason)
         return images.create_updated(
@@ -207,9 +210,9 @@ class Updated(Source):
 class ByolImport(Source):
     """ImportWorkspaceImage: a BYOL image of an AMI."""
 
-    action = logic.BYOL_IMPORT_ACTION
+    action = properties.BYOL_IMPORT_ACTION
 
-    def resource(self, source: logic.SourceSpec) -> str:
+    def resource(self, source: properties.SourceSpec) -> str:
         # No resource types for the action: the grant is on "*" (and the
         # service's message names an EC2 action it was denied on the AMI).
         return "*"
@@ -217,7 +220,7 @@ class ByolImport(Source):
     def start(
         self,
         images: WorkSpacesImages,
-        source: logic.SourceSpec,
+        source: properties.SourceSpec,
         *,
         name: str,
         description: str,
@@ -241,12 +244,12 @@ class CustomImport(ByolImport):
     are the reason when it fails.
     """
 
-    action = logic.CUSTOM_IMPORT_ACTION
+    action = properties.CUSTOM_IMPORT_ACTION
 
     def start(
         self,
         images: WorkSpacesImages,
-        source: logic.SourceSpec,
+        source: properties.SourceSpec,
         *,
         name: str,
         description: str,
@@ -281,5 +284,5 @@ SOURCES: dict[str, Source] = {
 }
 
 
-def of(spec: logic.SourceSpec) -> Source:
+def of(spec: properties.SourceSpec) -> Source:
     return SOURCES[spec.action]

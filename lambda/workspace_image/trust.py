@@ -12,7 +12,7 @@ invoke permission lets in. So (docs/security.md):
 - a scheduled invocation carries only a logical id (``schedule_reference``);
   what it runs is read from the state store and checked (``schedule_error``);
 - before it deletes, shares or tags anything whose id came from an event, the
-  owner tags must name this stack and this resource (``logic.is_owned_by``,
+  owner tags must name this stack and this resource (``tagging.is_owned_by``,
   ``not_owned_reason``).
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import contract
-import logic
+import reasons
 
 REQUEST_TYPES = ("Create", "Update", "Delete")
 # CloudFormation logical ids are alphanumeric, at most 255 characters.
@@ -154,7 +154,7 @@ def schedule_error(
 
 def not_owned_reason(what: str, resource_id: str, logical_id: str, action: str) -> str:
     """A refusal to act on something this resource did not make."""
-    return logic.fit_reason(
+    return reasons.fit_reason(
         f"refused to {action} {what} {resource_id}: its owner tags "
         f"({contract.OWNER_STACK_TAG}, {contract.OWNER_LOGICAL_ID_TAG}) do not name this "
         f"stack and resource {logical_id}; nothing was changed"

@@ -5,7 +5,7 @@ reports an update for the source (``sources.Updated`` reads it first). Without
 one, the resource resolves to the source image (``IfNoUpdate`` USE_SOURCE, the
 default): it makes nothing and answers with the source's id and attributes.
 The source is not this resource's, so it is never deleted, shared or tagged:
-the resource's physical id (``logic.resolved_id``) is not an image id, and a
+the resource's physical id (``source_updates.resolved_id``) is not an image id, and a
 Delete of it deletes nothing. With ``IfNoUpdate`` FAIL the request fails
 instead, and says why.
 
@@ -21,7 +21,11 @@ import time
 from typing import Any
 
 import contract
-import logic
+import polls
+import properties
+import reasons
+import source_updates
+import updates
 from common import Answer, ResourceFailed, call, log_decision
 from images import DISCARD, STARTED_AT, ImageLifecycle
 from polling_helper import send_response, wait_signal
@@ -59,12 +63,14 @@ class UpdatedImageResource:
         from sources import NothingToUpdate
 
         physical_id = str(event["PhysicalResourceId"])
-        if logic.resolved_source(physical_id) is not None:
+        if source_updates.resolved_source(physical_id) is not None:
             old, new = _old_spec(event), _spec(event)
-            change = logic.classify_update(old, new)
+            change = updates.classify_update(old, new)
             # The rollback of an update that was cancelled or failed sends back the
             # properties that resolved, with this id: nothing is decided again.
-            if change is not logic.Change.REPLACE or logic.resolved_for(physical_id, new):
+            if change is not updates.Change.REPLACE or source_updates.resolved_for(
+                physical_id, new
+            ):
                 return self._keep(event, old, new, change, physical_id, abandoned)
         try:
             return self._lifecycle.update(event, context, abandoned)
@@ -75,7 +81,7 @@ class UpdatedImageResource:
 
     def delete(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
         physical_id = str(event.get("PhysicalResourceId", ""))
-        source_id = logic.resolved_source(physical_id)
+        source_id = source_updates.resolved_source(physical_id)
         if source_id is None:
             return self._lifecycle.delete(event, context, abandoned)
         # Nothing was made; never look for an image by name here: after a
@@ -116,20 +122,20 @@ class UpdatedImageResource:
     def _resolve(
         self,
         event: dict[str, Any],
-        old: logic.ImageSpec | None,
-        new: logic.ImageSpec,
+        old: properties.ImageSpec | None,
+        new: properties.ImageSpec,
         source_image: dict[str, Any],
         abandoned: tuple[str, ...],
     ) -> Answer:
         """Nothing to update: fail (IfNoUpdate FAIL), or answer with the source."""
         source_id = str(source_image["ImageId"])
         said = (source_image.get("Updates") or {}).get("Description")
-        reason = logic.no_update_reason(source_image, source_id)
+        reason = source_updates.no_update_reason(source_image, source_id)
         if new.if_no_update == contract.NO_UPDATE_FAIL:
             log_decision(event, "no-update:failed", source_image_id=source_id, updates=said)
             self._lifecycle._discard_abandoned(event, abandoned, keep="")
-            raise ResourceFailed(logic.no_update_failure(reason))
-        physical_id = logic.resolved_id(source_id, new)
+            raise ResourceFailed(source_updates.no_update_failure(reason))
+        physical_id = source_updates.resolved_id(source_id, new)
         log_decision(
             event,
             "no-update:resolved",
@@ -138,24 +144,24 @@ class UpdatedImageResource:
             updates=said,
         )
         return self._answer(
-            event, old, new, logic.Change.REPLACE, physical_id, source_image, abandoned
+            event, old, new, updates.Change.REPLACE, physical_id, source_image, abandoned
         )
 
     def _keep(
         self,
         event: dict[str, Any],
-        old: logic.ImageSpec,
-        new: logic.ImageSpec,
-        change: logic.Change,
+        old: properties.ImageSpec,
+        new: properties.ImageSpec,
+        change: updates.Change,
         physical_id: str,
         abandoned: tuple[str, ...],
     ) -> Answer:
         """An update of a resolved resource that makes no new image: it stays the source."""
-        source_id = str(logic.resolved_source(physical_id))
+        source_id = str(source_updates.resolved_source(physical_id))
         log_decision(event, f"update:{change.value}", physical_id=physical_id)
         if new.if_no_update == contract.NO_UPDATE_FAIL:
             raise ResourceFailed(
-                logic.fit_reason(
+                reasons.fit_reason(
                     f"this resource is its source image {source_id} (there was nothing to "
                     f"update), which {contract.PROP_IF_NO_UPDATE} FAIL forbids: change "
                     "image_name in the same deployment to decide again"
@@ -168,7 +174,7 @@ class UpdatedImageResource:
         )
         if image is None:
             raise ResourceFailed(
-                logic.fit_reason(
+                reasons.fit_reason(
                     f"source image {source_id}, which this resource stands for (there was "
                     "nothing to update), no longer exists: change image_name to decide again"
                 )
@@ -179,9 +185,9 @@ class UpdatedImageResource:
     def _answer(
         self,
         event: dict[str, Any],
-        old: logic.ImageSpec | None,
-        new: logic.ImageSpec,
-        change: logic.Change,
+        old: properties.ImageSpec | None,
+        new: properties.ImageSpec,
+        change: updates.Change,
         physical_id: str,
         source_image: dict[str, Any],
         abandoned: tuple[str, ...],
@@ -197,8 +203,8 @@ class UpdatedImageResource:
                 tags_not_applied=sorted(new.tags),
                 accounts_not_shared_with=list(new.share_with),
             )
-        data = logic.response_data(source_image)
-        signal = logic.needs_watch(old, new, change)
+        data = polls.response_data(source_image)
+        signal = updates.needs_watch(old, new, change)
         waiting = self._lifecycle._discard_abandoned(event, abandoned, keep="")
         if waiting:
             return Answer(
@@ -220,7 +226,7 @@ class UpdatedImageResource:
         """Signal a new WaitCondition at once (nothing to wait for), then answer."""
         if handle:
             source_id = str(data[contract.ATTR_IMAGE_ID])
-            signal = wait_signal(logic.PollDecision(logic.Outcome.AVAILABLE), source_id)
+            signal = wait_signal(polls.PollDecision(polls.Outcome.AVAILABLE), source_id)
             if not send_response(handle, signal):
                 log_decision(event, "no-update:signal-undelivered", source_image_id=source_id)
                 raise ResourceFailed(
@@ -231,12 +237,12 @@ class UpdatedImageResource:
         return Answer(physical_id, data)
 
 
-def _spec(event: dict[str, Any]) -> logic.ImageSpec:
+def _spec(event: dict[str, Any]) -> properties.ImageSpec:
     try:
-        return logic.parse_properties(event["ResourceProperties"], event["ResourceType"])
-    except logic.InvalidProperties as err:
-        raise ResourceFailed(logic.fit_reason(f"invalid properties: {err}")) from err
+        return properties.parse_properties(event["ResourceProperties"], event["ResourceType"])
+    except properties.InvalidProperties as err:
+        raise ResourceFailed(reasons.fit_reason(f"invalid properties: {err}")) from err
 
 
-def _old_spec(event: dict[str, Any]) -> logic.ImageSpec:
-    return logic.read_spec(event["OldResourceProperties"], event["ResourceType"])
+def _old_spec(event: dict[str, Any]) -> properties.ImageSpec:
+    return properties.read_spec(event["OldResourceProperties"], event["ResourceType"])

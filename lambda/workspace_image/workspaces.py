@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-import logic
+import retries
 import sdk
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -43,7 +43,7 @@ RETRY_CONFIG = Config(
 # The longest one call can take: every attempt times out and every backoff is
 # the longest. No call starts later than this before the function's timeout
 # (common.Patience), so that crhelper's own timer never has to answer for us.
-WORST_CALL_SECONDS = logic.worst_call_seconds(
+WORST_CALL_SECONDS = retries.worst_call_seconds(
     TOTAL_ATTEMPTS, CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS
 )
 

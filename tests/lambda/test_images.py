@@ -14,8 +14,9 @@ from typing import Any
 import common
 import contract
 import images
-import logic
+import properties
 import pytest
+import tagging
 from botocore.exceptions import ClientError
 
 STACK = "arn:aws:cloudformation:us-east-1:111111111111:stack/S/abc"
@@ -38,7 +39,7 @@ class Images:
     def add(self, image_id: str, name: str, state: str, logical_id: str | None = None) -> None:
         self.images[image_id] = {"ImageId": image_id, "Name": name, "State": state}
         if logical_id:
-            self.tags_of[image_id] = logic.owner_tags(STACK, logical_id)
+            self.tags_of[image_id] = tagging.owner_tags(STACK, logical_id)
 
     def describe(self, image_id: str) -> dict[str, Any] | None:
         return self.images.get(image_id)
@@ -290,7 +291,7 @@ def test_a_failed_read_of_an_imports_progress_does_not_fail_a_healthy_import() -
     state = {
         "ImageId": "wsi-abcdefghi",
         "StartedAt": time.time(),
-        "SourceAction": logic.CUSTOM_IMPORT_ACTION,
+        "SourceAction": properties.CUSTOM_IMPORT_ACTION,
     }
 
     answer = lifecycle_of(Helper(), api).poll(event, state)  # type: ignore[arg-type]
