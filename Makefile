@@ -20,10 +20,10 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 RUNTIME_SDKS := 1.40.0 1.43.0
 # The handler's modules, top-level as Lambda imports them: mypy checks each.
 HANDLER_MODULES := index images sources updated bundles common polling_helper state trust \
-  workspaces sdk stacks retention contract properties updates polls discard tagging retries \
+  workspaces sdk stacks retention contract actions properties updates polls discard tagging retries \
   reasons source_updates bundle_decisions
 
-.PHONY: install node-check demo test lint docs dist synth bench bench-throttling model pins integ integ-snapshots upgrade clean
+.PHONY: install node-check demo test lint docs dist synth bench bench-poll bench-throttling model pins integ integ-snapshots upgrade clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -96,13 +96,17 @@ lint: install
 bench: install
 	$(PY) -m bench.run
 
-## model: write the WorkSpaces API model that the handler ships, from the pinned botocore
+## model: write the WorkSpaces and SSM API models that the handler ships, from the pinned botocore
 model: install
 	$(PY) -m tools.workspaces_model
 
 ## pins: write crhelper's hashes that bundling checks, from the lock and the installed wheel
 pins: install
 	$(PY) -m tools.pins
+
+## bench-poll: only section 2 of bench/RESULTS.md (one cold poll against a bare boto3 call)
+bench-poll: install
+	$(PY) -m bench.run poll
 
 ## bench-throttling: only section 6 of bench/RESULTS.md (40 images and 10 bundles at 1 call/s)
 bench-throttling: install

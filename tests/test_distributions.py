@@ -27,6 +27,7 @@ HANDLER_MODULES = (
     "sources.py",
     "updated.py",
     "bundles.py",
+    "actions.py",
     "properties.py",
     "updates.py",
     "polls.py",
@@ -41,9 +42,13 @@ HANDLER_MODULES = (
     "polling_helper.py",
     "sdk.py",
 )
-# What the asset needs beside the modules: the WorkSpaces model the handler
-# ships, and crhelper's hashes for bundling in Docker.
-RUNTIME_DATA = ("models/workspaces/2015-04-08/service-2.json", "requirements.txt")
+# What the asset needs beside the modules: the WorkSpaces and SSM models the
+# handler ships, and crhelper's hashes for bundling in Docker.
+RUNTIME_DATA = (
+    "models/workspaces/2015-04-08/service-2.json",
+    "models/ssm/2014-11-06/service-2.json",
+    "requirements.txt",
+)
 
 APP = """
 import aws_cdk as cdk

@@ -1,11 +1,13 @@
-"""Write the WorkSpaces API model that the Lambda asset carries (``make model``).
+"""Write the API models that the Lambda asset carries (``make model``): WorkSpaces',
+and SSM's for the state store.
 
-It is botocore's own model, from the botocore installed here (pinned in
+Each is botocore's own model, from the botocore installed here (pinned in
 requirements-dev.lock), trimmed to the operations the handler calls
-(``sdk.OPERATIONS``) and the shapes they reach, without documentation, which
-botocore does not need to make calls. tests/lambda/test_sdk.py fails when
-the committed file is not what this writes, so a botocore upgrade changes
-the shipped model on purpose, in a diff someone reads.
+(``sdk.OPERATIONS``, ``sdk.STATE_OPERATIONS``) and the shapes they reach,
+without documentation, which botocore does not need to make calls.
+tests/lambda/test_sdk.py fails when a committed file is not what this
+writes, so a botocore upgrade changes the shipped models on purpose, in a
+diff someone reads.
 
 Usage: python -m tools.workspaces_model
 """
@@ -26,12 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lambda" / "work
 import sdk
 
 
-def builtin_model() -> dict[str, Any]:
-    """botocore's own WorkSpaces model: its data folder only, never AWS_DATA_PATH or ~/.aws."""
+def builtin_model(service: str = sdk.SERVICE, api_version: str = sdk.API_VERSION) -> dict[str, Any]:
+    """botocore's own model of ``service``: its data folder only, never AWS_DATA_PATH or ~/.aws."""
     loader = Loader(
         extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False
     )
-    return dict(loader.load_service_model(sdk.SERVICE, "service-2", sdk.API_VERSION))
+    return dict(loader.load_service_model(service, "service-2", api_version))
 
 
 def _refs(shape: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -67,7 +69,8 @@ def trimmed(model: dict[str, Any], operations: Iterable[str]) -> dict[str, Any]:
     wanted = set(operations)
     missing = wanted - set(model["operations"])
     if missing:
-        raise SystemExit(f"botocore's WorkSpaces model has no {', '.join(sorted(missing))}")
+        service = model["metadata"]["serviceId"]
+        raise SystemExit(f"botocore's {service} model has no {', '.join(sorted(missing))}")
     keep = reachable_shapes(model, wanted)
     operations_out = {}
     for name, operation in model["operations"].items():
@@ -102,14 +105,24 @@ def render(model: dict[str, Any]) -> str:
 
 
 def expected() -> str:
-    """What the committed model must be, from the botocore installed here."""
+    """What the committed WorkSpaces model must be, from the botocore installed here."""
     return render(trimmed(builtin_model(), sdk.OPERATIONS))
 
 
+def expected_state() -> str:
+    """What the committed SSM model (the state store's) must be."""
+    model = builtin_model(sdk.STATE_SERVICE, sdk.STATE_API_VERSION)
+    return render(trimmed(model, sdk.STATE_OPERATIONS))
+
+
 def main() -> int:
-    sdk.MODEL_FILE.parent.mkdir(parents=True, exist_ok=True)
-    sdk.MODEL_FILE.write_text(expected())
-    print(f"wrote {sdk.MODEL_FILE} ({len(sdk.OPERATIONS)} operations)")
+    for path, text, operations in (
+        (sdk.MODEL_FILE, expected(), sdk.OPERATIONS),
+        (sdk.STATE_MODEL_FILE, expected_state(), sdk.STATE_OPERATIONS),
+    ):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        print(f"wrote {path} ({len(operations)} operations)")
     return 0
 
 

@@ -21,16 +21,15 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import actions
 import contract
 import discard
 import polls
-import properties
 import reasons
 import retention
 import retries
 import tagging
 import trust
-import updates
 from botocore.exceptions import ClientError
 from common import (
     Answer,
@@ -49,7 +48,11 @@ from stacks import Stacks
 from state import Parked, ParkedIndex, VersionHistory
 from workspaces import NOT_FOUND_CODES, WorkSpacesImages, error_code, error_message
 
+# properties and updates are imported where a Create, an Update or a Delete
+# uses them: a poll that keeps waiting, the most frequent invocation, compiles
+# neither (Lambda's code directory keeps no .pyc; bench/RESULTS.md).
 if TYPE_CHECKING:
+    import properties
     from sources import Source
 
 # Keys kept in a request's Data between its first call and its polls.
@@ -93,6 +96,8 @@ class ImageLifecycle:
         return discard.abandoned_images(target_input, request_id, physical_id)
 
     def create(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
+        import updates
+
         spec = _spec(event)
         state: dict[str, Any] = {}
         image_id = self._start_image(event, spec, state)
@@ -102,6 +107,9 @@ class ImageLifecycle:
         return Answer(image_id, state, done=False)
 
     def update(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
+        import properties
+        import updates
+
         new = _spec(event)
         old = properties.read_spec(event["OldResourceProperties"], event["ResourceType"])
         image_id = str(event["PhysicalResourceId"])
@@ -206,7 +214,7 @@ class ImageLifecycle:
             decision, image = self._check(
                 event,
                 image_id,
-                str(state.get(SOURCE_ACTION) or properties.CREATE_ACTION),
+                str(state.get(SOURCE_ACTION) or actions.CREATE_ACTION),
                 started_at=started_at,
                 timeout_seconds=timeout_seconds,
                 poll_minutes=poll_minutes,
@@ -281,7 +289,7 @@ class ImageLifecycle:
             decision, _ = self._check(
                 log_event,
                 image_id,
-                str(job.get(SOURCE_ACTION) or properties.CREATE_ACTION),
+                str(job.get(SOURCE_ACTION) or actions.CREATE_ACTION),
                 started_at=started_at,
                 timeout_seconds=timeout,
                 poll_minutes=poll_minutes,
@@ -394,6 +402,8 @@ class ImageLifecycle:
     def _unshare(self, log_event: dict[str, Any], image_id: str, accounts: list[str]) -> None:
         """Stop sharing with those of ``accounts`` the image is shared with: the API
         revokes only a share that exists, and one may have been undone by hand."""
+        import updates
+
         if not accounts:
             return
         shared = call(
@@ -738,7 +748,7 @@ class ImageLifecycle:
         image = call("DescribeWorkspaceImages", lambda: self._images.describe(image_id))
         progress = (
             self._progress(log_event, action, image_id)
-            if action in properties.ACTIONS_WITH_PROGRESS
+            if action in actions.ACTIONS_WITH_PROGRESS
             and image is not None
             and image.get("State") != "AVAILABLE"
             else None
@@ -979,11 +989,15 @@ def _refuse_reserved_tags(tags: Mapping[str, str]) -> None:
 
 def _shares(event: dict[str, Any]) -> list[str]:
     """The accounts this resource shares its image with (``share_with_accounts``)."""
+    import properties
+
     props = event.get("ResourceProperties", {})
     return list(properties.read_accounts(props.get(contract.PROP_SHARE_WITH)))
 
 
 def _spec(event: dict[str, Any]) -> properties.ImageSpec:
+    import properties
+
     try:
         return properties.parse_properties(event["ResourceProperties"], event["ResourceType"])
     except properties.InvalidProperties as err:

@@ -9,6 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import contract
+from actions import (
+    BYOL_IMPORT_ACTION,
+    COPY_ACTION,
+    CREATE_ACTION,
+    CUSTOM_IMPORT_ACTION,
+    UPDATED_ACTION,
+)
 from reasons import fit_reason
 
 
@@ -32,13 +39,6 @@ class SourceSpec:
 
 
 # The image resource types' sources: the call, its required and optional properties.
-CREATE_ACTION = "CreateWorkspaceImage"
-COPY_ACTION = "CopyWorkspaceImage"
-UPDATED_ACTION = "CreateUpdatedWorkspaceImage"
-BYOL_IMPORT_ACTION = "ImportWorkspaceImage"
-CUSTOM_IMPORT_ACTION = "ImportCustomWorkspaceImage"
-# Calls whose image has a status of its own, which a poll reads.
-ACTIONS_WITH_PROGRESS = frozenset({CUSTOM_IMPORT_ACTION})
 SOURCE_PROPERTIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     CREATE_ACTION: ((contract.PROP_WORKSPACE_ID,), ()),
     # The source image by id, or by name (one of another stack): exactly one.

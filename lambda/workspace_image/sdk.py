@@ -16,6 +16,13 @@ tools/workspaces_model.py). Its folder goes first in ``AWS_DATA_PATH``
 reads the variable once, when it is made, so index.py sets it before
 anything else runs.
 
+The asset also carries SSM's model, trimmed to ``STATE_OPERATIONS`` (the state
+store's calls, state.py), for time rather than for an old runtime: every poll
+makes an SSM client first, and loading botocore's full SSM model (nearly 1 MB
+of JSON, some 150 operations) was a large part of what a cold poll costs
+over a bare call (bench/RESULTS.md). Its endpoint rules and paginators still come from the
+runtime's botocore.
+
 ``checked`` looks at the first WorkSpaces client of an execution environment.
 When the runtime's botocore is older than the rehearsal proves, or its model
 lacks something the handler needs, the calls that need it fail the request
@@ -68,6 +75,13 @@ OPERATIONS = (
     "UpdateWorkspaceBundle",
     "DeleteWorkspaceBundle",
 )
+
+# The state store's calls (state.py), and SSM's model trimmed to them: every
+# poll reads its state first. A test keeps this list equal to state.py's calls.
+STATE_SERVICE = "ssm"
+STATE_API_VERSION = "2014-11-06"
+STATE_OPERATIONS = ("GetParameter", "PutParameter", "DeleteParameter", "GetParametersByPath")
+STATE_MODEL_FILE = MODELS_DIR / STATE_SERVICE / STATE_API_VERSION / "service-2.json"
 
 # Members the handler sends ("input") or reads ("output") that arrived late,
 # and when (botocore CHANGELOG).

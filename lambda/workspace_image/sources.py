@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import actions
 import contract
 import properties
 import source_updates
@@ -30,7 +31,7 @@ NAME_UNAVAILABLE = "ResourceUnavailableException"
 class Source:
     """CreateWorkspaceImage: an image of a prepared WorkSpace."""
 
-    action = properties.CREATE_ACTION
+    action = actions.CREATE_ACTION
 
     def resource(self, source: properties.SourceSpec) -> str:
         """What a denial of ``action`` names, for the user to grant."""
@@ -124,7 +125,7 @@ def check_named(
 class Copy(Source):
     """CopyWorkspaceImage: a copy, in this Region, of an image in another or shared here."""
 
-    action = properties.COPY_ACTION
+    action = actions.COPY_ACTION
 
     def resource(self, source: properties.SourceSpec) -> str:
         return f"image {_source_image(source)} in {source.get(contract.PROP_SOURCE_REGION)}"
@@ -169,7 +170,7 @@ class Updated(Source):
     itself then carries the service's own code and message.
     """
 
-    action = properties.UPDATED_ACTION
+    action = actions.UPDATED_ACTION
 
     def resource(self, source: properties.SourceSpec) -> str:
         return f"image {_source_image(source)}"
@@ -210,7 +211,7 @@ class Updated(Source):
 class ByolImport(Source):
     """ImportWorkspaceImage: a BYOL image of an AMI."""
 
-    action = properties.BYOL_IMPORT_ACTION
+    action = actions.BYOL_IMPORT_ACTION
 
     def resource(self, source: properties.SourceSpec) -> str:
         # No resource types for the action: the grant is on "*" (and the
@@ -244,7 +245,7 @@ class CustomImport(ByolImport):
     are the reason when it fails.
     """
 
-    action = properties.CUSTOM_IMPORT_ACTION
+    action = actions.CUSTOM_IMPORT_ACTION
 
     def start(
         self,

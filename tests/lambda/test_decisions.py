@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import actions
 import bundle_decisions
 import contract
 import discard
@@ -427,7 +428,7 @@ def test_an_abandoned_request_gives_up_the_bundle_it_made() -> None:
 def test_a_custom_import_of_windows_11_over_pcoip_is_refused_at_deploy_time() -> None:
     # GIVEN an import whose OS and protocol were tokens at synth
     source = properties.SourceSpec(
-        properties.CUSTOM_IMPORT_ACTION,
+        actions.CUSTOM_IMPORT_ACTION,
         (
             ("ImageBuildVersionArn", "arn:aws:imagebuilder:us-east-1:123456789012:image/g/1.0.0/1"),
             ("ComputeType", "BASE"),

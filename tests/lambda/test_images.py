@@ -11,10 +11,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import actions
 import common
 import contract
 import images
-import properties
 import pytest
 import tagging
 from botocore.exceptions import ClientError
@@ -291,7 +291,7 @@ def test_a_failed_read_of_an_imports_progress_does_not_fail_a_healthy_import() -
     state = {
         "ImageId": "wsi-abcdefghi",
         "StartedAt": time.time(),
-        "SourceAction": properties.CUSTOM_IMPORT_ACTION,
+        "SourceAction": actions.CUSTOM_IMPORT_ACTION,
     }
 
     answer = lifecycle_of(Helper(), api).poll(event, state)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""The WorkSpaces API model the handler ships, and the check of the runtime's botocore."""
+"""The API models the handler ships (WorkSpaces, SSM), and the check of the runtime's botocore."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 import botocore
 import pytest
 import sdk
+import state
 import workspaces
 from botocore.loaders import create_loader
 from botocore.model import ServiceModel
@@ -20,6 +21,7 @@ from tools import workspaces_model
 
 SHIPPED: dict[str, Any] = json.loads(sdk.MODEL_FILE.read_text())
 WORKSPACES_PY = Path(workspaces.__file__)
+STATE_PY = Path(state.__file__)
 
 
 def service_model(model: dict[str, Any] = SHIPPED) -> ServiceModel:
@@ -103,6 +105,49 @@ def test_the_shipped_model_has_the_members_that_arrived_late() -> None:
 def test_the_shipped_model_answers_in_json_which_botocore_1_40_speaks() -> None:
     # botocore 1.44 lists smithy-rpc-v2-cbor first; older ones pick from "protocols".
     assert "json" in SHIPPED["metadata"]["protocols"]
+
+
+# --- the state store's SSM model -------------------------------------------------------
+
+
+def state_calls() -> set[str]:
+    """The SSM calls in state.py: what it calls on ``self._client()``, and paginates."""
+    found = set()
+    for node in ast.walk(ast.parse(STATE_PY.read_text())):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        target = node.func.value
+        if not (
+            isinstance(target, ast.Call)
+            and isinstance(target.func, ast.Attribute)
+            and target.func.attr == "_client"
+        ):
+            continue
+        if node.func.attr == "get_paginator":
+            assert isinstance(node.args[0], ast.Constant)
+            found.add(str(node.args[0].value))
+        else:
+            found.add(node.func.attr)
+    return found
+
+
+def test_botocore_loads_the_state_stores_ssm_model_through_the_data_path() -> None:
+    loader = create_loader(sdk.data_path("/nowhere"))
+
+    model, path = loader.load_data_with_path(
+        f"{sdk.STATE_SERVICE}/{sdk.STATE_API_VERSION}/service-2"
+    )
+
+    assert Path(path).parent == sdk.STATE_MODEL_FILE.parent
+    assert sorted(model["operations"]) == sorted(sdk.STATE_OPERATIONS)
+
+
+def test_the_shipped_ssm_model_is_what_the_script_makes_from_the_installed_botocore() -> None:
+    assert sdk.STATE_MODEL_FILE.read_text() == workspaces_model.expected_state(), "run `make model`"
+
+
+def test_the_shipped_ssm_model_has_the_calls_of_state_py_and_no_other() -> None:
+    assert state_calls() == {botocore.xform_name(name) for name in sdk.STATE_OPERATIONS}
 
 
 # --- the check -----------------------------------------------------------------------
