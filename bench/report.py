@@ -21,6 +21,7 @@ from bench.calls import (
     FleetLoad,
     Lifecycle,
 )
+from bench.measure import median
 from bench.poll import PollCost
 from bench.scale import BUNDLE, IMAGE, PHASES, ScaleRun, median_max
 from bench.synth import BASELINE, OURS, SynthComparison
@@ -268,17 +269,167 @@ def render_throttling(t: Throttling) -> str:
     )
 
 
-def splice_throttling(results_md: str, section: str) -> str:
-    """RESULTS.md with section 6 replaced by ``section`` (or put before the findings)."""
-    start = results_md.find(THROTTLING_HEADING)
+POLL_HEADING = "## 2. Cost of one poll"
+# Summary rows that `make bench-poll` rewrites, by their first cell's start.
+POLL_ROW_PREFIX = "One poll, "
+
+
+def poll_summary_rows(cost: PollCost) -> list[list[str]]:
+    """The summary's rows for the poll: the target is against the bare call in the same
+    bootstrap; the ``python -c`` baseline of before and the state read are beside it."""
+    time_ratio = cost.ratio(poll.HANDLER, "seconds")
+    rss_ratio = cost.ratio(poll.HANDLER, "max_rss_kb")
+    state_ms = cost.difference(poll.HANDLER, poll.GIVEN_STATE) * 1000
+    return [
+        [
+            "One poll, fresh process: wall time / bare boto3 call in the same bootstrap",
+            _x(time_ratio),
+            f"≤ {POLL_TARGET}x",
+            _yes(time_ratio <= POLL_TARGET),
+        ],
+        [
+            "One poll, fresh process: wall time / bare `python -I -c` call (the baseline before)",
+            _x(cost.ratio(poll.HANDLER, "seconds", poll.BARE)),
+            "for comparison",
+            "",
+        ],
+        [
+            "One poll, fresh process: what reading its state from SSM costs",
+            f"{state_ms:.0f} ms; without it {_x(cost.ratio(poll.GIVEN_STATE, 'seconds'))}",
+            "part of the above",
+            "",
+        ],
+        [
+            "One poll, fresh process: peak RSS / bare boto3 call in the same bootstrap",
+            _x(rss_ratio),
+            f"≤ {POLL_TARGET}x",
+            _yes(rss_ratio <= POLL_TARGET),
+        ],
+    ]
+
+
+def render_poll(cost: PollCost, rounds: int) -> str:
+    """Section 2, on its own: `make bench-poll` splices it into RESULTS.md."""
+    baselines = (("bare, same bootstrap", poll.BASELINE), ("bare, `python -c`", poll.BARE))
+    table = _table(
+        [
+            "Process",
+            "Wall time",
+            "CPU time",
+            "Peak RSS",
+            *(f"Time / {label}" for label, _ in baselines),
+            "CPU / bare, same bootstrap",
+            "RSS / bare, same bootstrap",
+        ],
+        [
+            [
+                name,
+                _ms(cost.seconds(name)),
+                _ms(median([run.cpu_seconds for run in cost.runs[name]])),
+                f"{cost.rss_mb(name):.1f} MB",
+                *(_x(cost.ratio(name, "seconds", baseline)) for _, baseline in baselines),
+                _x(cost.ratio(name, "cpu_seconds")),
+                _x(cost.ratio(name, "max_rss_kb")),
+            ]
+            for name in cost.runs
+        ],
+    )
+    time_ratio = cost.ratio(poll.HANDLER, "seconds")
+    state_ms = cost.difference(poll.HANDLER, poll.GIVEN_STATE) * 1000
+    state_cpu_ms = cost.difference(poll.HANDLER, poll.GIVEN_STATE, "cpu_seconds") * 1000
+    bootstrap_ms = cost.difference(poll.BARE_BOOTSTRAP, poll.BARE) * 1000
+    own_ms = cost.difference(poll.GIVEN_STATE, poll.BARE_BOOTSTRAP) * 1000
+    full_model_ms = cost.difference(poll.FULL_SSM_MODEL, poll.HANDLER) * 1000
+    imports = sorted(cost.import_seconds.items(), key=lambda item: -item[1])
+    handler_imports = sum(s for name, s in imports if not name.startswith("crhelper"))
+    crhelper_imports = sum(s for name, s in imports if name.startswith("crhelper"))
+    largest = ", ".join(f"`{name}` {seconds * 1000:.1f} ms" for name, seconds in imports[:6])
+    compile_share = cost.compile_seconds / cost.seconds(poll.HANDLER)
+    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    verdict = f"**The poll costs {_x(time_ratio)} of the bare call in the same bootstrap: " + (
+        f"within the {POLL_TARGET}x target.**"
+        if time_ratio <= POLL_TARGET
+        else f"the {POLL_TARGET}x target is not met.**"
+    )
+    return "\n\n".join(
+        [
+            POLL_HEADING,
+            f"Written on {date} at commit {_command('git', 'rev-parse', '--short', 'HEAD')} "
+            "(`make bench-poll` rewrites this section and the poll rows of the summary). "
+            "One poll of a PENDING image (it keeps waiting), run from the bundled asset by "
+            "`tests/rehearsal/lambda_bootstrap.py` in a fresh `python -I -B` process against "
+            "the embedded AWS, as a cold start: it reads its state from SSM (GetParameter), "
+            "then makes one DescribeWorkspaceImages call. No `.pyc` is written into the "
+            "asset, as in Lambda. **The baseline** is a handler that makes the same "
+            "DescribeWorkspaceImages call and nothing else (`bench/bare_handler/bare.py`), "
+            "run by the same bootstrap with the same environment, so that the runtime's "
+            "logging set-up and the session's start are on both sides. The baseline before, "
+            "`python -I -c` making the call, is measured in the same rounds for comparison. "
+            "*State given* is the poll with its state handed over instead of read "
+            "(`bench/given_state.py`): no SSM client, no GetParameter. *botocore's own SSM "
+            "model* is the poll from a copy of the asset without the trimmed SSM model it "
+            "ships (docs/runtime-sdk.md). *Modules compiled ahead* is the poll from a copy "
+            "of the asset with a `.pyc` of every module for the Python that runs the bench "
+            "(`compileall`, unchecked hashes). Peak RSS and CPU time "
+            "come from `getrusage(RUSAGE_CHILDREN)` in a small wrapper process "
+            f"(`bench/rusage.py`). {rounds} rounds; ratios and differences are medians of "
+            "the per-round ones.",
+            table,
+            verdict,
+            "Where the time goes, as medians of the per-round differences: "
+            f"reading the state from SSM (its client and the call) {state_ms:.0f} ms "
+            f"({state_cpu_ms:.0f} ms of CPU in the function's process); the poll's own work "
+            f"beyond the bare call, state given, {own_ms:.0f} ms; the bootstrap itself, which "
+            f"the `python -c` baseline leaves out, {bootstrap_ms:.0f} ms. Without the "
+            "trimmed SSM model, the state read would cost "
+            f"{full_model_ms:.0f} ms more: botocore's own SSM model is nearly 1 MB of JSON "
+            "with some 150 operations, and the client builds a method for each.",
+            f"Importing the handler's modules takes {handler_imports * 1000:.0f} ms and "
+            f"crhelper {crhelper_imports * 1000:.0f} ms of a poll (self time, "
+            f"`python -X importtime`, median of {cost.import_runs} runs; the largest: "
+            f"{largest}). "
+            "Most of it is compiling: Lambda's code directory is read-only, so no `.pyc` is "
+            "ever cached there, and compiling the asset's whole source takes "
+            f"{_ms(cost.compile_seconds)} here, {compile_share:.0%} of a cold poll. With "
+            "every module compiled ahead, the poll costs "
+            f"{_x(cost.ratio(poll.PRECOMPILED, 'seconds'))} of the bare call "
+            f"({cost.difference(poll.HANDLER, poll.PRECOMPILED) * 1000:.0f} ms less). "
+            "Shipping `.pyc` files would take them from the runtime's own Python (3.14): a "
+            "`.pyc` of another version is ignored, so local bundling on another Python "
+            "cannot make them; bundling in the runtime's image, or a python3.14 found at "
+            "synth, could, with unchecked hashes: the CDK CLI zips every file with one "
+            "fixed date, so a `.pyc` that checks its source's mtime would not match. In "
+            "AWS a 1-minute schedule often finds a warm execution environment, which pays "
+            "none of this; the figures are the cold case.",
+        ]
+    )
+
+
+def _splice_section(results_md: str, heading: str, section: str, before: str) -> str:
+    """RESULTS.md with the section under ``heading`` replaced (or put before ``before``)."""
+    start = results_md.find(heading)
     if start >= 0:
-        end = results_md.find("\n## ", start + len(THROTTLING_HEADING))
+        end = results_md.find("\n## ", start + len(heading))
         end = len(results_md) if end < 0 else end + 1
         return results_md[:start] + section + "\n\n" + results_md[end:].lstrip("\n")
-    findings = results_md.find("## Findings")
-    if findings < 0:
+    at = results_md.find(before)
+    if at < 0:
         return results_md.rstrip("\n") + "\n\n" + section + "\n"
-    return results_md[:findings] + section + "\n\n" + results_md[findings:]
+    return results_md[:at] + section + "\n\n" + results_md[at:]
+
+
+def splice_poll(results_md: str, section: str, rows: list[list[str]]) -> str:
+    """RESULTS.md with section 2 and the summary's poll rows (kept together) replaced."""
+    lines = results_md.split("\n")
+    ours = [n for n, line in enumerate(lines) if line.startswith(f"| {POLL_ROW_PREFIX}")]
+    if ours:
+        lines[ours[0] : ours[-1] + 1] = _table(["", "", "", ""], rows).split("\n")[2:]
+    return _splice_section("\n".join(lines), POLL_HEADING, section, "## 3.")
+
+
+def splice_throttling(results_md: str, section: str) -> str:
+    """RESULTS.md with section 6 replaced by ``section`` (or put before the findings)."""
+    return _splice_section(results_md, THROTTLING_HEADING, section, "## Findings")
 
 
 def render(results: Results) -> str:
@@ -294,10 +445,6 @@ def render(results: Results) -> str:
     rebundled = sum(bad for bad, _ in bad_cached)
     counted = sum(valid for _, valid in bad_cached)
     skipped = len(results.synths) * results.rounds - counted
-    poll_time, poll_rss = (
-        cost.ratio(poll.HANDLER, "seconds"),
-        cost.ratio(poll.HANDLER, "max_rss_kb"),
-    )
     answered_first = all(lc.polls_after_available == 1 for lc in results.lifecycles)
     calls_agree = all(
         lc.calls(lc.total, WORKSPACES) == sum(lc.workspaces_calls_by_fake.values())
@@ -325,18 +472,7 @@ def render(results: Results) -> str:
                 "none",
                 _yes(rebundled == 0 and counted > 0),
             ],
-            [
-                "One poll, fresh process: wall time / bare boto3 call",
-                _x(poll_time),
-                f"≤ {POLL_TARGET}x",
-                _yes(poll_time <= POLL_TARGET),
-            ],
-            [
-                "One poll, fresh process: peak RSS / bare boto3 call",
-                _x(poll_rss),
-                f"≤ {POLL_TARGET}x",
-                _yes(poll_rss <= POLL_TARGET),
-            ],
+            *poll_summary_rows(cost),
             [
                 "WorkSpaces calls per image per poll",
                 str(per_poll),
@@ -398,21 +534,6 @@ def render(results: Results) -> str:
         ],
         synth_rows,
     )
-
-    poll_table = _table(
-        ["Process", "Wall time", "Peak RSS", "Time / bare", "CPU / bare", "RSS / bare"],
-        [
-            [
-                name,
-                _ms(cost.seconds(name)),
-                f"{cost.rss_mb(name):.1f} MB",
-                *(_x(cost.ratio(name, metric)) for metric in PROCESS_METRICS),
-            ]
-            for name in cost.runs
-        ],
-    )
-    clients_ms = cost.seconds(poll.HANDLER) - cost.seconds(poll.LAZY)
-    clients_mb = cost.rss_mb(poll.HANDLER) - cost.rss_mb(poll.LAZY)
 
     phase_rows = [["Create invocation", *_services(one_minute.phases[0])]]
     phase_rows += [
@@ -485,34 +606,6 @@ def render(results: Results) -> str:
                 "profile `bench/synth_app.py workspace-image 40` with `cProfile` around "
                 "`app.synth()` to find which per-image construct or aspect costs it."
             )
-    if poll_time > POLL_TARGET or poll_rss > POLL_TARGET:
-        findings.append(
-            f"**A cold poll still costs {_x(poll_time)} wall and {_x(poll_rss)} RSS of a bare "
-            "boto3 call.** crhelper 2.0.12 made `lambda`, `events` and `logs` clients in its "
-            "constructor, which a waiting poll never uses; `ImageResourceHelper` now makes "
-            "them on first use (the first run of this benchmark, before that change, measured "
-            "1.34x wall and 1.18x RSS). The lazy stand-in row shows what swapping crhelper's "
-            f"clients would still save: {_ms(clients_ms)} and {clients_mb:.1f} MB, i.e. "
-            "nothing left to take there. What remains is importing crhelper and the handler's "
-            f"modules and compiling them ({_ms(cost.compile_seconds)}, see below), and this "
-            "machine's noise on runs of a third of a second. In AWS a 1-minute schedule often "
-            "finds a warm execution environment, which pays none of this; the figure is the "
-            "cold case."
-        )
-    compile_share = cost.compile_seconds / cost.seconds(poll.HANDLER)
-    findings.append(
-        "**Each cold start compiles the handler and crhelper.** Lambda's code directory is "
-        "read-only, so no `.pyc` is ever cached there: compiling the asset's source takes "
-        f"{_ms(cost.compile_seconds)} here, {compile_share:.0%} of a cold poll. Shipping "
-        "`.pyc` files would save it, but they must come from the runtime's Python (3.14), "
-        "which local bundling on another Python cannot produce; a `.pyc` for another "
-        "version is ignored. "
-        + (
-            "Not worth it at this size."
-            if compile_share < 0.1
-            else "Worth doing in the Docker bundling path, which runs the runtime's Python."
-        )
-    )
     findings.append(
         f"**Batching DescribeWorkspaceImages is not needed at the default quota.** "
         f"{IMAGES_PER_REGION} images polled every minute make {fleet.per_minute:.0f} calls a "
@@ -594,17 +687,7 @@ def render(results: Results) -> str:
             "synths of ours that printed `Bundling asset` or changed the mtime of a staged "
             "file.",
             synth_table,
-            "## 2. Cost of one poll",
-            "One poll of a PENDING image (it keeps waiting), run from the bundled asset by "
-            "`tests/rehearsal/lambda_bootstrap.py` in a fresh `python -I` process against the "
-            "embedded AWS, as a cold start. No `.pyc` is written into the asset, as in "
-            "Lambda. The baseline is `python -I -c` importing boto3 and making one "
-            "DescribeWorkspaceImages call against the same server. Peak RSS comes from "
-            "`getrusage(RUSAGE_CHILDREN)` in a small wrapper process (`bench/rusage.py`). "
-            f"{results.poll_rounds} rounds. The middle row swaps crhelper's `boto3.client` "
-            "for a lazy stand-in (`bench/lazy_clients.py`): since the handler makes its "
-            "clients lazily, it should match the first row.",
-            poll_table,
+            render_poll(cost, results.poll_rounds),
             "## 3. API calls per image",
             f"One image from Create to AVAILABLE with {one_minute.polls} polls, counted at "
             "the embedded AWS from requests carrying the handler's User-Agent app id; the "

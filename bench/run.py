@@ -2,9 +2,11 @@
 and throttling at scale.
 
 Prints the results and writes them to bench/RESULTS.md. BENCH_ROUNDS (synth,
-default 5) and BENCH_POLL_ROUNDS (poll processes, default 9) set how many
+default 5) and BENCH_POLL_ROUNDS (poll processes, default 15) set how many
 alternated runs each median is taken over. `python -m bench.run throttling`
-(`make bench-throttling`) runs section 6 alone and replaces it in RESULTS.md.
+(`make bench-throttling`) runs section 6 alone and replaces it in RESULTS.md;
+`python -m bench.run poll` (`make bench-poll`) does the same for section 2
+and the summary's poll rows.
 """
 
 from __future__ import annotations
@@ -61,11 +63,35 @@ def throttling_only() -> int:
     return 0
 
 
+def _poll_rounds() -> int:
+    return int(os.environ.get("BENCH_POLL_ROUNDS", "15"))
+
+
+def poll_only() -> int:
+    rounds = _poll_rounds()
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        cdk_out = work / "cdk.out"
+        synth.synth(synth.OURS, 1, cdk_out)
+        with embedded_aws(work) as (aws, _log):
+            say(f"poll cost, {rounds} alternated rounds")
+            cost = poll.measure(Rehearsal.start(aws, cdk_out), work, rounds)
+    section = report.render_poll(cost, rounds)
+    RESULTS.write_text(
+        report.splice_poll(RESULTS.read_text(), section, report.poll_summary_rows(cost))
+    )
+    print(section)
+    say(f"replaced section 2 and the poll rows of the summary of {RESULTS}")
+    return 0
+
+
 def main() -> int:
     if sys.argv[1:] == ["throttling"]:
         return throttling_only()
+    if sys.argv[1:] == ["poll"]:
+        return poll_only()
     rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
-    poll_rounds = int(os.environ.get("BENCH_POLL_ROUNDS", "9"))
+    poll_rounds = _poll_rounds()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
