@@ -124,6 +124,10 @@ ENV_STACK_ID = "OWNER_STACK_ID"
 # stack's UUID, never in the EventBridge rule's target, which anyone with
 # events:ListTargetsByRule can read. The target carries only this key, with
 # the logical id of the resource whose state to load.
+# The environment variable that lets the rehearsal's local HTTPS endpoint
+# ("127.0.0.1:PORT") stand in for CloudFormation's buckets (trust.py). The
+# provider never sets it: tests/constructs/test_workspace_image.py checks that.
+ENV_REHEARSAL_ENDPOINT = "CDK_WORKSPACE_IMAGE_REHEARSAL_ENDPOINT"
 STATE_PATH = "/cdk-workspace-image"
 SCHEDULE_EVENT_KEY = "CdkWorkspaceImageSchedule"
 # The account's index of parked images, one String parameter per image, which

@@ -29,10 +29,7 @@ import logic
 REQUEST_TYPES = ("Create", "Update", "Delete")
 # CloudFormation logical ids are alphanumeric, at most 255 characters.
 LOGICAL_ID_PATTERN = re.compile(r"^[A-Za-z0-9]{1,255}$")
-# The environment variable that lets the rehearsal's local HTTPS endpoint
-# ("127.0.0.1:PORT") stand in for CloudFormation's buckets. The provider never
-# sets it: tests/constructs/test_workspace_image.py checks the template.
-ENV_REHEARSAL_ENDPOINT = "CDK_WORKSPACE_IMAGE_REHEARSAL_ENDPOINT"
+ENV_REHEARSAL_ENDPOINT = contract.ENV_REHEARSAL_ENDPOINT
 
 # An S3 endpoint of an AWS partition, virtual-hosted ("BUCKET.s3...") or
 # path-style ("s3.../BUCKET/..."): s3, s3-external-1, s3.REGION, s3-REGION,

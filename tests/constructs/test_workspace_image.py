@@ -507,3 +507,14 @@ def test_keep_after_rollback_reaches_the_handler_in_hours_and_is_absent_by_defau
 def test_a_bad_keep_after_rollback_fails_at_synth_naming_it(value: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         image(make_stack(), keep_after_rollback=value)
+
+
+def test_the_function_never_gets_the_rehearsals_endpoint_setting() -> None:
+    # Only the rehearsal sets it: a deployed function answers CloudFormation's buckets only.
+    stack = make_stack()
+    image(stack)
+
+    (function,) = Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert contract.ENV_REHEARSAL_ENDPOINT not in json.dumps(variables)
+    assert set(variables) == {contract.ENV_STACK_ID}

@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from cdk_workspace_image.runtime.trust import ENV_REHEARSAL_ENDPOINT
+from cdk_workspace_image.runtime.contract import ENV_REHEARSAL_ENDPOINT
 from tests.rehearsal import fake_workspaces
 from tests.rehearsal.lambda_process import LambdaFunction
 from tests.rehearsal.response_endpoint import ResponseEndpoint
