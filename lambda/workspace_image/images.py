@@ -55,6 +55,8 @@ CREATED_HERE = logic.CREATED_HERE_KEY
 DISCARD = logic.DISCARD_KEY
 # The call that made the image: a poll reads an import's own progress.
 SOURCE_ACTION = "SourceAction"
+# The image that was current before a long wait's replacement.
+PREVIOUS = "Previous"
 # How many parked images one request's sweep deletes at most: the sweep rides
 # on requests that have their own work, against a throttled API.
 SWEEP_LIMIT = 3
@@ -104,7 +106,13 @@ class ImageLifecycle:
             # A rollback of a replacement that CloudFormation cancelled comes here
             # too: it adopts the old image, and deletes the abandoned new one.
             state: dict[str, Any] = {}
-            new_id = self._start_image(event, new, state, replacing=old)
+            new_id = self._start_image(
+                event,
+                new,
+                state,
+                replacing=old,
+                adopt_only=self._rolling_back(event, rollback_only=True),
+            )
             state.update(self._discard_abandoned(event, abandoned, keep=new_id))
             if logic.needs_watch(old, new, change):
                 return self._start_watch(event, new, new_id, state, context)
@@ -227,7 +235,11 @@ class ImageLifecycle:
         if refused:
             raise ResourceFailed(refused)
         self._record_version(
-            event, image_id, created=bool(state.get(CREATED_HERE)), keep=_keep_previous(props)
+            event,
+            image_id,
+            created=bool(state.get(CREATED_HERE)),
+            keep=_keep_previous(props),
+            previous=str(event.get("PhysicalResourceId") or ""),
         )
         return Answer(image_id, logic.response_data(image))
 
@@ -317,6 +329,7 @@ class ImageLifecycle:
                     image_id,
                     created=bool(job.get(CREATED_HERE)),
                     keep=None if keep is None else int(keep),
+                    previous=str(job.get(PREVIOUS) or ""),
                 )
         signal = wait_signal(decision, image_id)
         delivered = send_response(job[contract.PROP_WAIT_HANDLE], signal)
@@ -544,7 +557,13 @@ class ImageLifecycle:
         return logic.Discard.DELETED
 
     def _record_version(
-        self, owner: dict[str, Any], image_id: str, *, created: bool, keep: int | None
+        self,
+        owner: dict[str, Any],
+        image_id: str,
+        *,
+        created: bool,
+        keep: int | None,
+        previous: str = "",
     ) -> None:
         """``image_id`` is the resource's image now: note it in the resource's
         versions, and with ``keep_previous_versions``, delete the replaced ones
@@ -561,7 +580,7 @@ class ImageLifecycle:
                 patience.run("GetParameter", lambda: self._versions.get(logical_id)), image_id
             )
             if created and keep is not None:
-                for old in retention.to_prune(history, image_id, keep):
+                for old in retention.to_prune(history, image_id, keep, previous):
                     outcome = self._discard_one(owner, old, time.time(), own=False)
                     log_decision(owner, f"prune:{outcome.value}", image_id=old)
                     if outcome in (logic.Discard.GONE, logic.Discard.DELETED):
@@ -597,8 +616,13 @@ class ImageLifecycle:
             log_decision(log_event, "discard:parked", image_id=image_id, until=until)
         return parked
 
-    def _rolling_back(self, event: dict[str, Any]) -> bool:
-        """Whether this Delete undoes a deploy (the stack's status says so)."""
+    def _rolling_back(self, event: dict[str, Any], *, rollback_only: bool = False) -> bool:
+        """Whether this request undoes a deploy (the stack's status says so).
+
+        An unknown status counts as a rollback for a Delete (parking costs days
+        of quota, deleting costs hours of work), but not for an Update
+        (``rollback_only``), which would then refuse to make its new image.
+        """
         try:
             status, root_status = patience.run(
                 "DescribeStacks", lambda: self._stacks.status(event["StackId"])
@@ -606,6 +630,8 @@ class ImageLifecycle:
         except Exception as err:  # the status is unknown: keep the image (retention.is_rollback)
             code = error_code(err) if isinstance(err, ClientError) else type(err).__name__
             log_decision(event, "stack-status:unknown", error=code)
+            if rollback_only:
+                return False
             status, root_status = None, None
         return retention.is_rollback(status, root_status)
 
@@ -690,8 +716,10 @@ class ImageLifecycle:
             contract.PROP_SHARE_WITH: list(spec.share_with),
             # Images an abandoned request made, still PENDING: the watcher deletes them.
             DISCARD: list(state.get(DISCARD) or []),
-            # Whether a new version is made (``keep_previous_versions`` prunes then).
+            # Whether a new version is made (``keep_previous_versions`` prunes then),
+            # and which was current before it (never pruned by this request).
             CREATED_HERE: bool(state.get(CREATED_HERE)),
+            PREVIOUS: str(event.get("PhysicalResourceId") or ""),
             contract.PROP_KEEP_PREVIOUS_VERSIONS: _keep_previous(event["ResourceProperties"]),
             "StackId": event["StackId"],
             "LogicalResourceId": event["LogicalResourceId"],
@@ -778,8 +806,12 @@ class ImageLifecycle:
         spec: logic.ImageSpec,
         state: dict[str, Any],
         replacing: logic.ImageSpec | None = None,
+        adopt_only: bool = False,
     ) -> str:
         """Start the image from its source, or adopt the one a repeated request made.
+
+        ``adopt_only`` (a rollback): adopt this resource's image of that name, or
+        fail; never make one again, which could differ from the one there was.
 
         No call that makes an image has a client token. When it refuses in a
         way that a repeated request explains (the name is taken; a source
@@ -808,7 +840,25 @@ class ImageLifecycle:
 
         created = True
         try:
+            if adopt_only:
+                raise _RollbackAdoptsOnly
             image_id = start()
+        except _RollbackAdoptsOnly:
+            existing = call(
+                "DescribeWorkspaceImages", lambda: self._images.find_owned_by_name(spec.name)
+            )
+            if existing is None or not self._made_here(event, existing):
+                log_decision(event, "rollback:nothing-to-adopt", image_name=spec.name)
+                raise RollbackCannotRebuild(
+                    logic.fit_reason(
+                        f"rolling back to image {spec.name!r}, which no longer exists: a "
+                        "rollback does not make an image again (it could differ from the one "
+                        "there was); skip this resource in the rollback "
+                        "(continue-update-rollback --resources-to-skip), then deploy again"
+                    )
+                ) from None
+            image_id = self._adopt(event, spec, replacing, existing)
+            created = False
         except ClientError as err:
             code = error_code(err)
             log_decision(event, "create:refused", action=source.action, error=code)
@@ -917,6 +967,14 @@ def _source(action: str) -> Source:
     import sources
 
     return sources.SOURCES[action]
+
+
+class _RollbackAdoptsOnly(Exception):
+    """A rollback does not start an image: it looks for the one there was."""
+
+
+class RollbackCannotRebuild(ResourceFailed):
+    """A rollback found no image of the old name to adopt (the message says what to do)."""
 
 
 class _Lazy:

@@ -244,3 +244,35 @@ def test_a_cancelled_replacement_on_the_wait_path_leaves_only_the_old_image(
     assert set(rehearsal.aws.images()) == {old_id}
     assert new_id not in rehearsal.aws.parked_index()
     assert_nothing_scheduled(rehearsal)
+
+
+def test_a_rollback_never_makes_an_image_again(rehearsal: Rehearsal) -> None:
+    # GIVEN version 2 replaced version 1, and version 1 was then deleted by hand
+    old_props = rehearsal.properties()
+    v1 = rehearsal.cfn.request(
+        "Create", rehearsal.logical_id, old_props, before_poll=make_available_at(1)
+    ).physical_id
+    new_props = rehearsal.properties(Name="golden-v2")
+    v2 = rehearsal.cfn.request(
+        "Update",
+        rehearsal.logical_id,
+        new_props,
+        physical_id=v1,
+        old_properties=old_props,
+        before_poll=make_available_at(1),
+    ).physical_id
+    rehearsal.aws.client("workspaces").delete_workspace_image(ImageId=v1)
+    creates = fake_workspaces.faults.calls["CreateWorkspaceImage"]
+
+    # WHEN another resource fails and CloudFormation rolls this one back to version 1
+    fake_workspaces.set_stack_status(rehearsal.cfn.stack_id, "UPDATE_ROLLBACK_IN_PROGRESS")
+    back = rehearsal.cfn.request(
+        "Update", rehearsal.logical_id, old_props, physical_id=v2, old_properties=new_props
+    )
+
+    # THEN it fails saying what to do, and makes nothing (a new image of the
+    # WorkSpace as it is now would not be version 1)
+    assert back.status == "FAILED"
+    assert "a rollback does not make an image again" in back.reason
+    assert fake_workspaces.faults.calls["CreateWorkspaceImage"] == creates
+    assert set(rehearsal.aws.images()) == {v2}
