@@ -397,11 +397,24 @@ class WorkspaceImageProvider(Construct):
         # Lambda refuses overlapping policy changes (ResourceConflictException:
         # "An update is in progress"), which parallel resources make; SourceArn
         # is matched with ArnLike, so one statement covers every rule here.
+        # EventBridge may invoke only the poll alias, never the function that
+        # CloudFormation invokes: a rule's target could otherwise hand it a
+        # CloudFormation request of its writer's making (index.handler refuses
+        # anything but a schedule's reference through the alias). The alias is
+        # of $LATEST, which CreateAlias takes (botocore's lambda model:
+        # FunctionVersion matches "\$LATEST|[0-9]+"), so no version is published.
+        self._poll_alias = lambda_.Alias(
+            self,
+            "PollAlias",
+            alias_name=contract.POLL_ALIAS,
+            version=self._function.latest_version,
+            description="The only way EventBridge may invoke the provider function",
+        )
         self._poll_permission = lambda_.CfnPermission(
             self,
             "PollRulesMayInvoke",
             action="lambda:InvokeFunction",
-            function_name=self.function.function_arn,
+            function_name=self._poll_alias.function_arn,
             principal="events.amazonaws.com",
             source_arn=rule_arn,
             source_account=stack.account,

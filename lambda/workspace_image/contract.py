@@ -128,6 +128,11 @@ ENV_STACK_ID = "OWNER_STACK_ID"
 # ("127.0.0.1:PORT") stand in for CloudFormation's buckets (trust.py). The
 # provider never sets it: tests/constructs/test_workspace_image.py checks that.
 ENV_REHEARSAL_ENDPOINT = "CDK_WORKSPACE_IMAGE_REHEARSAL_ENDPOINT"
+# EventBridge invokes the function only through this alias (of $LATEST), and
+# CloudFormation only unqualified: the two entry points stay apart, so that
+# whoever can put targets on the stack's rules can hand the function a
+# schedule reference, never a CloudFormation request (index.handler).
+POLL_ALIAS = "poll"
 STATE_PATH = "/cdk-workspace-image"
 SCHEDULE_EVENT_KEY = "CdkWorkspaceImageSchedule"
 # The account's index of parked images, one String parameter per image, which

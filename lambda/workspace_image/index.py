@@ -140,9 +140,16 @@ NEVER_POLLS = frozenset({contract.READY_RESOURCE_TYPE})
 def handler(event: Any, context: Any) -> None:
     # Each invocation has its own budget for waiting out IAM propagation.
     patience.reset()
-    if isinstance(event, dict) and contract.SCHEDULE_EVENT_KEY in event:
-        # A poll or a watcher, named by its rule's target: what it runs comes
-        # from the state store, checked (trust.schedule_error).
+    scheduled = isinstance(event, dict) and contract.SCHEDULE_EVENT_KEY in event
+    through_alias = trust.qualifier(context.invoked_function_arn) == contract.POLL_ALIAS
+    if through_alias or scheduled:
+        # The poll alias is EventBridge's only way in (provider.py): through it,
+        # only a poll or a watcher, named by its rule's target; what it runs
+        # comes from the state store, checked (trust.schedule_error). Anything
+        # else a rule's target could carry is refused.
+        if not (through_alias and scheduled):
+            _refuse(event, "a schedule's reference comes only through the poll alias")
+            return
         loaded = helper.load_schedule(event[contract.SCHEDULE_EVENT_KEY], context)
         if loaded is None:
             return

@@ -465,7 +465,11 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
                 f"EventBridge allows {MAX_TARGET_INPUT_LENGTH}"
             )
         rule = rule_arn.split("/")[1]
-        function_arn = f"arn:{partition}:lambda:{region}:{account}:function:{function_name}"
+        # The poll alias: the only way EventBridge may invoke the function.
+        function_arn = (
+            f"arn:{partition}:lambda:{region}:{account}:function:{function_name}"
+            f":{contract.POLL_ALIAS}"
+        )
 
         def put() -> None:
             response = self._events_client.put_targets(

@@ -125,6 +125,12 @@ def event_error(
     return None
 
 
+def qualifier(invoked_function_arn: str) -> str:
+    """The alias or version an invocation named (``arn:…:function:NAME:QUALIFIER``), or ""."""
+    parts = str(invoked_function_arn).split(":")
+    return parts[7] if len(parts) > 7 else ""
+
+
 def schedule_reference(value: Any) -> str | None:
     """The logical id a scheduled invocation names, or None if it names none."""
     if isinstance(value, str) and LOGICAL_ID_PATTERN.match(value):

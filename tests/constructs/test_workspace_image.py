@@ -218,7 +218,8 @@ def test_one_fixed_permission_lets_this_stacks_poll_rules_invoke_the_function() 
         {
             "Properties": {
                 "Action": "lambda:InvokeFunction",
-                "FunctionName": {"Fn::GetAtt": [Match.string_like_regexp("Function"), "Arn"]},
+                # The poll alias, EventBridge's only way in (not the function itself)
+                "FunctionName": {"Ref": Match.string_like_regexp("PollAlias")},
                 "Principal": "events.amazonaws.com",
                 "SourceAccount": {"Ref": "AWS::AccountId"},
                 "SourceArn": {
@@ -239,6 +240,10 @@ def test_one_fixed_permission_lets_this_stacks_poll_rules_invoke_the_function() 
                 },
             }
         },
+    )
+    # AND the alias is of $LATEST
+    template.has_resource_properties(
+        "AWS::Lambda::Alias", {"Name": contract.POLL_ALIAS, "FunctionVersion": "$LATEST"}
     )
     # AND the function names its rules with that prefix, from the same StackId
     template.has_resource_properties(

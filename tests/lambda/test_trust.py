@@ -144,3 +144,15 @@ def test_a_stored_watch_needs_cloudformations_wait_handle() -> None:
     elsewhere = {**job, "WaitHandle": "https://attacker.example/h"}
     error = trust.schedule_error("watch", elsewhere, "Golden", STACK_ID, "us-east-1")
     assert error is not None and "WaitHandle" in error
+
+
+@pytest.mark.parametrize(
+    ("arn", "qualifier"),
+    [
+        ("arn:aws:lambda:us-east-1:123456789012:function:f:poll", "poll"),
+        ("arn:aws:lambda:us-east-1:123456789012:function:f", ""),
+        ("arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST", "$LATEST"),
+    ],
+)
+def test_an_invocation_names_its_qualifier(arn: str, qualifier: str) -> None:
+    assert trust.qualifier(arn) == qualifier
