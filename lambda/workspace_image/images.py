@@ -15,6 +15,7 @@ writes it. Decisions are in ``logic``; AWS calls in ``workspaces``.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -60,6 +61,8 @@ PREVIOUS = "Previous"
 # How many parked images one request's sweep deletes at most: the sweep rides
 # on requests that have their own work, against a throttled API.
 SWEEP_LIMIT = 3
+# How long the sweep waits before it tries again a parked image it could not delete.
+SWEEP_RETRY_HOURS = 24
 
 
 class ImageLifecycle:
@@ -513,18 +516,20 @@ class ImageLifecycle:
                 )
             log_decision(log_event, "discard:not-ours", image_id=image_id)
             return logic.Discard.NOT_OURS
-        # An image is shared once AVAILABLE.
-        if shares and state == "AVAILABLE":
-            self._unshare(log_event, image_id, shares)
         # A finished image that a rollback gives up is kept for the next deploy.
         hours = _keep_hours(log_event)
-        if (
-            state == "AVAILABLE"
-            and hours > 0
-            and park is not None
-            and park(image_id)
-            and self._park(log_event, image_id, retention.parked_until(time.time(), hours))
-        ):
+        parking = state == "AVAILABLE" and hours > 0 and park is not None and park(image_id)
+        # An image is shared once AVAILABLE. Its shares are undone before it is
+        # parked too, but a refusal then must not fail a rollback: the image is
+        # kept either way, and the next deploy shares as it says.
+        if shares and state == "AVAILABLE":
+            if parking:
+                best_effort(
+                    log_event, "Unshare", partial(self._unshare, log_event, image_id, shares)
+                )
+            else:
+                self._unshare(log_event, image_id, shares)
+        if parking and self._park(log_event, image_id, retention.parked_until(time.time(), hours)):
             return logic.Discard.PARKED
         try:
             patience.run("DeleteWorkspaceImage", lambda: self._images.delete(image_id))
@@ -645,15 +650,18 @@ class ImageLifecycle:
         """
         now = time.time()
         try:
-            entries = patience.run("GetParametersByPath", lambda: self._parked.entries(limit=25))
+            entries = patience.run("GetParametersByPath", lambda: self._parked.entries(limit=100))
         except Exception as err:  # the sweep must never fail a request
             code = error_code(err) if isinstance(err, ClientError) else type(err).__name__
             log_decision(log_event, "sweep:skipped", error=code)
             return
-        for entry in [e for e in entries if retention.due(e.until, now)][:limit]:
-            best_effort(log_event, "Sweep", partial(self._collect, log_event, entry.image_id, now))
+        due = [e for e in entries if retention.due(e.until, now)]
+        # A few that cannot be deleted yet must not stop the rest: any of them.
+        for entry in random.sample(due, min(limit, len(due))):
+            best_effort(log_event, "Sweep", partial(self._collect, log_event, entry, now))
 
-    def _collect(self, log_event: dict[str, Any], image_id: str, now: float) -> None:
+    def _collect(self, log_event: dict[str, Any], entry: Parked, now: float) -> None:
+        image_id = entry.image_id
         image = self._images.describe(image_id)
         if image is not None and image.get("State") == "PENDING":
             return
@@ -667,8 +675,21 @@ class ImageLifecycle:
             try:
                 self._images.delete(image_id)
             except ClientError as err:
-                if error_code(err) not in NOT_FOUND_CODES:
-                    raise
+                if error_code(err) in NOT_FOUND_CODES:
+                    self._parked.delete(image_id)
+                    return
+                # In use (a bundle), or shared by hand: try again in a day,
+                # so that it does not hold up the others meanwhile.
+                later = retention.parked_until(now, SWEEP_RETRY_HOURS)
+                self._parked.put(Parked(image_id, later, entry.stack_id, entry.logical_id))
+                log_decision(
+                    log_event,
+                    "sweep:refused",
+                    image_id=image_id,
+                    error=error_code(err),
+                    until=later,
+                )
+                return
             log_decision(log_event, "sweep:deleted", image_id=image_id)
         self._parked.delete(image_id)
 

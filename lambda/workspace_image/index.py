@@ -200,22 +200,35 @@ def _resource(event: dict[str, Any]) -> Resource:
 @helper.create
 def create(event: dict[str, Any], context: Any) -> str | None:
     resource = _resource(event)
-    lifecycle.sweep(event)
-    return _answer(resource.create(event, context, _supersede(event, context, resource)))
+    answer = resource.create(event, context, _supersede(event, context, resource))
+    _sweep(event, context)
+    return _answer(answer)
 
 
 @helper.update
 def update(event: dict[str, Any], context: Any) -> str | None:
     resource = _resource(event)
-    lifecycle.sweep(event)
-    return _answer(resource.update(event, context, _supersede(event, context, resource)))
+    answer = resource.update(event, context, _supersede(event, context, resource))
+    _sweep(event, context)
+    return _answer(answer)
 
 
 @helper.delete
 def delete(event: dict[str, Any], context: Any) -> None:
     resource = _resource(event)
-    lifecycle.sweep(event)
-    _answer(resource.delete(event, context, _supersede(event, context, resource)))
+    answer = resource.delete(event, context, _supersede(event, context, resource))
+    _sweep(event, context)
+    _answer(answer)
+
+
+# The sweep (images.sweep) rides on a request's own work, after it, and only
+# when most of the invocation's time is left: the request comes first.
+SWEEP_MIN_REMAINING_MS = 6 * 60 * 1000
+
+
+def _sweep(event: dict[str, Any], context: Any) -> None:
+    if context.get_remaining_time_in_millis() >= SWEEP_MIN_REMAINING_MS:
+        lifecycle.sweep(event)
 
 
 @helper.poll_create
