@@ -33,10 +33,20 @@ ENV_REHEARSAL_ENDPOINT = contract.ENV_REHEARSAL_ENDPOINT
 
 # An S3 endpoint of an AWS partition, virtual-hosted ("BUCKET.s3...") or
 # path-style ("s3.../BUCKET/..."): s3, s3-external-1, s3.REGION, s3-REGION,
-# s3.dualstack.REGION; amazonaws.com, or amazonaws.com.cn in China.
+# s3.dualstack.REGION, s3-fips.REGION and the like, under each partition's DNS
+# suffix (aws, aws-cn, aws-us-gov, aws-eusc, and the isolated ones).
+_PARTITION_SUFFIXES = (
+    r"amazonaws\.com",
+    r"amazonaws\.com\.cn",
+    r"amazonaws\.eu",
+    r"c2s\.ic\.gov",
+    r"sc2s\.sgov\.gov",
+    r"cloud\.adc-e\.uk",
+    r"csp\.hci\.ic\.gov",
+)
 _S3_HOST = re.compile(
     r"^(?:(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.)?"
-    r"s3(?:[.-](?:dualstack\.)?[a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$"
+    r"s3(?:[.-][a-z0-9-]+)*\.(?:" + "|".join(_PARTITION_SUFFIXES) + r")$"
 )
 
 
