@@ -155,8 +155,11 @@ class WorkspaceImageBase(Construct):
         )
         super().__init__(scope, construct_id)
         record_name(self, path, IMAGE_KIND, image_name)
-        # What a construct of another stack finds the image by (``_reference``).
+        # What a construct of another stack finds the image by (``_reference``),
+        # and whether it may have no image of that name (an updated image that
+        # resolved to its source).
         self._literal_name: str | None = None if Token.is_unresolved(image_name) else image_name
+        self._may_be_its_source = False
 
         self._tags = TagManager(TagType.KEY_VALUE, resource_type, tags)
         provider = WorkspaceImageProvider.of(self)
