@@ -164,6 +164,8 @@ class WorkspaceImageBase(Construct):
         self._tags = TagManager(TagType.KEY_VALUE, resource_type, tags)
         provider = WorkspaceImageProvider.of(self)
         grant(provider)
+        if share_with_accounts:
+            provider.allow_sharing(share_with_accounts)
         timeout_seconds = int(timeout.to_seconds())
         properties: dict[str, object] = {
             **source,

@@ -15,6 +15,7 @@ writes it. Decisions are in ``logic``; AWS calls in ``workspaces``.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -389,8 +390,17 @@ class ImageLifecycle:
     def _share(
         self, log_event: dict[str, Any], image_id: str, accounts: list[str], *, allow: bool
     ) -> None:
-        """Share the image with (or stop sharing it with) each account."""
+        """Share the image with (or stop sharing it with) each account; share only
+        with the accounts the stack names (``trust.share_error``)."""
         for account in accounts:
+            refused = (
+                trust.share_error(account, os.environ.get(contract.ENV_SHARE_ACCOUNTS, ""))
+                if allow
+                else None
+            )
+            if refused:
+                log_decision(log_event, "share:refused", image_id=image_id, account=account)
+                raise ResourceFailed(refused)
             call(
                 "UpdateWorkspaceImagePermission",
                 partial(self._images.share, image_id, account, allow=allow),

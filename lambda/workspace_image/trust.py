@@ -165,6 +165,22 @@ def schedule_error(
     return f"WaitHandle: {url_error}" if url_error else None
 
 
+def share_error(account: str, allowed: str) -> str | None:
+    """Why the function must not share with ``account``, or None.
+
+    ``allowed`` is the function's own list (``contract.ENV_SHARE_ACCOUNTS``),
+    which the template writes from every image's ``share_with_accounts``: a
+    request, which anyone allowed to invoke the function can write, cannot
+    share an image with an account the stack does not name.
+    """
+    if account in {item.strip() for item in allowed.split(",") if item.strip()}:
+        return None
+    return logic.fit_reason(
+        f"refused to share with account {account}: no image of this stack is shared with it "
+        "(share_with_accounts); nothing was shared"
+    )
+
+
 def not_owned_reason(what: str, resource_id: str, logical_id: str, action: str) -> str:
     """A refusal to act on something this resource did not make."""
     return logic.fit_reason(

@@ -523,3 +523,29 @@ def test_the_function_never_gets_the_rehearsals_endpoint_setting() -> None:
     variables = function["Properties"]["Environment"]["Variables"]
     assert contract.ENV_REHEARSAL_ENDPOINT not in json.dumps(variables)
     assert set(variables) == {contract.ENV_STACK_ID}
+
+
+def test_the_function_may_share_only_with_the_accounts_the_stacks_images_name() -> None:
+    # GIVEN images shared with a concrete account and with a CommaDelimitedList parameter
+    stack = make_stack()
+    accounts = cdk.CfnParameter(stack, "Accounts", type="CommaDelimitedList")
+    image(stack, "One", image_name="one", share_with_accounts=["111122223333"])
+    image(stack, "Two", image_name="two", share_with_accounts=accounts.value_as_list)
+
+    # THEN the function's environment lists them, as CloudFormation resolves them
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Environment": {
+                "Variables": {
+                    contract.ENV_SHARE_ACCOUNTS: {
+                        "Fn::Join": [
+                            ",",
+                            ["111122223333", {"Fn::Join": [",", {"Ref": "Accounts"}]}],
+                        ]
+                    }
+                }
+            }
+        },
+    )

@@ -348,7 +348,13 @@ class CloudFormation:
         max_polls: int = 60,
         resource_type: str | None = None,
     ) -> Response:
-        """Send one request and play the schedule until CloudFormation has its answer."""
+        """Send one request and play the schedule until CloudFormation has its answer.
+
+        A test's properties stand for a template: the accounts they share with
+        are the function's to share with too (``contract.ENV_SHARE_ACCOUNTS``),
+        as the template would list them.
+        """
+        self.allow_sharing(properties.get(contract.PROP_SHARE_WITH))
         request_id, event = self.event(
             request_type,
             logical_id,
@@ -362,6 +368,16 @@ class CloudFormation:
             lambda: bool(self.aws.endpoint.received(request_id)), before_poll, max_polls
         )
         return self.response(request_id)
+
+    def allow_sharing(self, accounts: Any) -> None:
+        """Add ``accounts`` to what the function may share with (its environment)."""
+        if not isinstance(accounts, list) or not accounts:
+            return
+        listed = self.function.environment.get(contract.ENV_SHARE_ACCOUNTS, "")
+        known = [item for item in listed.split(",") if item]
+        self.function.environment[contract.ENV_SHARE_ACCOUNTS] = ",".join(
+            dict.fromkeys([*known, *(str(account) for account in accounts)])
+        )
 
     def play_schedules(
         self,

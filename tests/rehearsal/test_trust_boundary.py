@@ -474,3 +474,24 @@ def test_a_nested_stacks_provider_answers_only_its_own_rules(
     assert other.may_invoke(f"{arn}:rule/{contract.stack_rule_prefix(right_id)}0123abcd-G")
     assert not other.may_invoke(f"{arn}:rule/{contract.stack_rule_prefix(left_id)}0123abcd-G")
     assert assembly.get_stack_by_name("Parent").template
+
+
+def test_a_crafted_request_cannot_share_outside_the_accounts_the_stack_names(
+    rehearsal: Rehearsal,
+) -> None:
+    # GIVEN an invoker's Create, under a logical id of its choosing, that asks
+    # to share the image it makes with an outside account
+    _, event = crafted(
+        rehearsal, "Create", "Exfiltrate", rehearsal.properties(ShareWithAccounts=[OUTSIDER])
+    )
+
+    # WHEN it runs to its answer, the image becoming AVAILABLE
+    rehearsal.cfn.invoke(event)
+    fake_workspaces.finish_pending_images()
+    rehearsal.cfn.play_schedules(lambda: bool(rehearsal.aws.endpoint.received(event["RequestId"])))
+
+    # THEN the image is shared with nobody: the function shares only with the
+    # accounts the template lists (none here), whatever a request says
+    (image_id,) = rehearsal.aws.images()
+    assert shared_accounts(rehearsal, image_id) == set()
+    assert "refused to share with account 999999999999" in rehearsal.cfn.logs()
