@@ -46,16 +46,18 @@ import contract
 import logic
 import trust
 from botocore.exceptions import ClientError
-from common import Patience, log_fields
+from common import (
+    RESPONSE_ATTEMPTS,
+    RESPONSE_RETRY_SECONDS,
+    RESPONSE_TIMEOUT_SECONDS,
+    Patience,
+    log_fields,
+)
 from crhelper import CfnResource
 from state import POLL, WATCH, Schedule, StateStore
 from workspaces import RETRY_CONFIG, error_code, error_message
 
 logger = logging.getLogger(__name__)
-
-RESPONSE_TIMEOUT_SECONDS = 10
-RESPONSE_ATTEMPTS = 5
-RESPONSE_RETRY_SECONDS = 2.0
 
 
 def send_response(
