@@ -68,6 +68,15 @@ def refer(
                 "the image by its name at deploy, so the name must be a string known at synth"
             ],
         )
+    if image._may_be_its_source:
+        fail(
+            consumer_path,
+            [
+                f"{where} is an UpdatedWorkspaceImage that is its source image when there is "
+                "no update (if_no_update USE_SOURCE): then no image bears its name for this "
+                "stack to find. Give it if_no_update=NoUpdate.FAIL, or use its source here"
+            ],
+        )
     if _differ(here.account, there.account):
         fail(
             consumer_path,

@@ -9,6 +9,7 @@ answers CloudFormation itself, so CDK's Provider framework is not used
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import (
@@ -156,6 +157,8 @@ class WorkspaceImageProvider(Construct):
         self._log_retention = None if log_group else log_retention or DEFAULT_LOG_RETENTION
         self._given_log_group = log_group
         self._reserved_concurrency = reserved_concurrency
+        # Every account an image of the stack is shared with (allow_sharing).
+        self._share_parts: list[str] = []
         self._log_group = log_group or logs.LogGroup(
             self, "Logs", retention=log_retention or DEFAULT_LOG_RETENTION
         )
@@ -397,11 +400,24 @@ class WorkspaceImageProvider(Construct):
         # Lambda refuses overlapping policy changes (ResourceConflictException:
         # "An update is in progress"), which parallel resources make; SourceArn
         # is matched with ArnLike, so one statement covers every rule here.
+        # EventBridge may invoke only the poll alias, never the function that
+        # CloudFormation invokes: a rule's target could otherwise hand it a
+        # CloudFormation request of its writer's making (index.handler refuses
+        # anything but a schedule's reference through the alias). The alias is
+        # of $LATEST, which CreateAlias takes (botocore's lambda model:
+        # FunctionVersion matches "\$LATEST|[0-9]+"), so no version is published.
+        self._poll_alias = lambda_.Alias(
+            self,
+            "PollAlias",
+            alias_name=contract.POLL_ALIAS,
+            version=self._function.latest_version,
+            description="The only way EventBridge may invoke the provider function",
+        )
         self._poll_permission = lambda_.CfnPermission(
             self,
             "PollRulesMayInvoke",
             action="lambda:InvokeFunction",
-            function_name=self.function.function_arn,
+            function_name=self._poll_alias.function_arn,
             principal="events.amazonaws.com",
             source_arn=rule_arn,
             source_account=stack.account,
@@ -645,6 +661,25 @@ class WorkspaceImageProvider(Construct):
             self.role.add_to_policy(
                 iam.PolicyStatement(actions=["imagebuilder:GetImage"], resources=[image_version])
             )
+
+    def allow_sharing(self, accounts: Sequence[str]) -> None:
+        """Let the function share images with ``accounts`` (an image's ``share_with_accounts``).
+
+        The function shares with no account that no image of the stack names,
+        whatever a request says: the accounts go in its environment
+        (``contract.ENV_SHARE_ACCOUNTS``). A list token (a CommaDelimitedList
+        parameter's value) goes in as CloudFormation resolves it.
+        """
+        if Token.is_unresolved(accounts):
+            self._share_parts.append(Fn.join(",", list(accounts)))
+        else:
+            self._share_parts.extend(str(account) for account in accounts)
+        concrete = [p for p in self._share_parts if not Token.is_unresolved(p)]
+        tokens = [p for p in self._share_parts if Token.is_unresolved(p)]
+        parts = [",".join(sorted(set(concrete)))] if concrete else []
+        value = Fn.join(",", [*parts, *tokens]) if tokens else ",".join(parts)
+        if value:
+            self._function.add_environment(contract.ENV_SHARE_ACCOUNTS, value)
 
     def allow_imaging(self, workspace_id: str) -> None:
         """Let the function image one source WorkSpace (CreateWorkspaceImage needs its ARN)."""

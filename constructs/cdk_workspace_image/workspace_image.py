@@ -54,8 +54,10 @@ DEFAULT_POLL_INTERVAL = Duration.minutes(1)
 # The Ready resource of a long wait only reads the image.
 QUICK_ANSWER_TIMEOUT = Duration.minutes(15)
 SERVICE_TIMEOUT = Duration.seconds(contract.MAX_CUSTOM_RESOURCE_TIMEOUT_SECONDS)
-# Kept when it leaves the stack, but deleted when the deploy that created it
-# rolls back: a failed or cancelled first deploy leaves no image behind.
+# Kept when it leaves the stack or is replaced, as aws-cdk-lib's resources
+# are; when the deploy that created it rolls back, CloudFormation sends a
+# Delete, and the handler parks a finished image for the next deploy to adopt
+# (keep_after_rollback) rather than deleting it.
 DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
 
 
@@ -155,12 +157,17 @@ class WorkspaceImageBase(Construct):
         )
         super().__init__(scope, construct_id)
         record_name(self, path, IMAGE_KIND, image_name)
-        # What a construct of another stack finds the image by (``_reference``).
+        # What a construct of another stack finds the image by (``_reference``),
+        # and whether it may have no image of that name (an updated image that
+        # resolved to its source).
         self._literal_name: str | None = None if Token.is_unresolved(image_name) else image_name
+        self._may_be_its_source = False
 
         self._tags = TagManager(TagType.KEY_VALUE, resource_type, tags)
         provider = WorkspaceImageProvider.of(self)
         grant(provider)
+        if share_with_accounts:
+            provider.allow_sharing(share_with_accounts)
         timeout_seconds = int(timeout.to_seconds())
         properties: dict[str, object] = {
             **source,
@@ -336,8 +343,8 @@ class WorkspaceImage(WorkspaceImageBase):
             ``RETAIN`` and ``RETAIN_ON_UPDATE_OR_DELETE`` keep a replaced image,
             to roll back to; ``DESTROY`` deletes it once its successor is
             AVAILABLE. Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``:
-            kept, since an image is slow to rebuild, unless the deploy that
-            creates it rolls back.
+            kept, since an image is slow to rebuild; if the deploy that creates
+            it rolls back, kept for ``keep_after_rollback`` for the next deploy.
         :param share_with_accounts: AWS accounts to share the image with.
             Shared once the image is AVAILABLE (UpdateWorkspaceImagePermission),
             kept in step on update, and unshared before the image is deleted.

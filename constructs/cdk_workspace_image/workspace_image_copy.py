@@ -342,4 +342,7 @@ class UpdatedWorkspaceImage(WorkspaceImageBase):
         cfn.add_property_override(
             contract.PROP_IF_NO_UPDATE, (if_no_update or NoUpdate.USE_SOURCE).value
         )
+        # With nothing to update it is its source: no image bears its name then,
+        # so another stack could not find it by name (_reference.refer).
+        self._may_be_its_source = if_no_update is not NoUpdate.FAIL
         warn(self, reference)

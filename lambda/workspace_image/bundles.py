@@ -284,7 +284,12 @@ class BundleResource:
         name = spec.image_name
         image = call("DescribeWorkspaceImages", lambda: self._images.find_owned_by_name(name))
         region = str(self._images.client.meta.region_name)
-        reason = properties.named_image_reason(image, name, region)
+        tags = (
+            call("DescribeTags", lambda: self._images.tags(str(image["ImageId"])))
+            if image is not None and image.get("State") == "AVAILABLE"
+            else None
+        )
+        reason = properties.named_image_reason(image, name, region, tags)
         if reason is not None:
             raise ResourceFailed(reason)
         assert image is not None

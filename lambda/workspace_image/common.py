@@ -110,9 +110,15 @@ def update_tags(
         call("DeleteTags", lambda: api.remove_tags(resource_id, to_remove))
 
 
-# Kept free at the end of an invocation for crhelper to answer (its PUT has a
-# 10 s timeout, polling_helper.RESPONSE_TIMEOUT_SECONDS) and remove a schedule.
-ANSWER_MARGIN_SECONDS = 30.0
+# The answer's PUT (polling_helper.send_response): a few attempts, each with a
+# timeout, a pause between them.
+RESPONSE_TIMEOUT_SECONDS = 10
+RESPONSE_ATTEMPTS = 5
+RESPONSE_RETRY_SECONDS = 2.0
+# Kept free at the end of an invocation for the answer, at its slowest.
+ANSWER_MARGIN_SECONDS = (
+    RESPONSE_ATTEMPTS * RESPONSE_TIMEOUT_SECONDS + (RESPONSE_ATTEMPTS - 1) * RESPONSE_RETRY_SECONDS
+)
 # No call starts later than this into an invocation: with the longest a call
 # can take (workspaces.WORST_CALL_SECONDS), the invocation still ends inside
 # the function's timeout.

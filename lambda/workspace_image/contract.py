@@ -124,6 +124,19 @@ ENV_STACK_ID = "OWNER_STACK_ID"
 # stack's UUID, never in the EventBridge rule's target, which anyone with
 # events:ListTargetsByRule can read. The target carries only this key, with
 # the logical id of the resource whose state to load.
+# The function's environment variable that lists, comma-separated, every
+# account that an image of the stack is shared with (share_with_accounts): the
+# function shares with no other, whatever a request says (trust.share_error).
+ENV_SHARE_ACCOUNTS = "SHARE_WITH_ACCOUNTS"
+# The environment variable that lets the rehearsal's local HTTPS endpoint
+# ("127.0.0.1:PORT") stand in for CloudFormation's buckets (trust.py). The
+# provider never sets it: tests/constructs/test_workspace_image.py checks that.
+ENV_REHEARSAL_ENDPOINT = "CDK_WORKSPACE_IMAGE_REHEARSAL_ENDPOINT"
+# EventBridge invokes the function only through this alias (of $LATEST), and
+# CloudFormation only unqualified: the two entry points stay apart, so that
+# whoever can put targets on the stack's rules can hand the function a
+# schedule reference, never a CloudFormation request (index.handler).
+POLL_ALIAS = "poll"
 STATE_PATH = "/cdk-workspace-image"
 SCHEDULE_EVENT_KEY = "CdkWorkspaceImageSchedule"
 # The account's index of parked images, one String parameter per image, which

@@ -16,6 +16,8 @@ writes it. Decisions are pure modules (``properties``, ``updates``, ``polls``,
 
 from __future__ import annotations
 
+import os
+import random
 import time
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -65,9 +67,13 @@ CREATED_HERE = discard.CREATED_HERE_KEY
 DISCARD = discard.DISCARD_KEY
 # The call that made the image: a poll reads an import's own progress.
 SOURCE_ACTION = "SourceAction"
+# The image that was current before a long wait's replacement.
+PREVIOUS = "Previous"
 # How many parked images one request's sweep deletes at most: the sweep rides
 # on requests that have their own work, against a throttled API.
 SWEEP_LIMIT = 3
+# How long the sweep waits before it tries again a parked image it could not delete.
+SWEEP_RETRY_HOURS = 24
 
 
 class ImageLifecycle:
@@ -119,7 +125,13 @@ class ImageLifecycle:
             # A rollback of a replacement that CloudFormation cancelled comes here
             # too: it adopts the old image, and deletes the abandoned new one.
             state: dict[str, Any] = {}
-            new_id = self._start_image(event, new, state, replacing=old)
+            new_id = self._start_image(
+                event,
+                new,
+                state,
+                replacing=old,
+                adopt_only=self._rolling_back(event, rollback_only=True),
+            )
             state.update(self._discard_abandoned(event, abandoned, keep=new_id))
             if updates.needs_watch(old, new, change):
                 return self._start_watch(event, new, new_id, state, context)
@@ -242,7 +254,11 @@ class ImageLifecycle:
         if refused:
             raise ResourceFailed(refused)
         self._record_version(
-            event, image_id, created=bool(state.get(CREATED_HERE)), keep=_keep_previous(props)
+            event,
+            image_id,
+            created=bool(state.get(CREATED_HERE)),
+            keep=_keep_previous(props),
+            previous=str(event.get("PhysicalResourceId") or ""),
         )
         return Answer(image_id, polls.response_data(image))
 
@@ -332,6 +348,7 @@ class ImageLifecycle:
                     image_id,
                     created=bool(job.get(CREATED_HERE)),
                     keep=None if keep is None else int(keep),
+                    previous=str(job.get(PREVIOUS) or ""),
                 )
         signal = wait_signal(decision, image_id)
         delivered = send_response(job[contract.PROP_WAIT_HANDLE], signal)
@@ -388,8 +405,17 @@ class ImageLifecycle:
     def _share(
         self, log_event: dict[str, Any], image_id: str, accounts: list[str], *, allow: bool
     ) -> None:
-        """Share the image with (or stop sharing it with) each account."""
+        """Share the image with (or stop sharing it with) each account; share only
+        with the accounts the stack names (``trust.share_error``)."""
         for account in accounts:
+            refused = (
+                trust.share_error(account, os.environ.get(contract.ENV_SHARE_ACCOUNTS, ""))
+                if allow
+                else None
+            )
+            if refused:
+                log_decision(log_event, "share:refused", image_id=image_id, account=account)
+                raise ResourceFailed(refused)
             call(
                 "UpdateWorkspaceImagePermission",
                 partial(self._images.share, image_id, account, allow=allow),
@@ -517,18 +543,20 @@ class ImageLifecycle:
                 )
             log_decision(log_event, "discard:not-ours", image_id=image_id)
             return discard.Discard.NOT_OURS
-        # An image is shared once AVAILABLE.
-        if shares and state == "AVAILABLE":
-            self._unshare(log_event, image_id, shares)
         # A finished image that a rollback gives up is kept for the next deploy.
         hours = _keep_hours(log_event)
-        if (
-            state == "AVAILABLE"
-            and hours > 0
-            and park is not None
-            and park(image_id)
-            and self._park(log_event, image_id, retention.parked_until(time.time(), hours))
-        ):
+        parking = state == "AVAILABLE" and hours > 0 and park is not None and park(image_id)
+        # An image is shared once AVAILABLE. Its shares are undone before it is
+        # parked too, but a refusal then must not fail a rollback: the image is
+        # kept either way, and the next deploy shares as it says.
+        if shares and state == "AVAILABLE":
+            if parking:
+                best_effort(
+                    log_event, "Unshare", partial(self._unshare, log_event, image_id, shares)
+                )
+            else:
+                self._unshare(log_event, image_id, shares)
+        if parking and self._park(log_event, image_id, retention.parked_until(time.time(), hours)):
             return discard.Discard.PARKED
         try:
             patience.run("DeleteWorkspaceImage", lambda: self._images.delete(image_id))
@@ -561,7 +589,13 @@ class ImageLifecycle:
         return discard.Discard.DELETED
 
     def _record_version(
-        self, owner: dict[str, Any], image_id: str, *, created: bool, keep: int | None
+        self,
+        owner: dict[str, Any],
+        image_id: str,
+        *,
+        created: bool,
+        keep: int | None,
+        previous: str = "",
     ) -> None:
         """``image_id`` is the resource's image now: note it in the resource's
         versions, and with ``keep_previous_versions``, delete the replaced ones
@@ -578,7 +612,7 @@ class ImageLifecycle:
                 patience.run("GetParameter", lambda: self._versions.get(logical_id)), image_id
             )
             if created and keep is not None:
-                for old in retention.to_prune(history, image_id, keep):
+                for old in retention.to_prune(history, image_id, keep, previous):
                     outcome = self._discard_one(owner, old, time.time(), own=False)
                     log_decision(owner, f"prune:{outcome.value}", image_id=old)
                     if outcome in (discard.Discard.GONE, discard.Discard.DELETED):
@@ -614,8 +648,13 @@ class ImageLifecycle:
             log_decision(log_event, "discard:parked", image_id=image_id, until=until)
         return parked
 
-    def _rolling_back(self, event: dict[str, Any]) -> bool:
-        """Whether this Delete undoes a deploy (the stack's status says so)."""
+    def _rolling_back(self, event: dict[str, Any], *, rollback_only: bool = False) -> bool:
+        """Whether this request undoes a deploy (the stack's status says so).
+
+        An unknown status counts as a rollback for a Delete (parking costs days
+        of quota, deleting costs hours of work), but not for an Update
+        (``rollback_only``), which would then refuse to make its new image.
+        """
         try:
             status, root_status = patience.run(
                 "DescribeStacks", lambda: self._stacks.status(event["StackId"])
@@ -623,6 +662,8 @@ class ImageLifecycle:
         except Exception as err:  # the status is unknown: keep the image (retention.is_rollback)
             code = error_code(err) if isinstance(err, ClientError) else type(err).__name__
             log_decision(event, "stack-status:unknown", error=code)
+            if rollback_only:
+                return False
             status, root_status = None, None
         return retention.is_rollback(status, root_status)
 
@@ -636,15 +677,18 @@ class ImageLifecycle:
         """
         now = time.time()
         try:
-            entries = patience.run("GetParametersByPath", lambda: self._parked.entries(limit=25))
+            entries = patience.run("GetParametersByPath", lambda: self._parked.entries(limit=100))
         except Exception as err:  # the sweep must never fail a request
             code = error_code(err) if isinstance(err, ClientError) else type(err).__name__
             log_decision(log_event, "sweep:skipped", error=code)
             return
-        for entry in [e for e in entries if retention.due(e.until, now)][:limit]:
-            best_effort(log_event, "Sweep", partial(self._collect, log_event, entry.image_id, now))
+        due = [e for e in entries if retention.due(e.until, now)]
+        # A few that cannot be deleted yet must not stop the rest: any of them.
+        for entry in random.sample(due, min(limit, len(due))):
+            best_effort(log_event, "Sweep", partial(self._collect, log_event, entry, now))
 
-    def _collect(self, log_event: dict[str, Any], image_id: str, now: float) -> None:
+    def _collect(self, log_event: dict[str, Any], entry: Parked, now: float) -> None:
+        image_id = entry.image_id
         image = self._images.describe(image_id)
         if image is not None and image.get("State") == "PENDING":
             return
@@ -658,8 +702,21 @@ class ImageLifecycle:
             try:
                 self._images.delete(image_id)
             except ClientError as err:
-                if error_code(err) not in NOT_FOUND_CODES:
-                    raise
+                if error_code(err) in NOT_FOUND_CODES:
+                    self._parked.delete(image_id)
+                    return
+                # In use (a bundle), or shared by hand: try again in a day,
+                # so that it does not hold up the others meanwhile.
+                later = retention.parked_until(now, SWEEP_RETRY_HOURS)
+                self._parked.put(Parked(image_id, later, entry.stack_id, entry.logical_id))
+                log_decision(
+                    log_event,
+                    "sweep:refused",
+                    image_id=image_id,
+                    error=error_code(err),
+                    until=later,
+                )
+                return
             log_decision(log_event, "sweep:deleted", image_id=image_id)
         self._parked.delete(image_id)
 
@@ -707,8 +764,10 @@ class ImageLifecycle:
             contract.PROP_SHARE_WITH: list(spec.share_with),
             # Images an abandoned request made, still PENDING: the watcher deletes them.
             DISCARD: list(state.get(DISCARD) or []),
-            # Whether a new version is made (``keep_previous_versions`` prunes then).
+            # Whether a new version is made (``keep_previous_versions`` prunes then),
+            # and which was current before it (never pruned by this request).
             CREATED_HERE: bool(state.get(CREATED_HERE)),
+            PREVIOUS: str(event.get("PhysicalResourceId") or ""),
             contract.PROP_KEEP_PREVIOUS_VERSIONS: _keep_previous(event["ResourceProperties"]),
             "StackId": event["StackId"],
             "LogicalResourceId": event["LogicalResourceId"],
@@ -795,8 +854,12 @@ class ImageLifecycle:
         spec: properties.ImageSpec,
         state: dict[str, Any],
         replacing: properties.ImageSpec | None = None,
+        adopt_only: bool = False,
     ) -> str:
         """Start the image from its source, or adopt the one a repeated request made.
+
+        ``adopt_only`` (a rollback): adopt this resource's image of that name, or
+        fail; never make one again, which could differ from the one there was.
 
         No call that makes an image has a client token. When it refuses in a
         way that a repeated request explains (the name is taken; a source
@@ -825,7 +888,25 @@ class ImageLifecycle:
 
         created = True
         try:
+            if adopt_only:
+                raise _RollbackAdoptsOnly
             image_id = start()
+        except _RollbackAdoptsOnly:
+            existing = call(
+                "DescribeWorkspaceImages", lambda: self._images.find_owned_by_name(spec.name)
+            )
+            if existing is None or not self._made_here(event, existing):
+                log_decision(event, "rollback:nothing-to-adopt", image_name=spec.name)
+                raise RollbackCannotRebuild(
+                    reasons.fit_reason(
+                        f"rolling back to image {spec.name!r}, which no longer exists: a "
+                        "rollback does not make an image again (it could differ from the one "
+                        "there was); skip this resource in the rollback "
+                        "(continue-update-rollback --resources-to-skip), then deploy again"
+                    )
+                ) from None
+            image_id = self._adopt(event, spec, replacing, existing)
+            created = False
         except ClientError as err:
             code = error_code(err)
             log_decision(event, "create:refused", action=source.action, error=code)
@@ -934,6 +1015,14 @@ def _source(action: str) -> Source:
     import sources
 
     return sources.SOURCES[action]
+
+
+class _RollbackAdoptsOnly(Exception):
+    """A rollback does not start an image: it looks for the one there was."""
+
+
+class RollbackCannotRebuild(ResourceFailed):
+    """A rollback found no image of the old name to adopt (the message says what to do)."""
 
 
 class _Lazy:

@@ -140,9 +140,16 @@ NEVER_POLLS = frozenset({contract.READY_RESOURCE_TYPE})
 def handler(event: Any, context: Any) -> None:
     # Each invocation has its own budget for waiting out IAM propagation.
     patience.reset()
-    if isinstance(event, dict) and contract.SCHEDULE_EVENT_KEY in event:
-        # A poll or a watcher, named by its rule's target: what it runs comes
-        # from the state store, checked (trust.schedule_error).
+    scheduled = isinstance(event, dict) and contract.SCHEDULE_EVENT_KEY in event
+    through_alias = trust.qualifier(context.invoked_function_arn) == contract.POLL_ALIAS
+    if through_alias or scheduled:
+        # The poll alias is EventBridge's only way in (provider.py): through it,
+        # only a poll or a watcher, named by its rule's target; what it runs
+        # comes from the state store, checked (trust.schedule_error). Anything
+        # else a rule's target could carry is refused.
+        if not (through_alias and scheduled):
+            _refuse(event, "a schedule's reference comes only through the poll alias")
+            return
         loaded = helper.load_schedule(event[contract.SCHEDULE_EVENT_KEY], context)
         if loaded is None:
             return
@@ -193,22 +200,35 @@ def _resource(event: dict[str, Any]) -> Resource:
 @helper.create
 def create(event: dict[str, Any], context: Any) -> str | None:
     resource = _resource(event)
-    lifecycle.sweep(event)
-    return _answer(resource.create(event, context, _supersede(event, context, resource)))
+    answer = resource.create(event, context, _supersede(event, context, resource))
+    _sweep(event, context)
+    return _answer(answer)
 
 
 @helper.update
 def update(event: dict[str, Any], context: Any) -> str | None:
     resource = _resource(event)
-    lifecycle.sweep(event)
-    return _answer(resource.update(event, context, _supersede(event, context, resource)))
+    answer = resource.update(event, context, _supersede(event, context, resource))
+    _sweep(event, context)
+    return _answer(answer)
 
 
 @helper.delete
 def delete(event: dict[str, Any], context: Any) -> None:
     resource = _resource(event)
-    lifecycle.sweep(event)
-    _answer(resource.delete(event, context, _supersede(event, context, resource)))
+    answer = resource.delete(event, context, _supersede(event, context, resource))
+    _sweep(event, context)
+    _answer(answer)
+
+
+# The sweep (images.sweep) rides on a request's own work, after it, and only
+# when most of the invocation's time is left: the request comes first.
+SWEEP_MIN_REMAINING_MS = 6 * 60 * 1000
+
+
+def _sweep(event: dict[str, Any], context: Any) -> None:
+    if context.get_remaining_time_in_millis() >= SWEEP_MIN_REMAINING_MS:
+        lifecycle.sweep(event)
 
 
 @helper.poll_create

@@ -49,16 +49,18 @@ import reasons
 import retries
 import trust
 from botocore.exceptions import ClientError
-from common import Patience, log_fields
+from common import (
+    RESPONSE_ATTEMPTS,
+    RESPONSE_RETRY_SECONDS,
+    RESPONSE_TIMEOUT_SECONDS,
+    Patience,
+    log_fields,
+)
 from crhelper import CfnResource
 from state import POLL, WATCH, Schedule, StateStore
-from workspaces import error_code, error_message
+from workspaces import RETRY_CONFIG, error_code, error_message
 
 logger = logging.getLogger(__name__)
-
-RESPONSE_TIMEOUT_SECONDS = 10
-RESPONSE_ATTEMPTS = 5
-RESPONSE_RETRY_SECONDS = 2.0
 
 
 def send_response(
@@ -203,8 +205,11 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
 
     def _client(self, service: str) -> Any:
         if service not in self._clients:
+            # The same standard retries as WorkSpaces' (workspaces.RETRY_CONFIG): a
+            # runtime's older botocore would otherwise use its legacy mode, and SSM's
+            # request rate is shared by everything in the account.
             self._clients[service] = boto3.client(
-                service, region_name=self._region, verify=self._ssl_verify
+                service, region_name=self._region, verify=self._ssl_verify, config=RETRY_CONFIG
             )
         return self._clients[service]
 
@@ -400,31 +405,41 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
     def remove_schedule(
         self, stack_id: str, logical_id: str, function_name: str, *, strict: bool = True
     ) -> bool:
-        """Remove a resource's poll rule and its target, if they are there.
+        """Remove a resource's poll state, then its rule and target, if they are there.
 
-        With ``strict=False`` (a clean-up) nothing raises; the return value
-        says whether the schedule is gone.
+        With ``strict=False`` (a clean-up) nothing raises; the return value says
+        whether the schedule is over: its state is gone. A rule that could not
+        be removed then is harmless: with no state behind it, it removes itself
+        the next time it fires (``load_schedule``). State left without a rule,
+        on the other hand, would make the next request take an answered request
+        for an abandoned one: so the state goes first, and a request is answered
+        only once it is gone.
         """
         name = schedule_name(stack_id, logical_id)
         try:
-            try:
-                self._remove_target(name)
-                self._events("DeleteRule", lambda: self._events_client.delete_rule(Name=name))
-            except ClientError as err:
-                if error_code(err) != "ResourceNotFoundException":
-                    raise
             self._patience.run("DeleteParameter", lambda: self.state.delete(logical_id))
         except Exception as err:
-            logger.warning(
-                "schedule:not-removed",
-                extra=log_fields(
-                    decision="schedule:not-removed", error=schedule_failure_reason(err)
-                ),
-            )
+            self._not_removed(err)
             if strict:
                 raise
             return False
+        try:
+            self._remove_target(name)
+            self._events("DeleteRule", lambda: self._events_client.delete_rule(Name=name))
+        except Exception as err:
+            if isinstance(err, ClientError) and error_code(err) == "ResourceNotFoundException":
+                return True
+            self._not_removed(err)
+            if strict:
+                raise
         return True
+
+    @staticmethod
+    def _not_removed(err: Exception) -> None:
+        logger.warning(
+            "schedule:not-removed",
+            extra=log_fields(decision="schedule:not-removed", error=schedule_failure_reason(err)),
+        )
 
     def _remove_target(self, name: str) -> None:
         # Every target, not only ours: one that someone else put on the rule
@@ -468,7 +483,11 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
                 f"EventBridge allows {MAX_TARGET_INPUT_LENGTH}"
             )
         rule = rule_arn.split("/")[1]
-        function_arn = f"arn:{partition}:lambda:{region}:{account}:function:{function_name}"
+        # The poll alias: the only way EventBridge may invoke the function.
+        function_arn = (
+            f"arn:{partition}:lambda:{region}:{account}:function:{function_name}"
+            f":{contract.POLL_ALIAS}"
+        )
 
         def put() -> None:
             response = self._events_client.put_targets(

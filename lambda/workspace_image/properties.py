@@ -173,12 +173,18 @@ def source_image_error(image_id: Any, name: Any) -> str | None:
     return contract.name_error(str(name), name_prop)
 
 
-def named_image_reason(image: Mapping[str, Any] | None, name: str, region: str) -> str | None:
+def named_image_reason(
+    image: Mapping[str, Any] | None,
+    name: str,
+    region: str,
+    tags: Mapping[str, str] | None = None,
+) -> str | None:
     """Why the image that another stack makes under ``name`` cannot be used yet, or None.
 
     Only this account's images are searched (DescribeWorkspaceImages, OWNED):
     names are unique per account and Region, and a bundle needs an image the
-    account owns.
+    account owns. A parked image (``tags``: a deploy that made it rolled back)
+    is not that stack's image until its next deploy adopts it.
     """
     if image is None:
         return fit_reason(
@@ -190,6 +196,12 @@ def named_image_reason(image: Mapping[str, Any] | None, name: str, region: str) 
         return fit_reason(
             f"image {name} ({image.get('ImageId')}) in {region} is {state}, not AVAILABLE: "
             "let the deploy of the stack that makes it finish first"
+        )
+    if contract.PARKED_TAG in (tags or {}):
+        return fit_reason(
+            f"image {name} ({image.get('ImageId')}) in {region} was made by a deploy that "
+            "rolled back, and is kept only for that stack's next deploy: deploy the stack "
+            "that makes it first"
         )
     return None
 

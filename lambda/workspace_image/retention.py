@@ -96,7 +96,15 @@ def with_current(history: Sequence[str], current: str) -> list[str]:
     return [*(image_id for image_id in history if image_id != current), current]
 
 
-def to_prune(history: Sequence[str], current: str, keep: int) -> list[str]:
-    """The replaced versions beyond the ``keep`` most recent: to be deleted."""
+def to_prune(history: Sequence[str], current: str, keep: int, previous: str = "") -> list[str]:
+    """The replaced versions beyond the ``keep`` most recent: to be deleted.
+
+    The version that was current before this request (``previous``) is never
+    among them: the deploy is not over, and a rollback goes back to it. With
+    ``keep`` 0 nothing is pruned here: CloudFormation deletes the replaced
+    version once the deploy is done (UpdateReplacePolicy Delete).
+    """
+    if keep <= 0:
+        return []
     replaced = [image_id for image_id in history if image_id != current]
-    return replaced[: max(len(replaced) - keep, 0)]
+    return [i for i in replaced[: max(len(replaced) - keep, 0)] if i != previous]

@@ -78,7 +78,14 @@ def _named(
     image = call(
         "DescribeWorkspaceImages", lambda: where.find_owned_by_name(name), f"images named {name}"
     )
-    return image, properties.named_image_reason(image, name, str(where.client.meta.region_name))
+    tags = (
+        call("DescribeTags", lambda: where.tags(str(image["ImageId"])))
+        if image is not None and image.get("State") == "AVAILABLE"
+        else None
+    )
+    return image, properties.named_image_reason(
+        image, name, str(where.client.meta.region_name), tags
+    )
 
 
 def source_image_id(

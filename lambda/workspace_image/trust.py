@@ -29,17 +29,24 @@ import reasons
 REQUEST_TYPES = ("Create", "Update", "Delete")
 # CloudFormation logical ids are alphanumeric, at most 255 characters.
 LOGICAL_ID_PATTERN = re.compile(r"^[A-Za-z0-9]{1,255}$")
-# The environment variable that lets the rehearsal's local HTTPS endpoint
-# ("127.0.0.1:PORT") stand in for CloudFormation's buckets. The provider never
-# sets it: tests/constructs/test_workspace_image.py checks the template.
-ENV_REHEARSAL_ENDPOINT = "CDK_WORKSPACE_IMAGE_REHEARSAL_ENDPOINT"
+ENV_REHEARSAL_ENDPOINT = contract.ENV_REHEARSAL_ENDPOINT
 
 # An S3 endpoint of an AWS partition, virtual-hosted ("BUCKET.s3...") or
 # path-style ("s3.../BUCKET/..."): s3, s3-external-1, s3.REGION, s3-REGION,
-# s3.dualstack.REGION; amazonaws.com, or amazonaws.com.cn in China.
+# s3.dualstack.REGION, s3-fips.REGION and the like, under each partition's DNS
+# suffix (aws, aws-cn, aws-us-gov, aws-eusc, and the isolated ones).
+_PARTITION_SUFFIXES = (
+    r"amazonaws\.com",
+    r"amazonaws\.com\.cn",
+    r"amazonaws\.eu",
+    r"c2s\.ic\.gov",
+    r"sc2s\.sgov\.gov",
+    r"cloud\.adc-e\.uk",
+    r"csp\.hci\.ic\.gov",
+)
 _S3_HOST = re.compile(
     r"^(?:(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.)?"
-    r"s3(?:[.-](?:dualstack\.)?[a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$"
+    r"s3(?:[.-][a-z0-9-]+)*\.(?:" + "|".join(_PARTITION_SUFFIXES) + r")$"
 )
 
 
@@ -128,6 +135,12 @@ def event_error(
     return None
 
 
+def qualifier(invoked_function_arn: str) -> str:
+    """The alias or version an invocation named (``arn:…:function:NAME:QUALIFIER``), or ""."""
+    parts = str(invoked_function_arn).split(":")
+    return parts[7] if len(parts) > 7 else ""
+
+
 def schedule_reference(value: Any) -> str | None:
     """The logical id a scheduled invocation names, or None if it names none."""
     if isinstance(value, str) and LOGICAL_ID_PATTERN.match(value):
@@ -150,6 +163,22 @@ def schedule_error(
         return event_error(body, own_stack_id, region, rehearsal_endpoint, poll=True)
     url_error = response_url_error(body.get(contract.PROP_WAIT_HANDLE), region, rehearsal_endpoint)
     return f"WaitHandle: {url_error}" if url_error else None
+
+
+def share_error(account: str, allowed: str) -> str | None:
+    """Why the function must not share with ``account``, or None.
+
+    ``allowed`` is the function's own list (``contract.ENV_SHARE_ACCOUNTS``),
+    which the template writes from every image's ``share_with_accounts``: a
+    request, which anyone allowed to invoke the function can write, cannot
+    share an image with an account the stack does not name.
+    """
+    if account in {item.strip() for item in allowed.split(",") if item.strip()}:
+        return None
+    return reasons.fit_reason(
+        f"refused to share with account {account}: no image of this stack is shared with it "
+        "(share_with_accounts); nothing was shared"
+    )
 
 
 def not_owned_reason(what: str, resource_id: str, logical_id: str, action: str) -> str:

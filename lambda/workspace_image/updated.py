@@ -27,15 +27,17 @@ import reasons
 import source_updates
 import updates
 from common import Answer, ResourceFailed, call, log_decision
-from images import DISCARD, STARTED_AT, ImageLifecycle
+from images import DISCARD, STARTED_AT, ImageLifecycle, RollbackCannotRebuild
 from polling_helper import send_response, wait_signal
+from sources import source_image_id
 from workspaces import WorkSpacesImages
 
 # Kept in a resolved request's Data while its polls wait for the images an
 # abandoned request made: the answer to give once they are deleted.
 RESOLVED = "Resolved"
 RESOLVED_DATA = "ResolvedData"
-# Whether that answer also signals the WaitCondition (a new handle).
+# The WaitCondition's handle that answer also signals (a new handle), kept
+# whole: a poll's event carries only some of the properties (polling_helper).
 SIGNAL = "Signal"
 
 
@@ -78,6 +80,21 @@ class UpdatedImageResource:
             return self._resolve(
                 event, _old_spec(event), _spec(event), nothing.source_image, abandoned
             )
+        except RollbackCannotRebuild:
+            # A rollback to a version with no image of its own name: that
+            # version was its source (nothing to update then). Be it again,
+            # rather than make an updated image now.
+            new = _spec(event)
+            source_id = source_image_id(self._images, new.source)
+            image = call(
+                "DescribeWorkspaceImages",
+                lambda: self._images.describe(source_id),
+                f"image {source_id}",
+            )
+            if image is None:
+                raise
+            log_decision(event, "rollback:source-again", source_image_id=source_id)
+            return self._resolve(event, _old_spec(event), new, image, abandoned)
 
     def delete(self, event: dict[str, Any], context: Any, abandoned: tuple[str, ...]) -> Answer:
         physical_id = str(event.get("PhysicalResourceId", ""))
@@ -108,7 +125,7 @@ class UpdatedImageResource:
             poll_interval_seconds=interval,
         ):
             return None  # answer once the images an abandoned request made are deleted
-        handle = _spec(event).wait_handle if state.get(SIGNAL) else None
+        handle = state.get(SIGNAL) or None
         return self._finish(event, handle, str(state[RESOLVED]), dict(state[RESOLVED_DATA]))
 
     def poll_delete(self, event: dict[str, Any], state: dict[str, Any]) -> Answer | None:
@@ -204,7 +221,7 @@ class UpdatedImageResource:
                 accounts_not_shared_with=list(new.share_with),
             )
         data = polls.response_data(source_image)
-        signal = updates.needs_watch(old, new, change)
+        handle = new.wait_handle if updates.needs_watch(old, new, change) else None
         waiting = self._lifecycle._discard_abandoned(event, abandoned, keep="")
         if waiting:
             return Answer(
@@ -212,13 +229,13 @@ class UpdatedImageResource:
                 {
                     RESOLVED: physical_id,
                     RESOLVED_DATA: data,
-                    SIGNAL: signal,
+                    SIGNAL: handle or "",
                     STARTED_AT: time.time(),
                     **waiting,
                 },
                 done=False,
             )
-        return self._finish(event, new.wait_handle if signal else None, physical_id, data)
+        return self._finish(event, handle, physical_id, data)
 
     def _finish(
         self, event: dict[str, Any], handle: str | None, physical_id: str, data: dict[str, Any]

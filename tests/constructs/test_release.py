@@ -252,3 +252,39 @@ def test_a_bundle_in_a_nested_stack_of_the_images_stack_uses_its_id() -> None:
         "Custom::WorkspaceBundle", {"ImageId": {"Ref": Match.any_value()}, "ImageName": "golden-1"}
     )
     assert "Fn::ImportValue" not in json.dumps(Template.from_stack(stack).to_json())
+
+
+def test_an_updated_image_that_may_be_its_source_cannot_be_found_by_name_elsewhere() -> None:
+    # GIVEN an updated image that is its source when there is no update
+    app = cdk.App()
+    golden_stack = cdk.Stack(app, "Golden", env=EAST)
+    updated = UpdatedWorkspaceImage(
+        golden_stack,
+        "Updated",
+        source_image=WorkspaceImage.from_image_id(golden_stack, "Source", "wsi-abcdef123"),
+        image_name="golden-updated",
+    )
+
+    # THEN a bundle in another stack, which would look for its name, fails at synth
+    with pytest.raises(ValueError, match=r"if_no_update=NoUpdate\.FAIL"):
+        bundle(cdk.Stack(app, "Desktops", env=EAST), updated)
+
+
+def test_an_updated_image_that_always_makes_one_may_be_used_elsewhere() -> None:
+    from cdk_workspace_image import NoUpdate
+
+    app = cdk.App()
+    golden_stack = cdk.Stack(app, "Golden", env=EAST)
+    updated = UpdatedWorkspaceImage(
+        golden_stack,
+        "Updated",
+        source_image=WorkspaceImage.from_image_id(golden_stack, "Source", "wsi-abcdef123"),
+        image_name="golden-updated",
+        if_no_update=NoUpdate.FAIL,
+    )
+    desktops = cdk.Stack(app, "Desktops", env=EAST)
+    bundle(desktops, updated)
+
+    assert resource(desktops, "Custom::WorkspaceBundle")["Properties"]["ImageName"] == (
+        "golden-updated"
+    )

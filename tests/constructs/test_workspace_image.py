@@ -218,7 +218,8 @@ def test_one_fixed_permission_lets_this_stacks_poll_rules_invoke_the_function() 
         {
             "Properties": {
                 "Action": "lambda:InvokeFunction",
-                "FunctionName": {"Fn::GetAtt": [Match.string_like_regexp("Function"), "Arn"]},
+                # The poll alias, EventBridge's only way in (not the function itself)
+                "FunctionName": {"Ref": Match.string_like_regexp("PollAlias")},
                 "Principal": "events.amazonaws.com",
                 "SourceAccount": {"Ref": "AWS::AccountId"},
                 "SourceArn": {
@@ -239,6 +240,10 @@ def test_one_fixed_permission_lets_this_stacks_poll_rules_invoke_the_function() 
                 },
             }
         },
+    )
+    # AND the alias is of $LATEST
+    template.has_resource_properties(
+        "AWS::Lambda::Alias", {"Name": contract.POLL_ALIAS, "FunctionVersion": "$LATEST"}
     )
     # AND the function names its rules with that prefix, from the same StackId
     template.has_resource_properties(
@@ -507,3 +512,40 @@ def test_keep_after_rollback_reaches_the_handler_in_hours_and_is_absent_by_defau
 def test_a_bad_keep_after_rollback_fails_at_synth_naming_it(value: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         image(make_stack(), keep_after_rollback=value)
+
+
+def test_the_function_never_gets_the_rehearsals_endpoint_setting() -> None:
+    # Only the rehearsal sets it: a deployed function answers CloudFormation's buckets only.
+    stack = make_stack()
+    image(stack)
+
+    (function,) = Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert contract.ENV_REHEARSAL_ENDPOINT not in json.dumps(variables)
+    assert set(variables) == {contract.ENV_STACK_ID}
+
+
+def test_the_function_may_share_only_with_the_accounts_the_stacks_images_name() -> None:
+    # GIVEN images shared with a concrete account and with a CommaDelimitedList parameter
+    stack = make_stack()
+    accounts = cdk.CfnParameter(stack, "Accounts", type="CommaDelimitedList")
+    image(stack, "One", image_name="one", share_with_accounts=["111122223333"])
+    image(stack, "Two", image_name="two", share_with_accounts=accounts.value_as_list)
+
+    # THEN the function's environment lists them, as CloudFormation resolves them
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Environment": {
+                "Variables": {
+                    contract.ENV_SHARE_ACCOUNTS: {
+                        "Fn::Join": [
+                            ",",
+                            ["111122223333", {"Fn::Join": [",", {"Ref": "Accounts"}]}],
+                        ]
+                    }
+                }
+            }
+        },
+    )

@@ -738,3 +738,12 @@ def test_an_unknown_if_no_update_is_refused_at_deploy_time() -> None:
 def test_the_if_no_update_option_changes_nothing_that_makes_an_image() -> None:
     old, new = updated_spec(), updated_spec(IfNoUpdate="FAIL")
     assert updates.classify_update(old, new) is updates.Change.NONE
+
+
+def test_a_parked_image_is_not_another_stacks_image_to_use() -> None:
+    image = {"ImageId": "wsi-aaaaaaaaa", "State": "AVAILABLE"}
+    parked = {contract.PARKED_TAG: "2026-12-01T00:00:00Z"}
+
+    assert properties.named_image_reason(image, "golden-v2", "us-east-1", {}) is None
+    reason = properties.named_image_reason(image, "golden-v2", "us-east-1", parked)
+    assert reason is not None and "rolled back" in reason

@@ -82,8 +82,17 @@ def test_versions_are_kept_in_the_order_they_became_current() -> None:
     assert retention.with_current([], "a") == ["a"]
 
 
-@pytest.mark.parametrize(
-    ("keep", "pruned"), [(0, ["v1", "v2", "v3"]), (1, ["v1", "v2"]), (2, ["v1"]), (5, [])]
-)
+@pytest.mark.parametrize(("keep", "pruned"), [(1, ["v1", "v2"]), (2, ["v1"]), (5, [])])
 def test_pruning_keeps_the_most_recent_replaced_versions(keep: int, pruned: list[str]) -> None:
     assert retention.to_prune(["v1", "v2", "v3", "v4"], "v4", keep) == pruned
+
+
+def test_pruning_never_deletes_the_version_a_rollback_would_go_back_to() -> None:
+    # keep 1 of [v1, v2, v3] after v4: v1 and v2 go, but v2 was current before
+    # this request (the deploy is not over): it stays until the next version.
+    assert retention.to_prune(["v1", "v2", "v3", "v4"], "v4", 1, previous="v2") == ["v1"]
+
+
+def test_keeping_no_previous_version_is_left_to_cloudformation() -> None:
+    # UpdateReplacePolicy Delete: CloudFormation deletes it once the deploy is done.
+    assert retention.to_prune(["v1", "v2", "v3"], "v3", 0, previous="v2") == []

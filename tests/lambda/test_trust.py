@@ -144,3 +144,22 @@ def test_a_stored_watch_needs_cloudformations_wait_handle() -> None:
     elsewhere = {**job, "WaitHandle": "https://attacker.example/h"}
     error = trust.schedule_error("watch", elsewhere, "Golden", STACK_ID, "us-east-1")
     assert error is not None and "WaitHandle" in error
+
+
+@pytest.mark.parametrize(
+    ("arn", "qualifier"),
+    [
+        ("arn:aws:lambda:us-east-1:123456789012:function:f:poll", "poll"),
+        ("arn:aws:lambda:us-east-1:123456789012:function:f", ""),
+        ("arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST", "$LATEST"),
+    ],
+)
+def test_an_invocation_names_its_qualifier(arn: str, qualifier: str) -> None:
+    assert trust.qualifier(arn) == qualifier
+
+
+def test_the_function_shares_only_with_the_accounts_its_stack_names() -> None:
+    assert trust.share_error("111122223333", "111122223333,444455556666") is None
+    error = trust.share_error("999999999999", "111122223333")
+    assert error is not None and "999999999999" in error
+    assert trust.share_error("111122223333", "") is not None

@@ -319,12 +319,17 @@ class CloudFormation:
             event["OldResourceProperties"] = {"ServiceToken": self.function.arn, **old_properties}
         return request_id, event
 
-    def invoke(self, event: dict[str, Any], barrier: Barrier | None = None) -> Invocation:
+    def invoke(
+        self, event: dict[str, Any], barrier: Barrier | None = None, invoked_arn: str = ""
+    ) -> Invocation:
+        """Invoke the function as CloudFormation does (unqualified), or as EventBridge
+        does (``invoked_arn``: the target's ARN, the poll alias)."""
         invocation = self.function.invoke(
             event,
             aws_env=self.aws.env_for(self.region),
             clock_offset=self.clock_offset,
             barrier=barrier,
+            invoked_arn=invoked_arn,
         )
         self.invocations.append(invocation)
         if invocation.exit_code != 0:
@@ -343,7 +348,13 @@ class CloudFormation:
         max_polls: int = 60,
         resource_type: str | None = None,
     ) -> Response:
-        """Send one request and play the schedule until CloudFormation has its answer."""
+        """Send one request and play the schedule until CloudFormation has its answer.
+
+        A test's properties stand for a template: the accounts they share with
+        are the function's to share with too (``contract.ENV_SHARE_ACCOUNTS``),
+        as the template would list them.
+        """
+        self.allow_sharing(properties.get(contract.PROP_SHARE_WITH))
         request_id, event = self.event(
             request_type,
             logical_id,
@@ -357,6 +368,16 @@ class CloudFormation:
             lambda: bool(self.aws.endpoint.received(request_id)), before_poll, max_polls
         )
         return self.response(request_id)
+
+    def allow_sharing(self, accounts: Any) -> None:
+        """Add ``accounts`` to what the function may share with (its environment)."""
+        if not isinstance(accounts, list) or not accounts:
+            return
+        listed = self.function.environment.get(contract.ENV_SHARE_ACCOUNTS, "")
+        known = [item for item in listed.split(",") if item]
+        self.function.environment[contract.ENV_SHARE_ACCOUNTS] = ",".join(
+            dict.fromkeys([*known, *(str(account) for account in accounts)])
+        )
 
     def play_schedules(
         self,
@@ -405,7 +426,7 @@ class CloudFormation:
             rule
             for rule in self.aws.poll_rules(self.region)
             if any(
-                target["Arn"] == self.function.arn
+                target["Arn"].split(":")[:7] == self.function.arn.split(":")[:7]
                 for target in events.list_targets_by_rule(Rule=rule["Name"]).get("Targets", [])
             )
         ]
@@ -414,26 +435,31 @@ class CloudFormation:
         """What EventBridge does when the rules come due: invoke each target
         that the function's resource policy lets the rule invoke."""
         events = self.aws.client("events", self.region)
-        due: list[dict[str, Any]] = []
+        due: list[tuple[dict[str, Any], str]] = []
         for rule in rules if rules is not None else self.own_rules():
             if rule.get("State") != "ENABLED":
                 continue
             for target in events.list_targets_by_rule(Rule=rule["Name"]).get("Targets", []):
-                if target["Arn"] != self.function.arn:
+                if target["Arn"].split(":")[:7] != self.function.arn.split(":")[:7]:
                     continue
-                if self.may_invoke(rule["Arn"]):
-                    due.append(json.loads(target["Input"]))
+                if self.may_invoke(rule["Arn"], target["Arn"]):
+                    due.append((json.loads(target["Input"]), target["Arn"]))
                 else:
                     self.undelivered.append(rule["Name"])
         # Rules fire independently: their invocations overlap, as in Lambda.
         self.invoke_all(due)
 
-    def may_invoke(self, rule_arn: str) -> bool:
-        """Whether the function's resource policy lets this rule invoke it."""
+    def may_invoke(self, rule_arn: str, target_arn: str = "") -> bool:
+        """Whether the function's resource policy lets this rule invoke the target
+        (the function as named: unqualified, or its poll alias by default)."""
+        target_arn = target_arn or f"{self.function.arn}:{contract.POLL_ALIAS}"
         for statement in self.aws.function_policy_statements(self.function.name, self.region):
             principal = statement.get("Principal", {})
             service = principal.get("Service") if isinstance(principal, dict) else principal
             if service != "events.amazonaws.com" or statement.get("Effect", "Allow") != "Allow":
+                continue
+            # A permission given on an alias lets in only that alias's invocations.
+            if statement.get("Resource", target_arn) != target_arn:
                 continue
             conditions = statement.get("Condition", {})
             patterns = [
@@ -446,19 +472,27 @@ class CloudFormation:
                 return True
         return False
 
-    def invoke_all(self, events: list[dict[str, Any]]) -> None:
-        """Invoke the function with each event at the same moment."""
-        if len(events) <= 1:
-            for event in events:
-                self.invoke(event)
+    def invoke_all(self, events: list[dict[str, Any]] | list[tuple[dict[str, Any], str]]) -> None:
+        """Invoke the function with each event at the same moment; an (event, ARN)
+        pair is EventBridge's delivery to that ARN."""
+        deliveries = [item if isinstance(item, tuple) else (item, "") for item in events]
+        if len(deliveries) <= 1:
+            for event, invoked_arn in deliveries:
+                self.invoke(event, invoked_arn=invoked_arn)
             return
-        barrier = Barrier(len(events)) if self.simultaneous else None
+        barrier = Barrier(len(deliveries)) if self.simultaneous else None
         try:
-            with ThreadPoolExecutor(max_workers=len(events) + 1) as pool:
+            with ThreadPoolExecutor(max_workers=len(deliveries) + 1) as pool:
                 if barrier:
                     pool.submit(barrier.release_when_ready)
-                invoke = partial(self.invoke, barrier=barrier) if barrier else self.invoke
-                list(pool.map(invoke, events))
+                list(
+                    pool.map(
+                        lambda delivery: self.invoke(
+                            delivery[0], barrier=barrier, invoked_arn=delivery[1]
+                        ),
+                        deliveries,
+                    )
+                )
         finally:
             if barrier:
                 barrier.close()

@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from cdk_workspace_image.runtime.trust import ENV_REHEARSAL_ENDPOINT
+from cdk_workspace_image.runtime.contract import ENV_REHEARSAL_ENDPOINT
 from tests.rehearsal import fake_workspaces
 from tests.rehearsal.lambda_process import LambdaFunction
 from tests.rehearsal.response_endpoint import ResponseEndpoint
@@ -197,10 +197,24 @@ class EmbeddedAws:
             MemorySize=int(props.get("MemorySize", 128)),
             Architectures=props.get("Architectures", ["x86_64"]),
         )
-        # The template's own permissions (the provider's one for its poll rules).
+        # The template's aliases (the provider's one for EventBridge), of $LATEST.
+        aliases = {
+            alias_id: alias["Properties"]["Name"]
+            for alias_id, alias in template["Resources"].items()
+            if alias["Type"] == "AWS::Lambda::Alias"
+        }
+        for alias_name in aliases.values():
+            self.client("lambda", region).create_alias(
+                FunctionName=name, Name=alias_name, FunctionVersion="$LATEST"
+            )
+        # The template's own permissions (the provider's one for its poll rules),
+        # on the alias that their FunctionName names, if any.
         for permission_id, permission in template["Resources"].items():
             if permission["Type"] != "AWS::Lambda::Permission":
                 continue
+            function_ref = permission["Properties"]["FunctionName"]
+            alias_ref = function_ref.get("Ref") if isinstance(function_ref, dict) else None
+            extra_qualifier = {"Qualifier": aliases[alias_ref]} if alias_ref in aliases else {}
             permission_props = _pseudo(permission["Properties"], stack_id, region)
             extra = {
                 key: permission_props[key]
@@ -213,6 +227,7 @@ class EmbeddedAws:
                 Action=permission_props["Action"],
                 Principal=permission_props["Principal"],
                 **extra,
+                **extra_qualifier,
             )
         return LambdaFunction(
             name=name,

@@ -113,6 +113,7 @@ from moto.core.responses import ActionResult
 from moto.core.utils import unix_time
 from moto.events.responses import EventsHandler
 from moto.moto_api._internal import mock_random
+from moto.ssm.responses import SimpleSystemManagerResponse
 from moto.workspaces import models as ws_models
 from moto.workspaces.exceptions import ResourceAlreadyExistsException, ResourceNotFoundException
 from moto.workspaces.models import Workspace, WorkSpacesBackend
@@ -1567,6 +1568,17 @@ def _events_with_faults(action: str, method: Callable[[EventsHandler], Any]) -> 
     return wrapper
 
 
+def _ssm_with_faults(
+    action: str, method: Callable[[SimpleSystemManagerResponse], Any]
+) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(self: SimpleSystemManagerResponse) -> Any:
+        _before(Request("ssm", action, json.loads(self.body or "{}")))
+        return method(self)
+
+    return wrapper
+
+
 def _failed_entries(handler: EventsHandler, request: Request) -> tuple[str, dict[str, Any]] | None:
     """PutTargets/RemoveTargets that fail every entry and change nothing, with HTTP 200."""
     params = request.params
@@ -1656,6 +1668,13 @@ EVENTS_ACTIONS = {
 LAMBDA_ACTIONS = {
     "AddPermission": "add_permission",
     "RemovePermission": "remove_permission",
+}
+# SSM Parameter Store (poll state, the parked index): injected faults and denials.
+SSM_ACTIONS = {
+    "PutParameter": "put_parameter",
+    "GetParameter": "get_parameter",
+    "DeleteParameter": "delete_parameter",
+    "GetParametersByPath": "get_parameters_by_path",
 }
 
 _installed = False
@@ -1747,6 +1766,12 @@ def install() -> None:
             EventsHandler,
             method_name,
             _events_with_faults(action, getattr(EventsHandler, method_name)),
+        )
+    for action, method_name in SSM_ACTIONS.items():
+        setattr(
+            SimpleSystemManagerResponse,
+            method_name,
+            _ssm_with_faults(action, getattr(SimpleSystemManagerResponse, method_name)),
         )
     for action, method_name in LAMBDA_ACTIONS.items():
         setattr(

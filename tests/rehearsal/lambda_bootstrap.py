@@ -68,7 +68,7 @@ deadline = time.monotonic() + invocation["timeout_seconds"]
 class LambdaContext:
     function_name = invocation["function_name"]
     function_version = "$LATEST"
-    invoked_function_arn = invocation["function_arn"]
+    invoked_function_arn = invocation.get("invoked_function_arn") or invocation["function_arn"]
     memory_limit_in_mb = invocation["memory_mb"]
     aws_request_id = invocation["aws_request_id"]
     log_group_name = f"/aws/lambda/{function_name}"

@@ -106,8 +106,10 @@ class LambdaFunction:
         aws_env: dict[str, str],
         clock_offset: float = 0,
         barrier: Barrier | None = None,
+        invoked_arn: str = "",
     ) -> Invocation:
-        """Run one invocation in a process of its own.
+        """Run one invocation in a process of its own (``invoked_arn``: the ARN the
+        caller named, the poll alias for EventBridge; the function's own by default).
 
         With a ``barrier``, the process gets ready (imports the handler and loads
         the service models) and then waits until every process of the barrier
@@ -120,6 +122,8 @@ class LambdaFunction:
                     "event": event,
                     "function_name": self.name,
                     "function_arn": self.arn,
+                    # The ARN the caller named: EventBridge names the poll alias.
+                    "invoked_function_arn": invoked_arn or self.arn,
                     "memory_mb": self.memory_mb,
                     "timeout_seconds": self.timeout_seconds,
                     "aws_request_id": str(uuid.uuid4()),

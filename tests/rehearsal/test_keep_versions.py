@@ -93,3 +93,36 @@ def test_going_back_to_an_earlier_version_prunes_nothing(rehearsal: Rehearsal) -
     assert back.physical_id == v1
     assert set(rehearsal.aws.images()) == {v1, v2}
     assert rehearsal.cfn.decisions("prune:deleted") == []
+
+
+def test_keeping_no_previous_version_leaves_the_rollback_target_until_the_deploy_is_done(
+    rehearsal: Rehearsal,
+) -> None:
+    # GIVEN keep_previous_versions=0 (UpdateReplacePolicy Delete: CloudFormation
+    # deletes the replaced version once the deploy is done)
+    props1 = rehearsal.properties(Name="golden-v1", KeepPreviousVersions="0")
+    v1 = rehearsal.cfn.request(
+        "Create", rehearsal.logical_id, props1, before_poll=make_available_at(1)
+    ).physical_id
+    props2 = rehearsal.properties(Name="golden-v2", KeepPreviousVersions="0")
+
+    # WHEN version 2 is AVAILABLE, and then another resource fails: a rollback
+    v2 = rehearsal.cfn.request(
+        "Update",
+        rehearsal.logical_id,
+        props2,
+        physical_id=v1,
+        old_properties=props1,
+        before_poll=make_available_at(1),
+    ).physical_id
+    kept = set(rehearsal.aws.images())
+    creates = fake_workspaces.faults.calls["CreateWorkspaceImage"]
+    back = rehearsal.cfn.request(
+        "Update", rehearsal.logical_id, props1, physical_id=v2, old_properties=props2
+    )
+
+    # THEN version 1 was still there, so the rollback adopts it: nothing is rebuilt
+    assert kept == {v1, v2}
+    assert back.status == "SUCCESS", back.reason
+    assert back.physical_id == v1
+    assert fake_workspaces.faults.calls["CreateWorkspaceImage"] == creates + 1

@@ -10,6 +10,7 @@ it is done. A refused share fails the resource and keeps the image.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from cdk_workspace_image.runtime import contract
@@ -244,3 +245,72 @@ def test_a_cancelled_replacement_on_the_wait_path_leaves_only_the_old_image(
     assert set(rehearsal.aws.images()) == {old_id}
     assert new_id not in rehearsal.aws.parked_index()
     assert_nothing_scheduled(rehearsal)
+
+
+def test_a_rollback_never_makes_an_image_again(rehearsal: Rehearsal) -> None:
+    # GIVEN version 2 replaced version 1, and version 1 was then deleted by hand
+    old_props = rehearsal.properties()
+    v1 = rehearsal.cfn.request(
+        "Create", rehearsal.logical_id, old_props, before_poll=make_available_at(1)
+    ).physical_id
+    new_props = rehearsal.properties(Name="golden-v2")
+    v2 = rehearsal.cfn.request(
+        "Update",
+        rehearsal.logical_id,
+        new_props,
+        physical_id=v1,
+        old_properties=old_props,
+        before_poll=make_available_at(1),
+    ).physical_id
+    rehearsal.aws.client("workspaces").delete_workspace_image(ImageId=v1)
+    creates = fake_workspaces.faults.calls["CreateWorkspaceImage"]
+
+    # WHEN another resource fails and CloudFormation rolls this one back to version 1
+    fake_workspaces.set_stack_status(rehearsal.cfn.stack_id, "UPDATE_ROLLBACK_IN_PROGRESS")
+    back = rehearsal.cfn.request(
+        "Update", rehearsal.logical_id, old_props, physical_id=v2, old_properties=new_props
+    )
+
+    # THEN it fails saying what to do, and makes nothing (a new image of the
+    # WorkSpace as it is now would not be version 1)
+    assert back.status == "FAILED"
+    assert "a rollback does not make an image again" in back.reason
+    assert fake_workspaces.faults.calls["CreateWorkspaceImage"] == creates
+    assert set(rehearsal.aws.images()) == {v2}
+
+
+def park_by_hand(rehearsal: Rehearsal, name: str) -> str:
+    """An image of the library's, parked and due, as a rollback leaves one."""
+    image_id = fake_workspaces.seed_image(name=name)
+    rehearsal.aws.client("workspaces").create_tags(
+        ResourceId=image_id,
+        Tags=[
+            {"Key": contract.OWNER_STACK_TAG, "Value": rehearsal.cfn.stack_id},
+            {"Key": contract.OWNER_LOGICAL_ID_TAG, "Value": "Gone"},
+            {"Key": contract.PARKED_TAG, "Value": "2026-01-01T00:00:00Z"},
+        ],
+    )
+    rehearsal.aws.client("ssm").put_parameter(
+        Name=f"{contract.PARKED_PATH}/{image_id}",
+        Value='{"Until": "2026-01-01T00:00:00Z", "StackId": "x", "LogicalResourceId": "Gone"}',
+        Type="String",
+    )
+    return image_id
+
+
+def test_a_parked_image_that_cannot_be_deleted_yet_holds_up_no_other(
+    rehearsal: Rehearsal,
+) -> None:
+    # GIVEN two parked images whose time is up, one of them used by a bundle
+    in_use, free = park_by_hand(rehearsal, "in-use"), park_by_hand(rehearsal, "free")
+    fake_workspaces.images_in_use.add(in_use)
+
+    # WHEN a provider serves a request (and sweeps)
+    rehearsal.cfn.request("Delete", "SomethingElse", {}, physical_id="not-an-image")
+
+    # THEN the free one is deleted, and the other waits a day before it is tried again
+    assert free not in rehearsal.aws.images()
+    assert in_use in rehearsal.aws.images()
+    until = rehearsal.aws.parked_index()[in_use]["Until"]
+    assert until > datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert [d["image_id"] for d in rehearsal.cfn.decisions("sweep:refused")] == [in_use]

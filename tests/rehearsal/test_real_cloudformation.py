@@ -170,9 +170,31 @@ def test_a_target_that_is_never_added_fails_at_once_with_the_reason(
     assert_nothing_scheduled(rehearsal)
 
 
-def test_an_answer_waits_until_its_schedule_is_removed(rehearsal: Rehearsal) -> None:
-    # GIVEN EventBridge refuses to remove the schedule at the poll that finds
-    # the image AVAILABLE (every attempt of that poll)
+def test_an_answer_waits_until_its_poll_state_is_removed(rehearsal: Rehearsal) -> None:
+    # GIVEN SSM refuses to delete the poll's state at the poll that finds the
+    # image AVAILABLE (every attempt of that poll)
+    def refuse_removal(n: int) -> None:
+        if n == 2:
+            fake_workspaces.finish_pending_images()
+            faults.inject("DeleteParameter", "InternalServerError", "try again")
+
+    response = rehearsal.cfn.request(
+        "Create", rehearsal.logical_id, rehearsal.properties(), before_poll=refuse_removal
+    )
+
+    # THEN that poll does not answer; the next one removes the schedule and
+    # answers SUCCESS, once: a schedule whose state is still there always
+    # belongs to a request that was never answered, which a later request may
+    # take over
+    assert response.status == "SUCCESS", response.reason
+    polls = [i for i in rehearsal.cfn.invocations if i.scheduled]
+    assert len(polls) == 3
+    assert "answer:after-next-poll" in rehearsal.cfn.logs()
+    assert_nothing_scheduled(rehearsal)
+
+
+def test_a_rule_that_outlives_its_answer_removes_itself(rehearsal: Rehearsal) -> None:
+    # GIVEN EventBridge refuses to remove the rule at the poll that answers
     def refuse_removal(n: int) -> None:
         if n == 2:
             fake_workspaces.finish_pending_images()
@@ -181,14 +203,13 @@ def test_an_answer_waits_until_its_schedule_is_removed(rehearsal: Rehearsal) -> 
     response = rehearsal.cfn.request(
         "Create", rehearsal.logical_id, rehearsal.properties(), before_poll=refuse_removal
     )
+    # WHEN the rule fires again
+    rehearsal.cfn.play_schedules(lambda: False)
 
-    # THEN that poll does not answer; the next one removes the schedule and
-    # answers SUCCESS, once: a schedule that is still there always belongs to a
-    # request that was never answered, which a later request may take over
+    # THEN the answer came at once (the poll's state was gone), and the rule,
+    # with no state behind it, removed itself when it fired
     assert response.status == "SUCCESS", response.reason
-    polls = [i for i in rehearsal.cfn.invocations if i.scheduled]
-    assert len(polls) == 3
-    assert "answer:after-next-poll" in rehearsal.cfn.logs()
+    assert "schedule:refused" in rehearsal.cfn.logs()
     assert_nothing_scheduled(rehearsal)
 
 

@@ -305,15 +305,18 @@ def test_a_reader_of_a_long_waits_rule_finds_no_wait_handle(long_wait: LongWait)
     assert [s["Status"] for s in rehearsal.cfn.signals(long_wait.handle_key)] == ["SUCCESS"]
 
 
-def plant(rehearsal: Rehearsal, rule_name: str, target_input: dict[str, Any]) -> None:
-    """What a principal with events:PutRule/PutTargets on the prefix can do."""
+def plant(
+    rehearsal: Rehearsal, rule_name: str, target_input: dict[str, Any], *, alias: bool = True
+) -> None:
+    """What a principal with events:PutRule/PutTargets on the prefix can do: a rule
+    whose target is the function's poll alias (the only ARN EventBridge may
+    invoke), or the function itself (``alias=False``)."""
     events = rehearsal.aws.client("events")
     events.put_rule(Name=rule_name, ScheduleExpression="rate(1 minute)", State="ENABLED")
+    arn = rehearsal.cfn.function.arn + (f":{contract.POLL_ALIAS}" if alias else "")
     events.put_targets(
         Rule=rule_name,
-        Targets=[
-            {"Id": "planted", "Arn": rehearsal.cfn.function.arn, "Input": json.dumps(target_input)}
-        ],
+        Targets=[{"Id": "planted", "Arn": arn, "Input": json.dumps(target_input)}],
     )
 
 
@@ -349,6 +352,36 @@ def test_an_altered_copy_of_a_real_target_steers_nothing(rehearsal: Rehearsal) -
     assert shared_accounts(rehearsal, victim) == set()
     assert victim in rehearsal.aws.images()
     assert rule_of(rehearsal, "Nothing") not in {r["Name"] for r in rehearsal.aws.poll_rules()}
+
+
+def test_a_request_planted_in_a_rule_target_is_never_served(rehearsal: Rehearsal) -> None:
+    # GIVEN the stack's image, and rules with the stack's prefix whose targets
+    # hold CloudFormation requests of the writer's making (the StackId and a
+    # CloudFormation bucket's URL are no secret): one on the poll alias, one
+    # on the function that CloudFormation invokes
+    own = create_available(rehearsal)
+    _, share = crafted(
+        rehearsal, "Create", "Planted", rehearsal.properties(ShareWithAccounts=[OUTSIDER])
+    )
+    _, delete = crafted(
+        rehearsal,
+        "Delete",
+        rehearsal.logical_id,
+        rehearsal.properties(),
+        physical_id=own.physical_id,
+    )
+    plant(rehearsal, rule_of(rehearsal, "PlantedCreate"), share)
+    plant(rehearsal, rule_of(rehearsal, "PlantedDelete"), delete, alias=False)
+
+    # WHEN EventBridge fires them
+    rehearsal.cfn.fire()
+
+    # THEN the alias refuses what is not a schedule's reference, EventBridge
+    # may not invoke the function itself, and nothing is made, shared or deleted
+    assert list(rehearsal.aws.images()) == [own.physical_id]
+    assert shared_accounts(rehearsal, own.physical_id) == set()
+    assert rehearsal.cfn.undelivered == [rule_of(rehearsal, "PlantedDelete")]
+    assert "a schedule's reference comes only through the poll alias" in rehearsal.cfn.logs()
 
 
 def test_a_target_planted_on_a_real_rule_makes_no_deploy_delete_images(
@@ -441,3 +474,24 @@ def test_a_nested_stacks_provider_answers_only_its_own_rules(
     assert other.may_invoke(f"{arn}:rule/{contract.stack_rule_prefix(right_id)}0123abcd-G")
     assert not other.may_invoke(f"{arn}:rule/{contract.stack_rule_prefix(left_id)}0123abcd-G")
     assert assembly.get_stack_by_name("Parent").template
+
+
+def test_a_crafted_request_cannot_share_outside_the_accounts_the_stack_names(
+    rehearsal: Rehearsal,
+) -> None:
+    # GIVEN an invoker's Create, under a logical id of its choosing, that asks
+    # to share the image it makes with an outside account
+    _, event = crafted(
+        rehearsal, "Create", "Exfiltrate", rehearsal.properties(ShareWithAccounts=[OUTSIDER])
+    )
+
+    # WHEN it runs to its answer, the image becoming AVAILABLE
+    rehearsal.cfn.invoke(event)
+    fake_workspaces.finish_pending_images()
+    rehearsal.cfn.play_schedules(lambda: bool(rehearsal.aws.endpoint.received(event["RequestId"])))
+
+    # THEN the image is shared with nobody: the function shares only with the
+    # accounts the template lists (none here), whatever a request says
+    (image_id,) = rehearsal.aws.images()
+    assert shared_accounts(rehearsal, image_id) == set()
+    assert "refused to share with account 999999999999" in rehearsal.cfn.logs()

@@ -371,3 +371,36 @@ def test_a_resolved_resource_signals_its_wait_condition_at_once(
     (signal,) = rehearsal.cfn.signals(handle_key)
     assert (signal["Status"], signal["Data"]) == ("SUCCESS", source)
     assert_nothing_scheduled(rehearsal)
+
+
+def test_a_rollback_to_a_version_that_was_its_source_makes_no_updated_image(
+    updated: Rehearsal,
+) -> None:
+    # GIVEN last month's version resolved to its source (no update then), and
+    # this month's made an updated image (an update came out meanwhile)
+    last = updated.properties(Name="updated-2026-10", Description="Image updated-2026-10")
+    resolved = resolve(updated, Name="updated-2026-10", Description="Image updated-2026-10")
+    fake_workspaces.set_update_available(source_of(updated))
+    this = updated.properties(Name="updated-2026-11", Description="Image updated-2026-11")
+    made_now = updated.cfn.request(
+        "Update",
+        updated.logical_id,
+        this,
+        physical_id=resolved.physical_id,
+        old_properties=last,
+        before_poll=make_available_at(1),
+    )
+    assert made_now.status == "SUCCESS", made_now.reason
+    calls = faults.calls["CreateUpdatedWorkspaceImage"]
+
+    # WHEN another resource fails and CloudFormation rolls this one back with
+    # an Update to last month's properties
+    fake_workspaces.set_stack_status(updated.cfn.stack_id, "UPDATE_ROLLBACK_IN_PROGRESS")
+    back = updated.cfn.request(
+        "Update", updated.logical_id, last, physical_id=made_now.physical_id, old_properties=this
+    )
+
+    # THEN it is the source again: nothing is made during the rollback
+    assert back.status == "SUCCESS", back.reason
+    assert back.data["ImageId"] == source_of(updated)
+    assert faults.calls["CreateUpdatedWorkspaceImage"] == calls
