@@ -63,16 +63,7 @@ class StateStore:
 
     def get(self, logical_id: str) -> Schedule | None:
         """The resource's schedule, or None if it has none (or what is there is not one)."""
-        try:
-            response = self._client().get_parameter(Name=self.name(logical_id), WithDecryption=True)
-        except ClientError as err:
-            if error_code(err) == "ParameterNotFound":
-                return None
-            raise
-        try:
-            stored = json.loads(response["Parameter"]["Value"])
-        except ValueError:
-            return None
+        stored = _read(self._client(), self.name(logical_id), decrypt=True)
         if (
             not isinstance(stored, dict)
             or stored.get("Kind") not in KINDS
@@ -82,11 +73,7 @@ class StateStore:
         return Schedule(str(stored["Kind"]), dict(stored["Body"]))
 
     def delete(self, logical_id: str) -> None:
-        try:
-            self._client().delete_parameter(Name=self.name(logical_id))
-        except ClientError as err:
-            if error_code(err) != "ParameterNotFound":
-                raise
+        _delete(self._client(), self.name(logical_id))
 
 
 @dataclass(frozen=True)
@@ -158,11 +145,7 @@ class ParkedIndex:
         return found
 
     def delete(self, image_id: str) -> None:
-        try:
-            self._client().delete_parameter(Name=self.name(image_id))
-        except ClientError as err:
-            if error_code(err) != "ParameterNotFound":
-                raise
+        _delete(self._client(), self.name(image_id))
 
 
 class VersionHistory:
@@ -178,16 +161,7 @@ class VersionHistory:
         return f"{contract.state_path(self._stack_id())}/versions/{logical_id}"
 
     def get(self, logical_id: str) -> list[str]:
-        try:
-            response = self._client().get_parameter(Name=self.name(logical_id))
-        except ClientError as err:
-            if error_code(err) == "ParameterNotFound":
-                return []
-            raise
-        try:
-            stored = json.loads(response["Parameter"]["Value"])
-        except ValueError:
-            return []
+        stored = _read(self._client(), self.name(logical_id), decrypt=False)
         if not isinstance(stored, list):
             return []
         return [str(image_id) for image_id in stored if contract.is_image_id(str(image_id))]
@@ -198,8 +172,27 @@ class VersionHistory:
         )
 
     def delete(self, logical_id: str) -> None:
-        try:
-            self._client().delete_parameter(Name=self.name(logical_id))
-        except ClientError as err:
-            if error_code(err) != "ParameterNotFound":
-                raise
+        _delete(self._client(), self.name(logical_id))
+
+
+def _read(client: Any, name: str, *, decrypt: bool) -> Any:
+    """A parameter's value, parsed as JSON; None if there is none (or not JSON)."""
+    try:
+        response = client.get_parameter(Name=name, WithDecryption=decrypt)
+    except ClientError as err:
+        if error_code(err) == "ParameterNotFound":
+            return None
+        raise
+    try:
+        return json.loads(response["Parameter"]["Value"])
+    except ValueError:
+        return None
+
+
+def _delete(client: Any, name: str) -> None:
+    """Delete a parameter; one already gone is fine."""
+    try:
+        client.delete_parameter(Name=name)
+    except ClientError as err:
+        if error_code(err) != "ParameterNotFound":
+            raise

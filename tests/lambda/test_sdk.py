@@ -111,13 +111,15 @@ def test_the_shipped_model_answers_in_json_which_botocore_1_40_speaks() -> None:
 
 
 def state_calls() -> set[str]:
-    """The SSM calls in state.py: what it calls on ``self._client()``, and paginates."""
+    """The SSM calls in state.py: what it calls on ``self._client()`` or on a
+    ``client`` it is handed, and paginates."""
     found = set()
     for node in ast.walk(ast.parse(STATE_PY.read_text())):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
         target = node.func.value
-        if not (
+        handed = isinstance(target, ast.Name) and target.id == "client"
+        if not handed and not (
             isinstance(target, ast.Call)
             and isinstance(target.func, ast.Attribute)
             and target.func.attr == "_client"
