@@ -123,6 +123,22 @@ def test_the_sdist_carries_the_construct_and_the_lambda_source(dists: dict[str, 
         assert f"lambda/workspace_image/{module}" in names
 
 
+def test_both_carry_the_apache_license_that_pyproject_declares(dists: dict[str, Path]) -> None:
+    license_text = (ROOT / "LICENSE").read_text()
+    wheel = zipfile.ZipFile(dists["wheel"])
+    (wheel_license,) = [n for n in wheel.namelist() if n.endswith(".dist-info/licenses/LICENSE")]
+    with tarfile.open(dists["sdist"]) as archive:
+        (sdist_license,) = [
+            m
+            for m in archive.getmembers()
+            if m.name.count("/") == 1 and m.name.endswith("/LICENSE")
+        ]
+        sdist_text = archive.extractfile(sdist_license).read().decode()  # type: ignore[union-attr]
+
+    assert "Apache License\n                           Version 2.0" in license_text
+    assert wheel.read(wheel_license).decode() == license_text == sdist_text
+
+
 def test_twine_finds_the_metadata_of_both_valid(dists: dict[str, Path]) -> None:
     result = subprocess.run(
         [str(BIN / "twine"), "check", "--strict", *map(str, dists.values())],
