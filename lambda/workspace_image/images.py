@@ -355,7 +355,12 @@ class ImageLifecycle:
         # The wait is over either way: a handle that cannot be reached (its stack
         # rolled back, say) must not keep the watcher running.
         self._helper.remove_schedule(
-            job["StackId"], job["LogicalResourceId"], context.function_name, strict=False
+            job["StackId"],
+            job["LogicalResourceId"],
+            context.function_name,
+            strict=False,
+            # A watcher scheduled before watch jobs named their request: removed as before.
+            request_id=str(job.get("RequestId") or ""),
         )
         outcome = f"signalled-{signal['Status'].lower()}" if delivered else "signal-undelivered"
         log_decision(log_event, f"watch:{outcome}", image_id=image_id)
@@ -771,6 +776,8 @@ class ImageLifecycle:
             contract.PROP_KEEP_PREVIOUS_VERSIONS: _keep_previous(event["ResourceProperties"]),
             "StackId": event["StackId"],
             "LogicalResourceId": event["LogicalResourceId"],
+            # Whose watcher this is: a newer request's schedule is never removed by it.
+            "RequestId": event["RequestId"],
         }
         try:
             self._helper.schedule(

@@ -299,6 +299,9 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
             self._event["LogicalResourceId"],
             self._context.function_name,
             strict=False,
+            # A poll removes only its own request's schedule; a first call that
+            # answers at once has none (it has superseded any there was).
+            request_id=str(self._event["RequestId"]) if "CrHelperPoll" in self._event else "",
         )
         # Only a poll can wait for the next one; a first call always answers.
         if not removed and "CrHelperPoll" in self._event:
@@ -403,7 +406,13 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         self._patience.run("PutParameter", lambda: self.state.put(logical_id, schedule))
 
     def remove_schedule(
-        self, stack_id: str, logical_id: str, function_name: str, *, strict: bool = True
+        self,
+        stack_id: str,
+        logical_id: str,
+        function_name: str,
+        *,
+        strict: bool = True,
+        request_id: str = "",
     ) -> bool:
         """Remove a resource's poll state, then its rule and target, if they are there.
 
@@ -414,8 +423,24 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         on the other hand, would make the next request take an answered request
         for an abandoned one: so the state goes first, and a request is answered
         only once it is gone.
+
+        ``request_id``: remove the schedule only if it is still that request's.
+        The rule's name is fixed per resource, so a poll or watcher that a newer
+        request superseded while it ran (``index._supersede``) would otherwise
+        remove the newer request's schedule, and that request would never be
+        answered. Its own schedule is over either way: True, and nothing is
+        touched. (A supersede that lands between this read and the delete is
+        still lost; the window is one SSM call, not the whole poll.)
         """
         name = schedule_name(stack_id, logical_id)
+        if request_id:
+            current = self.read_schedule(stack_id, logical_id)
+            if current is None or current.body.get("RequestId") != request_id:
+                logger.warning(
+                    "schedule:superseded",
+                    extra=log_fields(decision="schedule:superseded", logical_id=logical_id),
+                )
+                return True
         try:
             self._patience.run("DeleteParameter", lambda: self.state.delete(logical_id))
         except Exception as err:

@@ -67,6 +67,7 @@ class Helper:
         self.PhysicalResourceId = ""
         self.started_image = ""
         self.jobs: list[dict[str, Any]] = []
+        self.removed: list[str] = []  # the request_id of each removal ("" for any)
 
     def started(self, image_id: str) -> None:
         self.started_image = image_id
@@ -75,6 +76,7 @@ class Helper:
         self.jobs.append(job)
 
     def remove_schedule(self, *args: Any, **kwargs: Any) -> bool:
+        self.removed.append(kwargs.get("request_id", ""))
         return True
 
 
@@ -246,6 +248,8 @@ def test_the_watcher_of_a_rollback_deletes_the_abandoned_image_before_it_signals
     lifecycle.watch(job, Context())
     assert api.deleted == ["wsi-newnewnew1"]
     assert [signal["Status"] for signal in signals] == ["SUCCESS"]
+    # AND it removes its schedule only if it is still its own request's
+    assert helper.removed == [event["RequestId"]]
 
 
 def test_a_started_image_is_noted_for_crhelpers_timeout_answer() -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
+from typing import Any
 
+import common
 import contract
 import polling_helper
 import pytest
@@ -144,3 +146,92 @@ def test_a_schedule_names_only_its_resource_in_the_rules_target() -> None:
     target = polling_helper.schedule_input("Golden")
     assert target == {contract.SCHEDULE_EVENT_KEY: "Golden"}
     assert "ResponseURL" not in json.dumps(target)
+
+
+class MemoryState:
+    """The state store in a dict: one schedule per logical id."""
+
+    def __init__(self) -> None:
+        self.schedules: dict[str, polling_helper.Schedule] = {}
+
+    def get(self, logical_id: str) -> polling_helper.Schedule | None:
+        return self.schedules.get(logical_id)
+
+    def put(self, logical_id: str, schedule: polling_helper.Schedule) -> None:
+        self.schedules[logical_id] = schedule
+
+    def delete(self, logical_id: str) -> None:
+        self.schedules.pop(logical_id, None)
+
+
+class RecordingEvents:
+    """EventBridge's rule calls, recorded; every rule has our one target."""
+
+    def __init__(self) -> None:
+        self.deleted_rules: list[str] = []
+
+    def list_targets_by_rule(self, Rule: str) -> dict[str, Any]:
+        return {"Targets": [{"Id": polling_helper.TARGET_ID}]}
+
+    def remove_targets(self, Rule: str, Ids: list[str]) -> dict[str, Any]:
+        return {"FailedEntryCount": 0, "FailedEntries": []}
+
+    def delete_rule(self, Name: str) -> None:
+        self.deleted_rules.append(Name)
+
+
+@pytest.fixture
+def helper(monkeypatch: pytest.MonkeyPatch) -> polling_helper.ImageResourceHelper:
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv(contract.ENV_STACK_ID, STACK_ID)
+    made = polling_helper.ImageResourceHelper(common.Patience(sleep=lambda _: None))
+    made.state = MemoryState()  # type: ignore[assignment]
+    made._clients["events"] = RecordingEvents()
+    return made
+
+
+def poll_schedule(request_id: str) -> polling_helper.Schedule:
+    return polling_helper.Schedule(
+        polling_helper.POLL,
+        {"RequestId": request_id, "StackId": STACK_ID, "LogicalResourceId": "Golden"},
+    )
+
+
+def test_a_superseded_poll_leaves_the_newer_requests_schedule_alone(
+    helper: polling_helper.ImageResourceHelper,
+) -> None:
+    # GIVEN a newer request took the resource's schedule over while a poll of request "old" ran
+    helper.state.put("Golden", poll_schedule("new"))
+
+    # WHEN the old poll is done and removes its schedule
+    over = helper.remove_schedule(STACK_ID, "Golden", "provider", strict=False, request_id="old")
+
+    # THEN its own schedule is over, and the newer one's state and rule are still there
+    assert over is True
+    assert helper.state.get("Golden") == poll_schedule("new")
+    assert helper._clients["events"].deleted_rules == []
+
+
+def test_a_poll_still_current_removes_its_state_and_rule(
+    helper: polling_helper.ImageResourceHelper,
+) -> None:
+    helper.state.put("Golden", poll_schedule("old"))
+
+    over = helper.remove_schedule(STACK_ID, "Golden", "provider", strict=False, request_id="old")
+
+    assert over is True
+    assert helper.state.get("Golden") is None
+    assert helper._clients["events"].deleted_rules == [
+        polling_helper.schedule_name(STACK_ID, "Golden")
+    ]
+
+
+def test_a_poll_whose_state_a_newer_request_removed_leaves_the_rule_alone(
+    helper: polling_helper.ImageResourceHelper,
+) -> None:
+    # GIVEN the newer request removed the old state and has put its rule, not yet its state
+    over = helper.remove_schedule(STACK_ID, "Golden", "provider", strict=False, request_id="old")
+
+    # THEN the rule, which may be the newer request's, is not deleted
+    assert over is True
+    assert helper._clients["events"].deleted_rules == []
