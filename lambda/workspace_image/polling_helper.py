@@ -429,19 +429,20 @@ class ImageResourceHelper(_UntypedCfnResource):  # type: ignore[misc]
         request superseded while it ran (``index._supersede``) would otherwise
         remove the newer request's schedule, and that request would never be
         answered. Its own schedule is over either way: True, and nothing is
-        touched. (A supersede that lands between this read and the delete is
-        still lost; the window is one SSM call, not the whole poll.)
+        touched. A read that fails is a removal that failed. (A newer request
+        whose PutRule lands between this read and the DeleteRule still loses
+        its rule: the window is this removal's own calls, not the whole poll.)
         """
         name = schedule_name(stack_id, logical_id)
-        if request_id:
-            current = self.read_schedule(stack_id, logical_id)
-            if current is None or current.body.get("RequestId") != request_id:
-                logger.warning(
-                    "schedule:superseded",
-                    extra=log_fields(decision="schedule:superseded", logical_id=logical_id),
-                )
-                return True
         try:
+            if request_id:
+                current = self.read_schedule(stack_id, logical_id)
+                if current is None or current.body.get("RequestId") != request_id:
+                    logger.warning(
+                        "schedule:superseded",
+                        extra=log_fields(decision="schedule:superseded", logical_id=logical_id),
+                    )
+                    return True
             self._patience.run("DeleteParameter", lambda: self.state.delete(logical_id))
         except Exception as err:
             self._not_removed(err)

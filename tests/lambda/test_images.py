@@ -250,6 +250,10 @@ def test_the_watcher_of_a_rollback_deletes_the_abandoned_image_before_it_signals
     assert [signal["Status"] for signal in signals] == ["SUCCESS"]
     # AND it removes its schedule only if it is still its own request's
     assert helper.removed == [event["RequestId"]]
+    # AND a job stored before jobs named their request removes the schedule as before
+    del job["RequestId"]
+    lifecycle.watch(job, Context())
+    assert helper.removed[-1] == ""
 
 
 def test_a_started_image_is_noted_for_crhelpers_timeout_answer() -> None:

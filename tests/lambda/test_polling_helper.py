@@ -235,3 +235,54 @@ def test_a_poll_whose_state_a_newer_request_removed_leaves_the_rule_alone(
     # THEN the rule, which may be the newer request's, is not deleted
     assert over is True
     assert helper._clients["events"].deleted_rules == []
+
+
+def test_a_poll_that_cannot_read_its_state_has_not_removed_its_schedule(
+    helper: polling_helper.ImageResourceHelper,
+) -> None:
+    # GIVEN SSM refuses the read (a lasting error, or the invocation's last call has passed)
+    helper.state.put("Golden", poll_schedule("old"))
+
+    def refused(logical_id: str) -> None:
+        raise RuntimeError("SSM said no")
+
+    helper.state.get = refused  # type: ignore[method-assign]
+
+    # WHEN the poll removes its schedule as a clean-up
+    over = helper.remove_schedule(STACK_ID, "Golden", "provider", strict=False, request_id="old")
+
+    # THEN it says the schedule is not over (the next poll answers), and touched nothing
+    assert over is False
+    assert helper.state.schedules["Golden"] == poll_schedule("old")
+    assert helper._clients["events"].deleted_rules == []
+
+
+class FunctionContext:
+    function_name = "provider"
+
+
+@pytest.mark.parametrize(
+    ("event", "newer_schedule_kept"),
+    [
+        # A poll of request "old": a newer request's schedule is not its to remove
+        ({"CrHelperPoll": True}, True),
+        # A first call that answers: it superseded any schedule there was, so it removes
+        ({}, False),
+    ],
+)
+def test_only_a_poll_checks_whose_schedule_it_removes(
+    helper: polling_helper.ImageResourceHelper, event: dict[str, Any], newer_schedule_kept: bool
+) -> None:
+    helper.state.put("Golden", poll_schedule("new"))
+    helper._event = {
+        "StackId": STACK_ID,
+        "LogicalResourceId": "Golden",
+        "RequestId": "old",
+        **event,
+    }
+    helper._context = FunctionContext()
+
+    helper._remove_polling()
+
+    assert (helper.state.get("Golden") is not None) is newer_schedule_kept
+    assert (helper._clients["events"].deleted_rules == []) is newer_schedule_kept
