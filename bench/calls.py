@@ -88,10 +88,10 @@ def create_to_available(
     available_at = math.nan
     invoke = cfn.invoke
 
-    def timed_invoke(event: dict[str, object]) -> Invocation:
+    def timed_invoke(event: dict[str, object], **how: object) -> Invocation:
         nonlocal available_at
         started = time.time() + cfn.clock_offset
-        invocation = invoke(event)
+        invocation = invoke(event, **how)  # type: ignore[arg-type]
         windows.append((started, time.time() + cfn.clock_offset))
         if len(windows) == polls:  # the Create, then polls - 1 polls
             (image_id,) = rehearsal.image_ids()

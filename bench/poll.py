@@ -129,7 +129,10 @@ def asset_import_seconds(runs: list[ProcessRun], asset_dir: Path) -> dict[str, f
     return {name: median(times) for name, times in found.items()}
 
 
-def _invocation(path: Path, rehearsal: Rehearsal, event: Mapping[str, object]) -> Path:
+def _invocation(
+    path: Path, rehearsal: Rehearsal, event: Mapping[str, object], invoked_arn: str = ""
+) -> Path:
+    """An invocation as Lambda hands it over; ``invoked_arn`` is the ARN the caller named."""
     function = rehearsal.cfn.function
     path.write_text(
         json.dumps(
@@ -137,6 +140,7 @@ def _invocation(path: Path, rehearsal: Rehearsal, event: Mapping[str, object]) -
                 "event": event,
                 "function_name": function.name,
                 "function_arn": function.arn,
+                "invoked_function_arn": invoked_arn or function.arn,
                 "memory_mb": function.memory_mb,
                 "timeout_seconds": function.timeout_seconds,
                 "aws_request_id": str(uuid.uuid4()),
@@ -154,7 +158,14 @@ def measure(rehearsal: Rehearsal, workdir: Path, rounds: int, import_runs: int =
     """
     function = rehearsal.cfn.function
     function.environment["PYTHONDONTWRITEBYTECODE"] = "1"
-    poll = _invocation(workdir / "poll-invocation.json", rehearsal, _poll_event(rehearsal))
+    contract = handler_module("contract")
+    # EventBridge invokes the poll alias: the handler refuses a schedule named any other way.
+    poll = _invocation(
+        workdir / "poll-invocation.json",
+        rehearsal,
+        _poll_event(rehearsal),
+        invoked_arn=f"{function.arn}:{contract.POLL_ALIAS}",
+    )
     (image_id,) = rehearsal.image_ids()
     bare_call = _invocation(workdir / "bare-invocation.json", rehearsal, {"ImageId": image_id})
     given = workdir / "poll-state.json"

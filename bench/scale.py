@@ -48,12 +48,6 @@ PHASES = ("create", "poll", "delete")
 WORKSPACES_PREFIX = "workspaces:"
 
 
-def _phase(event: dict[str, object]) -> str:
-    if event.get("RequestType") == "Delete":
-        return "delete"
-    return "poll" if "CrHelperPoll" in event else "create"
-
-
 def _throttled(attempt: str) -> bool:
     return attempt.startswith(WORKSPACES_PREFIX) and retries.is_throttling(attempt.split(" ")[-1])
 
@@ -71,18 +65,40 @@ class ScaleRun:
     decisions: Counter[str]
     left: dict[str, int] = field(default_factory=dict)
 
-    def kind(self, invocation: Invocation) -> str:
-        resource_type = invocation.event.get("ResourceType")
-        return BUNDLE if resource_type == contract.BUNDLE_RESOURCE_TYPE else IMAGE
+    def resolved(self) -> list[tuple[Invocation, str, str, str]]:
+        """Each invocation with its resource's logical id, kind and phase.
+
+        A scheduled invocation carries only its resource's logical id (the rest
+        is in the state store): its kind is that resource's, and its phase is
+        "delete" once the resource's latest request is a Delete, "poll" before.
+        """
+        kinds: dict[str, str] = {}
+        latest: dict[str, str] = {}
+        found = []
+        for invocation in self.invocations:
+            event = invocation.event
+            if contract.SCHEDULE_EVENT_KEY in event:
+                logical_id = str(event[contract.SCHEDULE_EVENT_KEY])
+                phase = "delete" if latest.get(logical_id) == "Delete" else "poll"
+            else:
+                logical_id = str(event["LogicalResourceId"])
+                resource_type = event.get("ResourceType")
+                kinds[logical_id] = (
+                    BUNDLE if resource_type == contract.BUNDLE_RESOURCE_TYPE else IMAGE
+                )
+                latest[logical_id] = str(event.get("RequestType"))
+                phase = "delete" if latest[logical_id] == "Delete" else "create"
+            found.append((invocation, logical_id, kinds.get(logical_id, IMAGE), phase))
+        return found
 
     def per_resource(self, kind: str) -> dict[str, Counter[str]]:
         """For each resource of ``kind``: its WorkSpaces calls, HTTP attempts, throttled
         answers and invocations, over its whole life."""
         found: dict[str, Counter[str]] = {}
-        for invocation in self.invocations:
-            if self.kind(invocation) != kind:
+        for invocation, logical_id, its_kind, _ in self.resolved():
+            if its_kind != kind:
                 continue
-            counts = found.setdefault(str(invocation.event["LogicalResourceId"]), Counter())
+            counts = found.setdefault(logical_id, Counter())
             counts["calls"] += sum(1 for c in invocation.api_calls if c.startswith("workspaces:"))
             counts["attempts"] += sum(
                 1 for a in invocation.attempts if a.startswith(WORKSPACES_PREFIX)
@@ -94,8 +110,8 @@ class ScaleRun:
     def handler_seconds(self, kind: str | None = None, phase: str | None = None) -> list[float]:
         return [
             invocation.handler_seconds or 0.0
-            for invocation in self.invocations
-            if kind in (None, self.kind(invocation)) and phase in (None, _phase(invocation.event))
+            for invocation, _, its_kind, its_phase in self.resolved()
+            if kind in (None, its_kind) and phase in (None, its_phase)
         ]
 
 
