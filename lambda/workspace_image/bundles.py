@@ -299,7 +299,7 @@ class BundleResource:
     def _refuse_foreign_image(self, event: dict[str, Any], image_id: str) -> None:
         """WorkSpaces bundles only images this account owns; a shared one is copied first."""
         image = call("DescribeWorkspaceImages", lambda: self._images.describe(image_id))
-        account = event["StackId"].split(":")[4]
+        account = contract.account_of(event["StackId"])
         owner = str((image or {}).get("OwnerAccountId") or account)
         if owner != account:
             raise ResourceFailed(bundle_decisions.shared_image_reason(image_id, owner))

@@ -300,6 +300,12 @@ def stack_uuid(stack_id: str) -> str:
     return parts[2]
 
 
+def account_of(stack_id: str) -> str:
+    """The account in a StackId ARN (``arn:aws:cloudformation:REGION:ACCOUNT:stack/...``)."""
+    parts = stack_id.split(":")
+    return parts[4] if len(parts) > 5 else ""
+
+
 STACK_UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 

@@ -99,12 +99,6 @@ def foreign_source_reason(image_id: str, owner: str) -> str:
     )
 
 
-def account_of(stack_id: str) -> str:
-    """The account in a StackId ARN (``arn:aws:cloudformation:REGION:ACCOUNT:stack/...``)."""
-    parts = stack_id.split(":")
-    return parts[4] if len(parts) > 5 else ""
-
-
 # An updated image that resolved to its source made nothing: its physical id
 # names the source and the version of the properties that resolved, and is
 # never an image id, so that no Delete, share or tag of it can reach the source.

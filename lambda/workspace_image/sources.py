@@ -196,7 +196,7 @@ class Updated(Source):
             "DescribeWorkspaceImages", lambda: images.describe(source_id), f"image {source_id}"
         )
         decision = source_updates.decide_update(
-            image, source_id, source_updates.account_of(own_stack_id())
+            image, source_id, contract.account_of(own_stack_id())
         )
         if decision.outcome is source_updates.UpdateOutcome.MISSING:
             # Refused as the call refuses a source it cannot find, so that an

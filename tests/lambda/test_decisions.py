@@ -705,8 +705,8 @@ def test_a_missing_source_is_missing() -> None:
 
 
 def test_the_account_comes_from_the_stack_id() -> None:
-    assert source_updates.account_of(STACK_ID) == "123456789012"
-    assert source_updates.account_of("") == ""
+    assert contract.account_of(STACK_ID) == "123456789012"
+    assert contract.account_of("") == ""
 
 
 def test_a_resolved_id_names_its_source_and_is_no_image_id() -> None:
