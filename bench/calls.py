@@ -12,13 +12,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import botocore.session
 
 from bench.rehearsal import CallLog, Rehearsal
 from tests.rehearsal import fake_workspaces
 from tests.rehearsal.embedded_aws import EmbeddedAws
-from tests.rehearsal.lambda_process import Invocation
+from tests.rehearsal.lambda_process import Barrier, Invocation
 
 WORKSPACES = "workspaces"
 THROTTLE_CALLS_PER_SECOND = 2.0
@@ -88,10 +89,12 @@ def create_to_available(
     available_at = math.nan
     invoke = cfn.invoke
 
-    def timed_invoke(event: dict[str, object], **how: object) -> Invocation:
+    def timed_invoke(
+        event: dict[str, Any], barrier: Barrier | None = None, invoked_arn: str = ""
+    ) -> Invocation:
         nonlocal available_at
         started = time.time() + cfn.clock_offset
-        invocation = invoke(event, **how)  # type: ignore[arg-type]
+        invocation = invoke(event, barrier, invoked_arn)
         windows.append((started, time.time() + cfn.clock_offset))
         if len(windows) == polls:  # the Create, then polls - 1 polls
             (image_id,) = rehearsal.image_ids()
